@@ -1,0 +1,116 @@
+// Package postgres opens the PostgreSQL pool and holds the small helpers every
+// store shares: transactions with retry, and mapping driver errors to domain errors.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Options configure the connection pool.
+type Options struct {
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+	ConnectTimeout  time.Duration
+}
+
+// Open connects to dsn with the pool limits and a connect timeout, and pings it.
+func Open(ctx context.Context, dsn string, o Options) (*sqlx.DB, error) {
+	dsn, err := withConnectTimeout(dsn, o.ConnectTimeout)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(o.MaxOpenConns)
+	db.SetMaxIdleConns(o.MaxIdleConns)
+	db.SetConnMaxLifetime(o.ConnMaxLifetime)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, o.ConnectTimeout+time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return db, nil
+}
+
+func withConnectTimeout(dsn string, d time.Duration) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", errors.New("database URL is not a valid URL")
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" && d > 0 {
+		secs := max(int(d.Seconds()), 1)
+		q.Set("connect_timeout", strconv.Itoa(secs))
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), nil
+}
+
+// Transact runs fn in a transaction and commits it, retrying the whole function
+// a few times on serialization failures and deadlocks.
+func Transact(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) error {
+	const attempts = 5
+	var err error
+	for i := range attempts {
+		if err = transactOnce(ctx, db, opts, fn); !IsRetryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(rand.IntN(20*(i+1))) * time.Millisecond)
+	}
+	return err
+}
+
+func transactOnce(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// IsRetryable reports serialization failures (40001) and deadlocks (40P01).
+func IsRetryable(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// IsUniqueViolation reports a unique constraint violation (23505), optionally
+// of one named constraint.
+func IsUniqueViolation(err error, constraint ...string) bool {
+	return isCode(err, "23505", constraint)
+}
+
+// IsForeignKeyViolation reports a foreign key violation (23503).
+func IsForeignKeyViolation(err error, constraint ...string) bool {
+	return isCode(err, "23503", constraint)
+}
+
+func isCode(err error, code pq.ErrorCode, constraint []string) bool {
+	var pe *pq.Error
+	if !errors.As(err, &pe) || pe.Code != code {
+		return false
+	}
+	return len(constraint) == 0 || pe.Constraint == constraint[0]
+}
+
+// IsNoRows reports sql.ErrNoRows.
+func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

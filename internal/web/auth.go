@@ -1,0 +1,94 @@
+package web
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	cc "github.com/cybercampus/cybercampus"
+)
+
+const principalKey = "principal"
+
+// TokenParser validates an access token and returns its principal.
+type TokenParser interface {
+	ParseAccess(token string) (cc.Principal, error)
+}
+
+// Auth holds the authentication middleware.
+type Auth struct {
+	parser TokenParser
+}
+
+// NewAuth returns the middleware factory over parser.
+func NewAuth(parser TokenParser) *Auth { return &Auth{parser: parser} }
+
+// Required rejects a request without a valid access token with 401.
+func (a *Auth) Required(c *fiber.Ctx) error {
+	p, err := a.authenticate(c)
+	if err != nil {
+		return err
+	}
+	c.Locals(principalKey, p)
+	c.SetUserContext(context.WithValue(c.UserContext(), principalCtxKey{}, p))
+	return c.Next()
+}
+
+// Optional authenticates when a token is present; an invalid token is still a 401.
+func (a *Auth) Optional(c *fiber.Ctx) error {
+	if c.Get(fiber.HeaderAuthorization) == "" {
+		return c.Next()
+	}
+	return a.Required(c)
+}
+
+// Role allows the request only when the (already authenticated) caller holds
+// one of roles; others get 403.
+func Role(roles ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, ok := PrincipalOf(c)
+		if !ok {
+			return cc.Errorf(cc.EUNAUTHORIZED, "Authentication is required.")
+		}
+		if !p.Has(roles...) {
+			return cc.Errorf(cc.EFORBIDDEN, "This action needs the %s role.", strings.Join(roles, " or "))
+		}
+		return c.Next()
+	}
+}
+
+func (a *Auth) authenticate(c *fiber.Ctx) (cc.Principal, error) {
+	h := c.Get(fiber.HeaderAuthorization)
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="cybercampus"`)
+		return cc.Principal{}, cc.Errorf(cc.EUNAUTHORIZED, "A bearer access token is required.")
+	}
+	p, err := a.parser.ParseAccess(strings.TrimSpace(token))
+	if err != nil {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="cybercampus", error="invalid_token"`)
+		return cc.Principal{}, cc.Errorf(cc.EUNAUTHORIZED, "The access token is invalid or expired.")
+	}
+	return p, nil
+}
+
+type principalCtxKey struct{}
+
+// PrincipalOf returns the authenticated caller, if any.
+func PrincipalOf(c *fiber.Ctx) (cc.Principal, bool) {
+	p, ok := c.Locals(principalKey).(cc.Principal)
+	return p, ok
+}
+
+// MustPrincipal returns the caller of a route behind Auth.Required.
+func MustPrincipal(c *fiber.Ctx) cc.Principal {
+	p, _ := PrincipalOf(c)
+	return p
+}
+
+// PrincipalFrom returns the caller stored in a request context.
+func PrincipalFrom(ctx context.Context) (cc.Principal, bool) {
+	p, ok := ctx.Value(principalCtxKey{}).(cc.Principal)
+	return p, ok
+}

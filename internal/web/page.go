@@ -1,0 +1,84 @@
+package web
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	cc "github.com/cybercampus/cybercampus"
+)
+
+// Page is one page of a keyset-paginated list.
+type Page[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// PageParams are the validated ?limit= and ?cursor= of a list request.
+type PageParams struct {
+	Limit  int
+	Cursor string
+}
+
+// Paging reads ?limit (1..200, default 50) and ?cursor, decoding the cursor into
+// into (when a cursor is present). A bad value is a 400.
+func Paging(c *fiber.Ctx, into any) (PageParams, error) {
+	p := PageParams{Limit: 50, Cursor: c.Query("cursor")}
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 200 {
+			return p, &cc.Error{Code: cc.EBADREQUEST, Message: "limit must be a whole number from 1 to 200.",
+				Fields: []cc.FieldError{{Field: "limit", Message: "must be from 1 to 200"}}}
+		}
+		p.Limit = n
+	}
+	if p.Cursor != "" && into != nil {
+		if err := DecodeCursor(p.Cursor, into); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// EncodeCursor makes an opaque cursor from the keyset position v.
+func EncodeCursor(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor; anything else is a 400.
+func DecodeCursor(s string, into any) error {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) > 1024 || json.Unmarshal(b, into) != nil {
+		return &cc.Error{Code: cc.EBADREQUEST, Message: "The cursor is not valid.",
+			Fields: []cc.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}}
+	}
+	return nil
+}
+
+// NewPage trims a result fetched with limit+1 rows to limit, and sets the next
+// cursor from the last item kept.
+func NewPage[T any](items []T, limit int, cursorOf func(T) any) Page[T] {
+	p := Page[T]{Items: items}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	if len(items) > limit {
+		p.Items = items[:limit]
+		next := EncodeCursor(cursorOf(items[limit-1]))
+		p.NextCursor = &next
+	}
+	return p
+}
+
+// UUIDParam returns the route parameter name when it is a UUID; anything else
+// names no resource, so it is a 404.
+func UUIDParam(c *fiber.Ctx, name string) (string, error) {
+	v := c.Params(name)
+	if !cc.IsUUID(v) {
+		return "", cc.Errorf(cc.ENOTFOUND, "No such resource.")
+	}
+	return v, nil
+}

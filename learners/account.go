@@ -1,0 +1,176 @@
+// Package learners is the learner side of CyberCampus: accounts and
+// authentication, enrollment and offline-safe progress, quiz attempts,
+// notifications, and trainers' cohorts.
+package learners
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/lib/pq"
+
+	cc "github.com/cybercampus/cybercampus"
+)
+
+// User is an account as the API shows it; the password hash never leaves the store.
+type User struct {
+	ID            string         `db:"id" json:"id"`
+	Email         string         `db:"email" json:"email"`
+	Name          string         `db:"name" json:"name"`
+	Roles         pq.StringArray `db:"roles" json:"roles"`
+	Gender        string         `db:"gender" json:"gender"`
+	BirthYear     int            `db:"birth_year" json:"birth_year"`
+	Country       string         `db:"country" json:"country"`
+	Region        string         `db:"region" json:"region"`
+	Audience      string         `db:"audience" json:"audience"`
+	Organization  string         `db:"organization" json:"organization"`
+	Language      string         `db:"language" json:"language"`
+	Notifications Notifications  `db:"" json:"notifications"`
+	CreatedAt     time.Time      `db:"created_at" json:"created_at"`
+}
+
+// Notifications are a user's delivery preferences.
+type Notifications struct {
+	Email     bool `db:"notify_email" json:"email"`
+	Reminders bool `db:"notify_reminders" json:"reminders"`
+}
+
+// Principal returns the user as an authenticated caller.
+func (u User) Principal() cc.Principal {
+	return cc.Principal{UserID: u.ID, Roles: u.Roles}
+}
+
+// Registration is the body of POST /v1/auth/register.
+type Registration struct {
+	Email        string `json:"email"`
+	Password     string `json:"password"`
+	Name         string `json:"name"`
+	Gender       string `json:"gender"`
+	BirthYear    int    `json:"birth_year"`
+	Country      string `json:"country"`
+	Audience     string `json:"audience"`
+	Organization string `json:"organization"`
+	Language     string `json:"language"`
+}
+
+// Validate normalises the registration and reports every bad field.
+func (r *Registration) Validate() error {
+	r.Email = strings.TrimSpace(r.Email)
+	r.Name = strings.TrimSpace(r.Name)
+	r.Country = strings.ToUpper(strings.TrimSpace(r.Country))
+	r.Organization = strings.TrimSpace(r.Organization)
+	if r.Language == "" {
+		r.Language = "en"
+	}
+	var v cc.Validation
+	validateEmail(&v, r.Email)
+	validatePassword(&v, r.Password)
+	validateProfile(&v, profileFields{&r.Name, &r.Gender, &r.BirthYear, &r.Country, &r.Audience, &r.Organization, &r.Language})
+	return v.Err()
+}
+
+// ProfileUpdate is the body of PATCH /v1/me: every field optional; email and
+// roles are not fields of it, so sending them is rejected.
+type ProfileUpdate struct {
+	Name          *string `json:"name"`
+	Gender        *string `json:"gender"`
+	BirthYear     *int    `json:"birth_year"`
+	Country       *string `json:"country"`
+	Audience      *string `json:"audience"`
+	Organization  *string `json:"organization"`
+	Language      *string `json:"language"`
+	Password      *string `json:"password"`
+	Notifications *struct {
+		Email     *bool `json:"email"`
+		Reminders *bool `json:"reminders"`
+	} `json:"notifications"`
+}
+
+// Validate normalises the update and reports every bad field.
+func (p *ProfileUpdate) Validate() error {
+	if p.Name != nil {
+		*p.Name = strings.TrimSpace(*p.Name)
+	}
+	if p.Country != nil {
+		*p.Country = strings.ToUpper(strings.TrimSpace(*p.Country))
+	}
+	if p.Organization != nil {
+		*p.Organization = strings.TrimSpace(*p.Organization)
+	}
+	var v cc.Validation
+	validateProfile(&v, profileFields{p.Name, p.Gender, p.BirthYear, p.Country, p.Audience, p.Organization, p.Language})
+	if p.Password != nil {
+		validatePassword(&v, *p.Password)
+	}
+	return v.Err()
+}
+
+// profileFields points at the profile values of a request; nil means absent.
+type profileFields struct {
+	name, gender *string
+	birthYear    *int
+	country      *string
+	audience     *string
+	organization *string
+	language     *string
+}
+
+func validateProfile(v *cc.Validation, f profileFields) {
+	if f.name != nil {
+		v.Check(*f.name != "", "name", "is required")
+		v.Check(utf8.RuneCountInString(*f.name) <= 200, "name", "must be at most 200 characters")
+		v.Check(printable(*f.name), "name", "must not contain control characters")
+	}
+	if f.gender != nil {
+		v.Check(cc.OneOf(*f.gender, cc.Genders), "gender", "must be one of female, male, other, undisclosed")
+	}
+	if f.birthYear != nil {
+		now := time.Now().UTC().Year()
+		v.Check(*f.birthYear >= 1900 && *f.birthYear <= now, "birth_year", "must be a year from 1900 to %d", now)
+	}
+	if f.country != nil {
+		v.Check(isAlpha2(*f.country), "country", "must be an ISO 3166-1 alpha-2 code such as KE")
+	}
+	if f.audience != nil {
+		v.Check(cc.OneOf(*f.audience, cc.Audiences), "audience", "must be one of youth, professional, msme")
+	}
+	if f.organization != nil {
+		v.Check(utf8.RuneCountInString(*f.organization) <= 200, "organization", "must be at most 200 characters")
+		v.Check(printable(*f.organization), "organization", "must not contain control characters")
+	}
+	if f.language != nil {
+		v.Check(cc.OneOf(*f.language, cc.Languages), "language", "must be one of ar, en, es, fr, ru, zh")
+	}
+}
+
+func validateEmail(v *cc.Validation, email string) {
+	if email == "" {
+		v.Add("email", "is required")
+		return
+	}
+	a, err := mail.ParseAddress(email)
+	v.Check(err == nil && a.Address == email && len(email) <= 254 && strings.Contains(email[strings.LastIndex(email, "@"):], "."),
+		"email", "must be a valid email address")
+}
+
+func validatePassword(v *cc.Validation, pw string) {
+	n := utf8.RuneCountInString(pw)
+	v.Check(n >= 10, "password", "must be at least 10 characters")
+	v.Check(n <= 256, "password", "must be at most 256 characters")
+}
+
+func isAlpha2(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,281 @@
+package learners
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/auth"
+	"github.com/cybercampus/cybercampus/internal/ratelimit"
+	"github.com/cybercampus/cybercampus/internal/web"
+)
+
+// AccountHandler serves registration, login, tokens, the caller's profile and
+// role management.
+type AccountHandler struct {
+	store             *AccountStore
+	tokens            *auth.Tokens
+	limiter           *ratelimit.Limiter
+	refreshTTL        time.Duration
+	ipLimitPerMinute  int
+	failuresPerWindow int
+}
+
+// AccountOptions are the limits of the account endpoints.
+type AccountOptions struct {
+	RefreshTTL              time.Duration
+	AuthIPLimitPerMinute    int
+	LoginFailuresPerAccount int
+}
+
+// NewAccountHandler returns the account endpoints.
+func NewAccountHandler(store *AccountStore, tokens *auth.Tokens, limiter *ratelimit.Limiter, o AccountOptions) *AccountHandler {
+	return &AccountHandler{store: store, tokens: tokens, limiter: limiter, refreshTTL: o.RefreshTTL,
+		ipLimitPerMinute: o.AuthIPLimitPerMinute, failuresPerWindow: o.LoginFailuresPerAccount}
+}
+
+// loginFailureWindow is the window failed logins per account are counted in.
+const loginFailureWindow = 15 * time.Minute
+
+// Register mounts the routes.
+func (h *AccountHandler) Register(r fiber.Router, a *web.Auth) {
+	g := r.Group("/v1/auth", h.limitIP)
+	g.Post("/register", h.register)
+	g.Post("/login", h.login)
+	g.Post("/refresh", h.refresh)
+	g.Post("/logout", a.Required, h.logout)
+	r.Get("/v1/me", a.Required, h.me)
+	r.Patch("/v1/me", a.Required, h.updateMe)
+	r.Get("/v1/users/:id", a.Required, web.Role(cc.RoleAdmin), h.user)
+	r.Put("/v1/users/:id/roles", a.Required, web.Role(cc.RoleAdmin), h.setRoles)
+}
+
+func (h *AccountHandler) limitIP(c *fiber.Ctx) error {
+	res := h.limiter.Take(c.UserContext(), "auth-ip", c.IP(), h.ipLimitPerMinute, time.Minute)
+	if !res.Allowed {
+		return tooMany(res.RetryAfter, "Too many requests from this address; try again later.")
+	}
+	return c.Next()
+}
+
+func tooMany(after time.Duration, msg string) error {
+	return &cc.Error{Code: cc.ERATELIMITED, Message: msg, RetryAfter: int((after + time.Second - 1) / time.Second)}
+}
+
+func (h *AccountHandler) register(c *fiber.Ctx) error {
+	var r Registration
+	if err := h.withCountry(c, web.Bind(c, &r), &r.Country); err != nil {
+		return err
+	}
+	u, err := h.store.CreateUser(c.UserContext(), r, []string{cc.RoleLearner})
+	if err != nil {
+		return err
+	}
+	c.Location("/v1/me")
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": u})
+}
+
+// withCountry adds "unknown country" to the validation result of a request
+// whose country is well-formed but not an ISO 3166-1 code, so every bad field
+// is reported at once.
+func (h *AccountHandler) withCountry(c *fiber.Ctx, err error, country *string) error {
+	var appErr *cc.Error
+	if country == nil || !isAlpha2(*country) || (err != nil && (!errors.As(err, &appErr) || appErr.Code != cc.EINVALID)) {
+		return err
+	}
+	ok, qerr := h.store.CountryExists(c.UserContext(), *country)
+	if qerr != nil {
+		return qerr
+	}
+	if ok {
+		return err
+	}
+	fe := cc.FieldError{Field: "country", Message: "is not an ISO 3166-1 country code"}
+	if appErr == nil {
+		appErr = &cc.Error{Code: cc.EINVALID, Message: "The request has invalid fields."}
+	}
+	appErr.Fields = append(appErr.Fields, fe)
+	return appErr
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (r *loginRequest) Validate() error {
+	var v cc.Validation
+	v.Check(strings.TrimSpace(r.Email) != "", "email", "is required")
+	v.Check(r.Password != "", "password", "is required")
+	v.Check(len(r.Password) <= 1024, "password", "is too long")
+	return v.Err()
+}
+
+// TokenPair is the answer to login and refresh.
+type TokenPair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+}
+
+func (h *AccountHandler) login(c *fiber.Ctx) error {
+	var r loginRequest
+	if err := web.Bind(c, &r); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	account := strings.ToLower(strings.TrimSpace(r.Email))
+	if n, left := h.limiter.Count(ctx, "login-failures", account, loginFailureWindow); n >= h.failuresPerWindow {
+		return tooMany(left, "Too many failed sign-ins for this account; try again later.")
+	}
+	id, hash, err := h.store.Credentials(ctx, account)
+	if err != nil {
+		return err
+	}
+	if !auth.CheckPassword(hash, r.Password) { // runs the full hash for unknown emails too
+		h.limiter.Add(ctx, "login-failures", account, loginFailureWindow)
+		return cc.Errorf(cc.EUNAUTHORIZED, "The email or password is incorrect.")
+	}
+	h.limiter.Reset(ctx, "login-failures", account, loginFailureWindow)
+	u, err := h.store.User(ctx, id)
+	if err != nil {
+		return err
+	}
+	return h.issue(c, u, func() (string, error) { return h.store.StartSession(ctx, u.ID, h.refreshTTL) })
+}
+
+func (h *AccountHandler) issue(c *fiber.Ctx, u User, refresh func() (string, error)) error {
+	access, err := h.tokens.IssueAccess(u.Principal())
+	if err != nil {
+		return err
+	}
+	rt, err := refresh()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(TokenPair{AccessToken: access, RefreshToken: rt, TokenType: "Bearer", ExpiresIn: int(h.tokens.TTL().Seconds())})
+}
+
+type refreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+func (r *refreshRequest) Validate() error {
+	var v cc.Validation
+	v.Check(r.RefreshToken != "", "refresh_token", "is required")
+	v.Check(len(r.RefreshToken) <= 256, "refresh_token", "is too long")
+	return v.Err()
+}
+
+func (h *AccountHandler) refresh(c *fiber.Ctx) error {
+	var r refreshRequest
+	if err := web.Bind(c, &r); err != nil {
+		return err
+	}
+	u, next, err := h.store.Rotate(c.UserContext(), r.RefreshToken, h.refreshTTL)
+	if err != nil {
+		return err
+	}
+	return h.issue(c, u, func() (string, error) { return next, nil })
+}
+
+func (h *AccountHandler) logout(c *fiber.Ctx) error {
+	p := web.MustPrincipal(c)
+	var r struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if len(c.Body()) > 0 {
+		if err := web.Bind(c, &r); err != nil {
+			return err
+		}
+	}
+	var err error
+	if r.RefreshToken != "" {
+		err = h.store.RevokeFamily(c.UserContext(), p.UserID, r.RefreshToken)
+	} else {
+		err = h.store.RevokeAll(c.UserContext(), p.UserID)
+	}
+	if err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *AccountHandler) me(c *fiber.Ctx) error {
+	u, err := h.store.User(c.UserContext(), web.MustPrincipal(c).UserID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.JSON(u)
+}
+
+func (h *AccountHandler) updateMe(c *fiber.Ctx) error {
+	var p ProfileUpdate
+	if err := h.withCountry(c, web.Bind(c, &p), p.Country); err != nil {
+		return err
+	}
+	u, err := h.store.UpdateProfile(c.UserContext(), web.MustPrincipal(c).UserID, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+func (h *AccountHandler) user(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := h.store.User(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+type rolesRequest struct {
+	Roles []string `json:"roles"`
+}
+
+func (r *rolesRequest) Validate() error {
+	var v cc.Validation
+	v.Check(len(r.Roles) > 0, "roles", "must name at least one role")
+	for _, role := range r.Roles {
+		v.Check(cc.ValidRole(role), "roles", "%q is not a role (learner, trainer, analyst, admin)", role)
+	}
+	slices.Sort(r.Roles)
+	r.Roles = slices.Compact(r.Roles)
+	return v.Err()
+}
+
+func (h *AccountHandler) setRoles(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var r rolesRequest
+	if err := web.Bind(c, &r); err != nil {
+		return err
+	}
+	u, err := h.store.SetRoles(c.UserContext(), id, r.Roles)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"user": u})
+}
+
+// CreateUser is how an operator makes an account with roles (the first admin).
+func (h *AccountHandler) CreateUser(ctx context.Context, r Registration, roles []string) (User, error) {
+	if err := r.Validate(); err != nil {
+		return User{}, err
+	}
+	return h.store.CreateUser(ctx, r, roles)
+}

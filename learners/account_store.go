@@ -1,0 +1,216 @@
+package learners
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/auth"
+	"github.com/cybercampus/cybercampus/internal/postgres"
+)
+
+// AccountStore keeps users and refresh tokens.
+type AccountStore struct {
+	db *sqlx.DB
+}
+
+// NewAccountStore returns a store over db.
+func NewAccountStore(db *sqlx.DB) *AccountStore { return &AccountStore{db: db} }
+
+const userColumns = `u.id, u.email, u.name, u.roles, u.gender, u.birth_year, u.country, c.region,
+	u.audience, u.organization, u.language, u.notify_email, u.notify_reminders, u.created_at`
+
+// CreateUser inserts a user with the given roles. A duplicate email
+// (case-insensitive) is a conflict; an unknown country is a field error.
+func (s *AccountStore) CreateUser(ctx context.Context, r Registration, roles []string) (User, error) {
+	const q = `INSERT INTO users (email, password_hash, name, roles, gender, birth_year, country, audience, organization, language)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+	var id string
+	err := s.db.GetContext(ctx, &id, q, r.Email, auth.HashPassword(r.Password), r.Name, pq.StringArray(roles),
+		r.Gender, r.BirthYear, r.Country, r.Audience, r.Organization, r.Language)
+	switch {
+	case postgres.IsUniqueViolation(err, "users_email_key"):
+		return User{}, cc.Errorf(cc.ECONFLICT, "An account with this email already exists.")
+	case postgres.IsForeignKeyViolation(err):
+		return User{}, unknownCountry()
+	case err != nil:
+		return User{}, err
+	}
+	return s.User(ctx, id)
+}
+
+// CountryExists reports whether code is a known ISO 3166-1 alpha-2 country.
+func (s *AccountStore) CountryExists(ctx context.Context, code string) (bool, error) {
+	var ok bool
+	err := s.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM countries WHERE code = $1)`, code)
+	return ok, err
+}
+
+func unknownCountry() error {
+	return &cc.Error{Code: cc.EINVALID, Message: "The request has invalid fields.",
+		Fields: []cc.FieldError{{Field: "country", Message: "is not an ISO 3166-1 country code"}}}
+}
+
+// User returns a user by id.
+func (s *AccountStore) User(ctx context.Context, id string) (User, error) {
+	q := `SELECT ` + userColumns + ` FROM users u JOIN countries c ON c.code = u.country WHERE u.id = $1`
+	var u User
+	if err := s.db.GetContext(ctx, &u, q, id); postgres.IsNoRows(err) {
+		return User{}, cc.Errorf(cc.ENOTFOUND, "No such user.")
+	} else if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// Credentials returns the id and password hash for an email; both are empty
+// when no account has it.
+func (s *AccountStore) Credentials(ctx context.Context, email string) (id, hash string, err error) {
+	const q = `SELECT id, password_hash FROM users WHERE lower(email) = lower($1)`
+	row := struct {
+		ID   string `db:"id"`
+		Hash string `db:"password_hash"`
+	}{}
+	if err := s.db.GetContext(ctx, &row, q, email); postgres.IsNoRows(err) {
+		return "", "", nil
+	} else if err != nil {
+		return "", "", err
+	}
+	return row.ID, row.Hash, nil
+}
+
+// UpdateProfile applies a validated profile update.
+func (s *AccountStore) UpdateProfile(ctx context.Context, id string, p ProfileUpdate) (User, error) {
+	const q = `UPDATE users SET
+		name = coalesce($2, name), gender = coalesce($3, gender), birth_year = coalesce($4, birth_year),
+		country = coalesce($5, country), audience = coalesce($6, audience), organization = coalesce($7, organization),
+		language = coalesce($8, language), password_hash = coalesce($9, password_hash),
+		notify_email = coalesce($10, notify_email), notify_reminders = coalesce($11, notify_reminders),
+		updated_at = now()
+		WHERE id = $1`
+	var hash *string
+	if p.Password != nil {
+		h := auth.HashPassword(*p.Password)
+		hash = &h
+	}
+	var email, reminders *bool
+	if p.Notifications != nil {
+		email, reminders = p.Notifications.Email, p.Notifications.Reminders
+	}
+	res, err := s.db.ExecContext(ctx, q, id, p.Name, p.Gender, p.BirthYear, p.Country, p.Audience,
+		p.Organization, p.Language, hash, email, reminders)
+	if postgres.IsForeignKeyViolation(err) {
+		return User{}, unknownCountry()
+	} else if err != nil {
+		return User{}, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return User{}, cc.Errorf(cc.ENOTFOUND, "No such user.")
+	}
+	return s.User(ctx, id)
+}
+
+// SetRoles replaces a user's roles. Removing the admin role from the last
+// admin is refused so the platform cannot lock itself out.
+func (s *AccountStore) SetRoles(ctx context.Context, id string, roles []string) (User, error) {
+	err := postgres.Transact(ctx, s.db, &sql.TxOptions{Isolation: sql.LevelSerializable}, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET roles = $2, updated_at = now() WHERE id = $1`, id, pq.StringArray(roles))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return cc.Errorf(cc.ENOTFOUND, "No such user.")
+		}
+		var admins int
+		if err := tx.GetContext(ctx, &admins, `SELECT count(*) FROM users WHERE 'admin' = ANY(roles)`); err != nil {
+			return err
+		}
+		if admins == 0 {
+			return cc.Errorf(cc.ECONFLICT, "The last admin cannot lose the admin role.")
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return s.User(ctx, id)
+}
+
+// ErrRefreshInvalid means a refresh token is unknown, expired, revoked or reused.
+var ErrRefreshInvalid = cc.Errorf(cc.EUNAUTHORIZED, "The refresh token is invalid or expired.")
+
+// StartSession stores a new refresh token in a new family for the user.
+func (s *AccountStore) StartSession(ctx context.Context, userID string, ttl time.Duration) (string, error) {
+	token, hash := auth.NewRefreshToken()
+	const q = `INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)`
+	_, err := s.db.ExecContext(ctx, q, hash, uuid.New(), userID, time.Now().Add(ttl))
+	return token, err
+}
+
+// Rotate exchanges a refresh token for a new one in the same family and returns
+// the user. Presenting a token that was already rotated or revoked revokes the
+// whole family: someone holds a copy.
+func (s *AccountStore) Rotate(ctx context.Context, token string, ttl time.Duration) (User, string, error) {
+	var userID, next string
+	var reused bool
+	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+		var rt struct {
+			Family  string       `db:"family_id"`
+			UserID  string       `db:"user_id"`
+			Expires time.Time    `db:"expires_at"`
+			Rotated sql.NullTime `db:"rotated_at"`
+			Revoked sql.NullTime `db:"revoked_at"`
+		}
+		const sel = `SELECT family_id, user_id, expires_at, rotated_at, revoked_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`
+		if err := tx.GetContext(ctx, &rt, sel, auth.HashRefreshToken(token)); postgres.IsNoRows(err) {
+			return ErrRefreshInvalid
+		} else if err != nil {
+			return err
+		}
+		if rt.Rotated.Valid || rt.Revoked.Valid {
+			reused = true
+			_, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, rt.Family)
+			return err
+		}
+		if time.Now().After(rt.Expires) {
+			return ErrRefreshInvalid
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1`, auth.HashRefreshToken(token)); err != nil {
+			return err
+		}
+		var hash []byte
+		next, hash = auth.NewRefreshToken()
+		userID = rt.UserID
+		const ins = `INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)`
+		_, err := tx.ExecContext(ctx, ins, hash, rt.Family, rt.UserID, time.Now().Add(ttl))
+		return err
+	})
+	if err != nil {
+		return User{}, "", err
+	}
+	if reused {
+		return User{}, "", ErrRefreshInvalid
+	}
+	u, err := s.User(ctx, userID)
+	return u, next, err
+}
+
+// RevokeFamily revokes the family of token when it belongs to userID.
+func (s *AccountStore) RevokeFamily(ctx context.Context, userID, token string) error {
+	const q = `UPDATE refresh_tokens SET revoked_at = now()
+		WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND user_id = $2)
+		AND revoked_at IS NULL`
+	_, err := s.db.ExecContext(ctx, q, auth.HashRefreshToken(token), userID)
+	return err
+}
+
+// RevokeAll revokes every refresh token of the user.
+func (s *AccountStore) RevokeAll(ctx context.Context, userID string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	return err
+}
