@@ -15,6 +15,7 @@ import (
 	"github.com/cybercampus/cybercampus/certification"
 	"github.com/cybercampus/cybercampus/courses"
 	"github.com/cybercampus/cybercampus/internal/app"
+	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/internal/web"
 	"github.com/cybercampus/cybercampus/jobs"
@@ -35,6 +36,7 @@ func (e *env) modules() []app.Module {
 		courses.NewModule(e.Deps),
 		certification.NewModule(e.Deps),
 		reports.NewModule(e.Deps),
+		notify.NewModule(e.Deps),
 	}
 }
 
