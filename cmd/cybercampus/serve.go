@@ -66,10 +66,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r 
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	var httpApp *fiber.App
+	var ln net.Listener
 	if r.api {
 		httpApp = e.newHTTP(mods)
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
-		if err != nil {
+		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
 		e.Logger.Info("listening", "addr", ln.Addr().String(), "public_base_url", cfg.PublicBaseURL)
@@ -95,6 +95,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r 
 	e.Logger.Info("shutting down")
 	if httpApp != nil { // in-flight requests finish first
 		httpApp.ShutdownWithTimeout(20 * time.Second)
+		ln.Close() // a shutdown that raced the server's start must still end Serve
 	}
 	if worker != nil {
 		worker.Shutdown()
