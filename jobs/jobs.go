@@ -7,8 +7,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
+
+	cc "github.com/cybercampus/cybercampus"
 )
 
 // Queues and their weights: certificate issuance first, reports last.
@@ -36,24 +40,83 @@ const (
 	TypeProgressPartitions  = "periodic:partitions"
 )
 
+// Retention keeps a relayed task in Redis for a while after it succeeds, so
+// that relaying the same outbox row again (a commit lost after the enqueue)
+// meets asynq.ErrTaskIDConflict instead of running the task a second time.
+const Retention = time.Hour
+
+// MaxRetry is how many times a task of a queue is retried before asynq
+// archives it: certificates matter most and get the longest run of retries
+// (about three weeks with asynq's default backoff).
+func MaxRetry(queue string) int {
+	switch queue {
+	case QueueCritical:
+		return 25
+	case QueueLow:
+		return 10
+	}
+	return 20
+}
+
+// NewTask is the asynq task for an outbox row: the row id is the task id, so
+// enqueueing a row twice is a conflict, never a second task.
+func NewTask(id, taskType, queue string, payload []byte) *asynq.Task {
+	return asynq.NewTask(taskType, payload, asynq.TaskID(id), asynq.Queue(queue),
+		asynq.MaxRetry(MaxRetry(queue)), asynq.Retention(Retention))
+}
+
 // EnrollmentPayload names an enrollment.
 type EnrollmentPayload struct {
 	EnrollmentID string `json:"enrollment_id"`
 }
+
+// Validate checks the id.
+func (p EnrollmentPayload) Validate() error { return checkID("enrollment_id", p.EnrollmentID) }
 
 // NotificationPayload names a stored notification to deliver by email.
 type NotificationPayload struct {
 	NotificationID string `json:"notification_id"`
 }
 
+// Validate checks the id.
+func (p NotificationPayload) Validate() error { return checkID("notification_id", p.NotificationID) }
+
 // CohortPayload names a cohort.
 type CohortPayload struct {
 	CohortID string `json:"cohort_id"`
 }
 
+// Validate checks the id.
+func (p CohortPayload) Validate() error { return checkID("cohort_id", p.CohortID) }
+
 // ExportPayload names a report export.
 type ExportPayload struct {
 	ExportID string `json:"export_id"`
+}
+
+// Validate checks the id.
+func (p ExportPayload) Validate() error { return checkID("export_id", p.ExportID) }
+
+func checkID(field, id string) error {
+	if !cc.IsUUID(id) {
+		return fmt.Errorf("%s %q is not a UUID", field, id)
+	}
+	return nil
+}
+
+// Decode reads a task's JSON payload into v and validates it when v has a
+// Validate method. A payload that cannot be right however often it is retried
+// fails with asynq.SkipRetry, so asynq archives the task at once.
+func Decode(t *asynq.Task, v any) error {
+	if err := json.Unmarshal(t.Payload(), v); err != nil {
+		return fmt.Errorf("%s: malformed payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	if val, ok := v.(interface{ Validate() error }); ok {
+		if err := val.Validate(); err != nil {
+			return fmt.Errorf("%s: invalid payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+		}
+	}
+	return nil
 }
 
 // Enqueue inserts an outbox row for a task in the caller's transaction, so the

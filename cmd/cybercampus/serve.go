@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/cybercampus/cybercampus/certification"
 	"github.com/cybercampus/cybercampus/courses"
@@ -63,6 +66,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r 
 	}
 	defer e.Close()
 	mods := e.modules()
+	jobMetrics := jobs.NewMetrics(e.Registry)
+	e.Registry.MustRegister(jobs.NewOutboxCollector(e.DB))
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	var httpApp *fiber.App
@@ -76,11 +81,23 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r 
 		wg.Add(1)
 		go func() { defer wg.Done(); errc <- httpApp.Listener(ln) }()
 	}
+	var opsSrv *http.Server
+	if !r.api { // a worker or scheduler alone still serves /healthz, /readyz and /metrics
+		if opsSrv = e.startOpsHTTP(cfg.HTTPAddr); opsSrv != nil {
+			defer opsSrv.Close() // also when the worker or scheduler fails to start
+		}
+	}
 	var worker *asynq.Server
+	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRelay()
+	var relayDone sync.WaitGroup
 	if r.worker {
-		if worker, err = e.startWorker(mods); err != nil {
+		if worker, err = e.startWorker(mods, jobMetrics); err != nil {
 			return err
 		}
+		relay := jobs.NewRelay(e.DB, e.Queue, e.Logger.With("component", "outbox"))
+		relayDone.Add(1)
+		go func() { defer relayDone.Done(); relay.Run(relayCtx) }()
 	}
 	var sched *asynq.Scheduler
 	if r.scheduler {
@@ -97,6 +114,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r 
 		httpApp.ShutdownWithTimeout(20 * time.Second)
 		ln.Close() // a shutdown that raced the server's start must still end Serve
 	}
+	stopRelay() // rows it has not marked sent stay in the outbox for the next relay
+	relayDone.Wait()
+	if opsSrv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		opsSrv.Shutdown(sctx)
+		cancel()
+	}
 	if worker != nil {
 		worker.Shutdown()
 	}
@@ -110,16 +134,19 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r 
 	return err
 }
 
-func (e *env) startWorker(mods []app.Module) (*asynq.Server, error) {
+func (e *env) startWorker(mods []app.Module, metrics *jobs.Metrics) (*asynq.Server, error) {
 	mux := asynq.NewServeMux()
+	mux.Use(metrics.Middleware)
 	for _, m := range mods {
 		m.Tasks(mux)
 	}
+	jobs.NewMaintenance(e.DB).Tasks(mux)
 	srv := asynq.NewServer(e.redisOpt, asynq.Config{
 		Concurrency:     e.Config.WorkerConcurrency,
 		Queues:          jobs.QueueWeights,
 		ShutdownTimeout: 20 * time.Second,
 		Logger:          asynqLogger{e.Logger},
+		ErrorHandler:    asynq.ErrorHandlerFunc(e.taskFailed),
 	})
 	if err := srv.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -128,8 +155,64 @@ func (e *env) startWorker(mods []app.Module) (*asynq.Server, error) {
 	return srv, nil
 }
 
+// taskFailed logs a failed task run; asynq retries it with backoff unless it
+// was final, in which case the task is archived (see deploy/queues.md).
+func (e *env) taskFailed(ctx context.Context, t *asynq.Task, err error) {
+	id, _ := asynq.GetTaskID(ctx)
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	final := jobs.IsFinal(ctx, err)
+	level := slog.LevelWarn
+	if final {
+		level = slog.LevelError
+	}
+	e.Logger.Log(ctx, level, "task failed", "task_type", t.Type(), "task_id", id, "retried", retried,
+		"max_retry", maxRetry, "final", final, "error", err)
+}
+
+// startOpsHTTP serves the health and metrics endpoints for a process without
+// the API. A port already taken (an API on the same machine) is only logged:
+// the worker and scheduler do their work without it.
+func (e *env) startOpsHTTP(addr string) *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "application/json")
+		for _, err := range e.ready(ctx) {
+			if err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				w.Write([]byte(`{"status":"unavailable"}`))
+				return
+			}
+		}
+		w.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(e.Registry, promhttp.HandlerOpts{}))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		e.Logger.Warn("health and metrics endpoints not served", "addr", addr, "error", err)
+		return nil
+	}
+	e.Logger.Info("serving health and metrics", "addr", ln.Addr().String())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return srv
+}
+
 func (e *env) startScheduler() (*asynq.Scheduler, error) {
-	s := asynq.NewScheduler(e.redisOpt, &asynq.SchedulerOpts{Location: time.UTC, Logger: asynqLogger{e.Logger}})
+	s := asynq.NewScheduler(e.redisOpt, &asynq.SchedulerOpts{Location: time.UTC, Logger: asynqLogger{e.Logger},
+		PostEnqueueFunc: func(info *asynq.TaskInfo, err error) {
+			// A duplicate means another scheduler instance (or this one before a
+			// restart) enqueued this run already: expected, not an error.
+			if err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {
+				e.Logger.Error("periodic job not enqueued", "error", err)
+			}
+		}})
 	for _, p := range jobs.Schedule {
 		if _, err := s.Register(p.Cron, p.Task()); err != nil {
 			return nil, fmt.Errorf("schedule %s: %w", p.Name, err)

@@ -1,25 +1,79 @@
 // Package notify delivers notifications: every notification is stored for the
-// in-app list and, when SMTP is configured, emailed. It also runs the periodic
-// jobs that write them: inactivity reminders, cohort deadlines, trainer digests.
+// in-app list and, when the user wants email, emailed (through SMTP_URL, or
+// written to the log when it is empty). It also runs the jobs that write
+// them: inactivity reminders, cohort deadlines, trainer digests, and the note
+// to a trainer whose cohort was just created.
+//
+// A notification is a row in notifications plus, in the same transaction, an
+// outbox row of type notification:deliver; Create does both. Every writer
+// gives a dedupe_key, so a rerun job never notifies twice.
 package notify
 
 import (
+	"log/slog"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/cybercampus/cybercampus/internal/app"
+	"github.com/cybercampus/cybercampus/jobs"
 )
 
 // Module is the notification feature.
 type Module struct {
-	deps app.Deps
+	db      *sqlx.DB
+	logger  *slog.Logger
+	mailer  Mailer
+	now     func() time.Time
+	baseURL string
+
+	// InactiveAfter is how long an enrollment may stay idle before a reminder.
+	InactiveAfter time.Duration
+	// MaxIdle bounds the reminder scan: an enrollment idle longer than this got
+	// its reminder when it crossed InactiveAfter (or gave up long ago), so the
+	// hourly job does not walk every abandoned enrollment again.
+	MaxIdle time.Duration
+	// DeadlineDays is how many days before a cohort ends its members are reminded.
+	DeadlineDays int
+	// BatchSize is how many rows a job reads and writes per transaction.
+	BatchSize int
 }
 
 // NewModule builds the notification feature from the shared dependencies.
-func NewModule(d app.Deps) *Module { return &Module{deps: d} }
+// With SMTP_URL empty, emails are written to the log instead of sent.
+func NewModule(d app.Deps) *Module {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	m := &Module{db: d.DB, logger: d.Logger, now: now, baseURL: d.Config.PublicBaseURL,
+		InactiveAfter: d.Config.ReminderInactiveAfter, MaxIdle: 90 * 24 * time.Hour,
+		DeadlineDays: 3, BatchSize: 200}
+	m.mailer = LogMailer{Logger: d.Logger}
+	if d.Config.SMTPURL != "" {
+		sm, err := NewSMTPMailer(d.Config.SMTPURL, d.Config.SMTPFrom)
+		if err != nil {
+			d.Logger.Error("SMTP_URL unusable; emails are written to the log only", "error", err)
+		} else {
+			m.mailer = sm
+		}
+	}
+	return m
+}
+
+// WithMailer replaces the mailer (tests use a local SMTP server).
+func (m *Module) WithMailer(ml Mailer) *Module { m.mailer = ml; return m }
 
 // Routes mounts no routes: notifications are listed by the learners package.
 func (m *Module) Routes(r fiber.Router) {}
 
 // Tasks registers the notification task handlers.
-func (m *Module) Tasks(mux *asynq.ServeMux) {}
+func (m *Module) Tasks(mux *asynq.ServeMux) {
+	mux.HandleFunc(jobs.TypeDeliverNotification, m.Deliver)
+	mux.HandleFunc(jobs.TypeCohortCreated, m.CohortCreated)
+	mux.HandleFunc(jobs.TypeReminders, m.Reminders)
+	mux.HandleFunc(jobs.TypeCohortDeadlines, m.CohortDeadlines)
+	mux.HandleFunc(jobs.TypeDigests, m.Digests)
+}
