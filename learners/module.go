@@ -13,6 +13,8 @@ import (
 type Module struct {
 	deps     app.Deps
 	Accounts *AccountHandler
+	Learning *LearningHandler
+	Cohorts  *CohortHandler
 }
 
 // NewModule builds the learners feature from the shared dependencies.
@@ -22,13 +24,22 @@ func NewModule(d app.Deps, tokens *auth.Tokens, limiter *ratelimit.Limiter) *Mod
 		AuthIPLimitPerMinute:    d.Config.AuthIPLimitPerMinute,
 		LoginFailuresPerAccount: d.Config.LoginFailuresPerAccount,
 	})
-	return &Module{deps: d, Accounts: accounts}
+	return &Module{
+		deps:     d,
+		Accounts: accounts,
+		Learning: NewLearningHandler(NewLearningStore(d.DB, d.Now)),
+		Cohorts:  NewCohortHandler(NewCohortStore(d.DB, d.Now)),
+	}
 }
 
 // Routes mounts the learners routes.
 func (m *Module) Routes(r fiber.Router) {
 	m.Accounts.Register(r, m.deps.Auth)
+	m.Learning.Register(r, m.deps.Auth)
+	m.Cohorts.Register(r, m.deps.Auth)
 }
 
-// Tasks registers the learners task handlers.
+// Tasks registers the learners task handlers; learning work that must happen
+// later (certificates, cohort set-up) is queued through the outbox and handled
+// by the packages that own it.
 func (m *Module) Tasks(mux *asynq.ServeMux) {}

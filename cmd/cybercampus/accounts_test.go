@@ -15,7 +15,9 @@ import (
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 )
 
-func newEmail() string { return "learner-" + pgtest.RandomSuffix() + pgtest.RandomSuffix() + "@example.org" }
+func newEmail() string {
+	return "learner-" + pgtest.RandomSuffix() + pgtest.RandomSuffix() + "@example.org"
+}
 
 func registration(email string) map[string]any {
 	return map[string]any{"email": email, "password": "correct horse battery", "name": "Amina Diallo",

@@ -98,7 +98,7 @@ type User struct {
 // Profile overrides the demographics of a created user.
 type Profile struct {
 	Name, Gender, Country, Audience string
-	BirthYear                        int
+	BirthYear                       int
 }
 
 // NewUser inserts a user with roles (learner when none) and returns it with an access token.

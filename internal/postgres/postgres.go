@@ -24,7 +24,9 @@ type Options struct {
 	ConnectTimeout  time.Duration
 }
 
-// Open connects to dsn with the pool limits and a connect timeout, and pings it.
+// Open connects to dsn with the pool limits, a connect timeout and the UTC
+// session time zone (a startup parameter, so it also holds behind PgBouncer),
+// and pings it.
 func Open(ctx context.Context, dsn string, o Options) (*sqlx.DB, error) {
 	dsn, err := withConnectTimeout(dsn, o.ConnectTimeout)
 	if err != nil {
@@ -54,10 +56,12 @@ func withConnectTimeout(dsn string, d time.Duration) (string, error) {
 	}
 	q := u.Query()
 	if q.Get("connect_timeout") == "" && d > 0 {
-		secs := max(int(d.Seconds()), 1)
-		q.Set("connect_timeout", strconv.Itoa(secs))
-		u.RawQuery = q.Encode()
+		q.Set("connect_timeout", strconv.Itoa(max(int(d.Seconds()), 1)))
 	}
+	if q.Get("timezone") == "" {
+		q.Set("timezone", "UTC") // timestamps leave the API in UTC whatever the server's zone
+	}
+	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
 

@@ -1,0 +1,175 @@
+package learners
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/postgres"
+)
+
+// LearningStore keeps enrollments, progress, quiz attempts and notifications.
+type LearningStore struct {
+	db  *sqlx.DB
+	now func() time.Time
+}
+
+// NewLearningStore returns a store over db; now is the clock used to judge
+// whether an event lies in the future.
+func NewLearningStore(db *sqlx.DB, now func() time.Time) *LearningStore {
+	if now == nil {
+		now = time.Now
+	}
+	return &LearningStore{db: db, now: now}
+}
+
+// courseRow is what enrolling needs to know about a course.
+type courseRow struct {
+	ID        string  `db:"id"`
+	VersionID *string `db:"current_version_id"`
+	Archived  bool    `db:"archived"`
+}
+
+func courseBySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (courseRow, error) {
+	const sel = `SELECT id, current_version_id, archived_at IS NOT NULL AS archived FROM courses WHERE slug = $1`
+	var c courseRow
+	err := sqlx.GetContext(ctx, q, &c, sel, slug)
+	if postgres.IsNoRows(err) {
+		return c, cc.Errorf(cc.ENOTFOUND, "No such course.")
+	}
+	return c, err
+}
+
+// open reports why a course takes no new enrollments, or nil when it does.
+func (c courseRow) open() error {
+	if c.VersionID == nil {
+		return cc.Errorf(cc.ENOTFOUND, "No such course.") // unpublished courses are not visible
+	}
+	if c.Archived {
+		return cc.Errorf(cc.ECONFLICT, "This course is archived and takes no new enrollments.")
+	}
+	return nil
+}
+
+const enrollmentSelect = `SELECT e.id, c.slug AS course_slug, v.title AS course_title, e.status, e.progress_percent,
+	e.enrolled_at, e.last_activity_at, e.completed_at
+	FROM enrollments e JOIN courses c ON c.id = e.course_id JOIN course_versions v ON v.id = e.version_id`
+
+// Enroll enrols the user in the course's current published version. created
+// is false when the user was already enrolled; the existing enrollment is
+// returned unchanged (an archived course still shows it).
+func (s *LearningStore) Enroll(ctx context.Context, userID, slug string) (e Enrollment, created bool, err error) {
+	c, err := courseBySlug(ctx, s.db, slug)
+	if err != nil {
+		return e, false, err
+	}
+	if e, err = s.enrollment(ctx, userID, c.ID); err == nil || cc.ErrorCode(err) != cc.ENOTFOUND {
+		return e, false, err
+	}
+	if err := c.open(); err != nil {
+		return e, false, err
+	}
+	n, err := enrollUsers(ctx, s.db, c.ID, []string{userID}, nil, s.now())
+	if err != nil {
+		return e, false, err
+	}
+	e, err = s.enrollment(ctx, userID, c.ID)
+	return e, n == 1, err
+}
+
+func (s *LearningStore) enrollment(ctx context.Context, userID, courseID string) (Enrollment, error) {
+	var e Enrollment
+	err := s.db.GetContext(ctx, &e, enrollmentSelect+` WHERE e.user_id = $1 AND e.course_id = $2`, userID, courseID)
+	if postgres.IsNoRows(err) {
+		return e, cc.Errorf(cc.ENOTFOUND, "Not enrolled in this course.")
+	}
+	return e, err
+}
+
+// enrollUsers enrols users in the current version of a course in one statement,
+// pinning the version and snapshotting each learner's demographics and age band
+// now, so later profile edits never rewrite reports. Users already enrolled are
+// left alone. It returns how many enrollments were created.
+func enrollUsers(ctx context.Context, ext sqlx.ExtContext, courseID string, userIDs []string, cohortID *string, now time.Time) (int, error) {
+	const q = `INSERT INTO enrollments (user_id, course_id, version_id, cohort_id, lessons_total,
+		gender, audience, country, region, ldc, sids, lldc, age_band)
+		SELECT u.id, c.id, c.current_version_id, $3, c.lessons, u.gender, u.audience, u.country,
+			k.region, k.ldc, k.sids, k.lldc, b.band
+		FROM (SELECT id, current_version_id,
+				(SELECT count(*) FROM lessons l WHERE l.version_id = courses.current_version_id) AS lessons
+			FROM courses WHERE id = $2 AND current_version_id IS NOT NULL) c
+		CROSS JOIN unnest($1::uuid[]) AS x(user_id)
+		JOIN users u ON u.id = x.user_id
+		JOIN countries k ON k.code = u.country
+		JOIN unnest($4::int[], $5::text[]) AS b(year, band) ON b.year = u.birth_year
+		ON CONFLICT (user_id, course_id) DO NOTHING`
+	years, bands := ageBands(now.UTC().Year())
+	res, err := ext.ExecContext(ctx, q, pq.StringArray(userIDs), courseID, cohortID, pq.Int64Array(years), pq.StringArray(bands))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// ageBands maps every possible birth year to its age band in year, so that the
+// database applies cc.AgeBand in the same statement that reads the profile.
+func ageBands(year int) ([]int64, []string) {
+	var years []int64
+	var bands []string
+	for y := 1900; y <= year+1; y++ {
+		years = append(years, int64(y))
+		bands = append(bands, cc.AgeBand(y, year))
+	}
+	return years, bands
+}
+
+// Enrollments lists a learner's enrollments, newest first.
+func (s *LearningStore) Enrollments(ctx context.Context, userID string, after *keyset, limit int) ([]Enrollment, error) {
+	const q = enrollmentSelect + ` WHERE e.user_id = $1 AND (e.enrolled_at, e.id) < ($2, $3)
+		ORDER BY e.enrolled_at DESC, e.id DESC LIMIT $4`
+	at, id := keysetStart(after)
+	var out []Enrollment
+	err := s.db.SelectContext(ctx, &out, q, userID, at, id, limit+1)
+	return out, err
+}
+
+// keysetStart returns the position after which a newest-first page starts.
+func keysetStart(k *keyset) (time.Time, string) {
+	if k == nil {
+		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), "ffffffff-ffff-ffff-ffff-ffffffffffff"
+	}
+	return k.At, k.ID
+}
+
+// CourseProgress returns the learner's progress in a course they are enrolled in.
+func (s *LearningStore) CourseProgress(ctx context.Context, userID, slug string) (CourseProgress, error) {
+	var e struct {
+		ID        string `db:"id"`
+		VersionID string `db:"version_id"`
+		Percent   int    `db:"progress_percent"`
+	}
+	const sel = `SELECT e.id, e.version_id, e.progress_percent FROM enrollments e
+		JOIN courses c ON c.id = e.course_id WHERE e.user_id = $1 AND c.slug = $2`
+	if err := s.db.GetContext(ctx, &e, sel, userID, slug); postgres.IsNoRows(err) {
+		return CourseProgress{}, cc.Errorf(cc.ENOTFOUND, "You are not enrolled in this course.")
+	} else if err != nil {
+		return CourseProgress{}, err
+	}
+	p := CourseProgress{ProgressPercent: e.Percent, Lessons: []LessonProgress{}, Quizzes: []QuizProgress{}}
+	const lessons = `SELECT l.id, lc.completed_at FROM lessons l JOIN course_modules m ON m.id = l.module_id
+		LEFT JOIN lesson_completions lc ON lc.enrollment_id = $2 AND lc.lesson_id = l.id
+		WHERE l.version_id = $1 ORDER BY m.position, l.position`
+	if err := s.db.SelectContext(ctx, &p.Lessons, lessons, e.VersionID, e.ID); err != nil {
+		return p, err
+	}
+	const quizzes = `SELECT q.id, max(a.score) AS best_score, coalesce(bool_or(a.passed), false) AS passed
+		FROM quizzes q JOIN course_modules m ON m.id = q.module_id
+		LEFT JOIN quiz_attempts a ON a.quiz_id = q.id AND a.enrollment_id = $2
+		WHERE q.version_id = $1 GROUP BY q.id, m.position ORDER BY m.position`
+	err := s.db.SelectContext(ctx, &p.Quizzes, quizzes, e.VersionID, e.ID)
+	return p, err
+}

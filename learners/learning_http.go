@@ -1,0 +1,165 @@
+package learners
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/web"
+)
+
+// LearningHandler serves enrollment, progress, quiz attempts and notifications.
+// Every route acts on the caller's own records only.
+type LearningHandler struct {
+	store *LearningStore
+}
+
+// NewLearningHandler returns the learning endpoints.
+func NewLearningHandler(store *LearningStore) *LearningHandler {
+	return &LearningHandler{store: store}
+}
+
+// Register mounts the routes; all need a signed-in user.
+func (h *LearningHandler) Register(r fiber.Router, a *web.Auth) {
+	r.Post("/v1/courses/:slug/enrollments", a.Required, h.enroll)
+	r.Get("/v1/me/enrollments", a.Required, h.enrollments)
+	r.Get("/v1/me/courses/:slug/progress", a.Required, h.courseProgress)
+	r.Post("/v1/progress", a.Required, h.progress)
+	r.Post("/v1/quizzes/:id/attempts", a.Required, h.submitAttempt)
+	r.Get("/v1/quizzes/:id/attempts", a.Required, h.attempts)
+	r.Get("/v1/me/notifications", a.Required, h.notifications)
+	r.Post("/v1/me/notifications/:id/read", a.Required, h.readNotification)
+}
+
+func (h *LearningHandler) enroll(c *fiber.Ctx) error {
+	e, created, err := h.store.Enroll(c.UserContext(), web.MustPrincipal(c).UserID, c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	if created {
+		c.Status(fiber.StatusCreated)
+	}
+	return c.JSON(e)
+}
+
+func (h *LearningHandler) enrollments(c *fiber.Ctx) error {
+	var after keyset
+	p, err := web.Paging(c, &after)
+	if err != nil {
+		return err
+	}
+	items, err := h.store.Enrollments(c.UserContext(), web.MustPrincipal(c).UserID, cursorOrNil(p, &after), p.Limit)
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(web.NewPage(items, p.Limit, func(e Enrollment) any { return keyset{e.EnrolledAt, e.ID} }))
+}
+
+// cursorOrNil returns the decoded cursor, or nil on the first page.
+func cursorOrNil(p web.PageParams, k *keyset) *keyset {
+	if p.Cursor == "" {
+		return nil
+	}
+	return k
+}
+
+// private marks a response as the caller's own data: never cached by proxies.
+func private(c *fiber.Ctx) *fiber.Ctx {
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c
+}
+
+func (h *LearningHandler) courseProgress(c *fiber.Ctx) error {
+	p, err := h.store.CourseProgress(c.UserContext(), web.MustPrincipal(c).UserID, c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(p)
+}
+
+func (h *LearningHandler) progress(c *fiber.Ctx) error {
+	var b ProgressBatch
+	if err := web.Bind(c, &b); err != nil {
+		return err
+	}
+	res, err := h.store.RecordProgress(c.UserContext(), web.MustPrincipal(c).UserID, b)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+func (h *LearningHandler) submitAttempt(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var r AttemptRequest
+	if err := web.Bind(c, &r); err != nil {
+		return err
+	}
+	res, err := h.store.SubmitAttempt(c.UserContext(), web.MustPrincipal(c).UserID, id, r.Answers)
+	if err != nil {
+		return err
+	}
+	return private(c).Status(fiber.StatusCreated).JSON(res)
+}
+
+func (h *LearningHandler) attempts(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var before struct {
+		N int `json:"n"`
+	}
+	p, err := web.Paging(c, &before)
+	if err != nil {
+		return err
+	}
+	items, err := h.store.Attempts(c.UserContext(), web.MustPrincipal(c).UserID, id, before.N, p.Limit)
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(web.NewPage(items, p.Limit, func(a Attempt) any { return map[string]int{"n": a.AttemptNumber} }))
+}
+
+func (h *LearningHandler) notifications(c *fiber.Ctx) error {
+	var after keyset
+	p, err := web.Paging(c, &after)
+	if err != nil {
+		return err
+	}
+	unread, err := boolQuery(c, "unread")
+	if err != nil {
+		return err
+	}
+	items, err := h.store.Notifications(c.UserContext(), web.MustPrincipal(c).UserID, unread, cursorOrNil(p, &after), p.Limit)
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(web.NewPage(items, p.Limit, func(n Notification) any { return keyset{n.CreatedAt, n.ID} }))
+}
+
+// boolQuery reads an optional true/false query parameter; anything else is a 400.
+func boolQuery(c *fiber.Ctx, name string) (bool, error) {
+	switch c.Query(name) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, &cc.Error{Code: cc.EBADREQUEST, Message: name + " must be true or false.",
+		Fields: []cc.FieldError{{Field: name, Message: "must be true or false"}}}
+}
+
+func (h *LearningHandler) readNotification(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	n, err := h.store.MarkNotificationRead(c.UserContext(), web.MustPrincipal(c).UserID, id)
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(n)
+}

@@ -1,0 +1,200 @@
+package learners
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/postgres"
+)
+
+// quizRow is what taking a quiz needs to know about it.
+type quizRow struct {
+	ID          string `db:"id"`
+	VersionID   string `db:"version_id"`
+	CourseID    string `db:"course_id"`
+	PassScore   int    `db:"pass_score"`
+	MaxAttempts int    `db:"max_attempts"`
+}
+
+// quiz returns a quiz of a published (or since superseded) version; a draft's
+// quiz is as unknown as a missing one.
+func quiz(ctx context.Context, q sqlx.QueryerContext, id string) (quizRow, error) {
+	const sel = `SELECT q.id, q.version_id, v.course_id, q.pass_score, q.max_attempts
+		FROM quizzes q JOIN course_versions v ON v.id = q.version_id WHERE q.id = $1 AND v.status <> 'draft'`
+	var r quizRow
+	if err := sqlx.GetContext(ctx, q, &r, sel, id); postgres.IsNoRows(err) {
+		return r, cc.Errorf(cc.ENOTFOUND, "No such quiz.")
+	} else if err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// quizEnrollment returns the learner's enrollment that a quiz belongs to,
+// locking it when lock is set; not being enrolled in the quiz's version is a 403.
+func quizEnrollment(ctx context.Context, q sqlx.QueryerContext, userID string, qz quizRow, lock bool) (string, error) {
+	sel := `SELECT id, version_id FROM enrollments WHERE user_id = $1 AND course_id = $2`
+	if lock {
+		sel += ` FOR UPDATE`
+	}
+	var e struct {
+		ID        string `db:"id"`
+		VersionID string `db:"version_id"`
+	}
+	if err := sqlx.GetContext(ctx, q, &e, sel, userID, qz.CourseID); postgres.IsNoRows(err) {
+		return "", cc.Errorf(cc.EFORBIDDEN, "Enrol in this course to take its quizzes.")
+	} else if err != nil {
+		return "", err
+	}
+	if e.VersionID != qz.VersionID {
+		return "", cc.Errorf(cc.EFORBIDDEN, "This quiz belongs to a version of the course you are not enrolled in.")
+	}
+	return e.ID, nil
+}
+
+func quizQuestions(ctx context.Context, q sqlx.QueryerContext, quizID string) ([]quizQuestion, error) {
+	const sel = `SELECT qq.id, qq.kind, qq.explanation, o.id AS option_id, o.correct
+		FROM quiz_questions qq JOIN quiz_options o ON o.question_id = qq.id
+		WHERE qq.quiz_id = $1 ORDER BY qq.position, o.position`
+	var rows []struct {
+		ID          string `db:"id"`
+		Kind        string `db:"kind"`
+		Explanation string `db:"explanation"`
+		OptionID    string `db:"option_id"`
+		Correct     bool   `db:"correct"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, sel, quizID); err != nil {
+		return nil, err
+	}
+	var out []quizQuestion
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].ID != r.ID {
+			out = append(out, quizQuestion{ID: r.ID, Kind: r.Kind, Explanation: r.Explanation, Correct: []string{}})
+		}
+		last := &out[len(out)-1]
+		last.Options = append(last.Options, r.OptionID)
+		if r.Correct {
+			last.Correct = append(last.Correct, r.OptionID)
+		}
+	}
+	for i := range out {
+		slices.Sort(out[i].Correct)
+	}
+	return out, nil
+}
+
+// SubmitAttempt grades answers to a quiz and stores the attempt. The learner's
+// enrollment row is locked for the whole transaction, so attempts of one
+// learner are numbered one at a time (the UNIQUE constraint on the number is
+// the backstop), and a passing attempt that finishes the course completes the
+// enrollment and queues its certificate in the same transaction.
+func (s *LearningStore) SubmitAttempt(ctx context.Context, userID, quizID string, answers map[string][]string) (AttemptResult, error) {
+	qz, err := quiz(ctx, s.db, quizID)
+	if err != nil {
+		return AttemptResult{}, err
+	}
+	questions, err := quizQuestions(ctx, s.db, quizID)
+	if err != nil {
+		return AttemptResult{}, err
+	}
+	var out AttemptResult
+	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+		enrollmentID, err := quizEnrollment(ctx, tx, userID, qz, true)
+		if err != nil {
+			return err
+		}
+		results, score, err := grade(questions, answers)
+		if err != nil {
+			return err
+		}
+		a := Attempt{QuizID: qz.ID, Score: score, Passed: score >= qz.PassScore, Results: results}
+		if err := insertAttempt(ctx, tx, userID, enrollmentID, qz, answers, &a); err != nil {
+			return err
+		}
+		out = AttemptResult{Attempt: a, Score: a.Score, Passed: a.Passed, AttemptsLeft: qz.MaxAttempts - a.AttemptNumber}
+		return s.touchAfterAttempt(ctx, tx, enrollmentID, a.Passed)
+	})
+	return out, err
+}
+
+func insertAttempt(ctx context.Context, tx *sqlx.Tx, userID, enrollmentID string, qz quizRow, answers map[string][]string, a *Attempt) error {
+	var used int
+	const count = `SELECT count(*) FROM quiz_attempts WHERE enrollment_id = $1 AND quiz_id = $2`
+	if err := tx.GetContext(ctx, &used, count, enrollmentID, qz.ID); err != nil {
+		return err
+	}
+	if used >= qz.MaxAttempts {
+		return attemptsExhausted(qz.MaxAttempts)
+	}
+	a.AttemptNumber = used + 1
+	ans, _ := json.Marshal(answers)
+	res, _ := json.Marshal(a.Results)
+	const ins = `INSERT INTO quiz_attempts (quiz_id, enrollment_id, user_id, attempt_number, score, passed, answers, results)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at`
+	row := tx.QueryRowxContext(ctx, ins, qz.ID, enrollmentID, userID, a.AttemptNumber, a.Score, a.Passed, ans, res)
+	err := row.Scan(&a.ID, &a.CreatedAt)
+	if postgres.IsUniqueViolation(err) {
+		return cc.Errorf(cc.ECONFLICT, "Another attempt at this quiz was submitted at the same time; try again.")
+	}
+	return err
+}
+
+func (s *LearningStore) touchAfterAttempt(ctx context.Context, tx *sqlx.Tx, enrollmentID string, passed bool) error {
+	const q = `UPDATE enrollments SET last_activity_at = greatest(last_activity_at, now()) WHERE id = $1`
+	if _, err := tx.ExecContext(ctx, q, enrollmentID); err != nil {
+		return err
+	}
+	if !passed {
+		return nil
+	}
+	_, err := completeEnrollments(ctx, tx, []string{enrollmentID})
+	return err
+}
+
+// attemptRow is a stored attempt.
+type attemptRow struct {
+	ID            string          `db:"id"`
+	QuizID        string          `db:"quiz_id"`
+	AttemptNumber int             `db:"attempt_number"`
+	Score         int             `db:"score"`
+	Passed        bool            `db:"passed"`
+	CreatedAt     time.Time       `db:"created_at"`
+	Results       json.RawMessage `db:"results"`
+}
+
+// Attempts lists the learner's own attempts at a quiz, newest first; before
+// is the attempt number a page starts below (0 for the first page).
+func (s *LearningStore) Attempts(ctx context.Context, userID, quizID string, before, limit int) ([]Attempt, error) {
+	qz, err := quiz(ctx, s.db, quizID)
+	if err != nil {
+		return nil, err
+	}
+	enrollmentID, err := quizEnrollment(ctx, s.db, userID, qz, false)
+	if err != nil {
+		return nil, err
+	}
+	if before <= 0 {
+		before = 1 << 30
+	}
+	const q = `SELECT id, quiz_id, attempt_number, score, passed, created_at, results FROM quiz_attempts
+		WHERE enrollment_id = $1 AND quiz_id = $2 AND user_id = $3 AND attempt_number < $4
+		ORDER BY attempt_number DESC LIMIT $5`
+	var rows []attemptRow
+	if err := s.db.SelectContext(ctx, &rows, q, enrollmentID, quizID, userID, before, limit+1); err != nil {
+		return nil, err
+	}
+	out := make([]Attempt, len(rows))
+	for i, r := range rows {
+		out[i] = Attempt{ID: r.ID, QuizID: r.QuizID, AttemptNumber: r.AttemptNumber, Score: r.Score,
+			Passed: r.Passed, CreatedAt: r.CreatedAt}
+		if err := json.Unmarshal(r.Results, &out[i].Results); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
