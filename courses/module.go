@@ -2,24 +2,35 @@
 package courses
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/hibiken/asynq"
 
 	"github.com/cybercampus/cybercampus/internal/app"
 )
 
+// catalogueRecheck is how often an instance rereads the catalogue generation:
+// other instances' course writes show within about this long.
+const catalogueRecheck = time.Second
+
 // Module is the courses feature.
 type Module struct {
-	deps app.Deps
+	deps    app.Deps
+	Store   *Store
+	Handler *Handler
 }
 
 // NewModule builds the courses feature from the shared dependencies.
 func NewModule(d app.Deps) *Module {
-	return &Module{deps: d}
+	store := NewStore(d.DB)
+	return &Module{deps: d, Store: store, Handler: NewHandler(store, catalogueRecheck)}
 }
 
 // Routes mounts the courses routes.
-func (m *Module) Routes(r fiber.Router) {}
+func (m *Module) Routes(r fiber.Router) {
+	m.Handler.Register(r, m.deps.Auth)
+}
 
-// Tasks registers the courses task handlers.
+// Tasks registers the courses task handlers; the curriculum has none.
 func (m *Module) Tasks(mux *asynq.ServeMux) {}

@@ -1,0 +1,262 @@
+package courses
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/web"
+)
+
+// Document is a course document: a whole course with its modules, lessons,
+// quizzes (with answers) and translations, as written in YAML or JSON
+// (docs/course-format.md, course.schema.json).
+type Document struct {
+	Slug         string                  `json:"slug" yaml:"slug"`
+	Title        string                  `json:"title" yaml:"title"`
+	Summary      string                  `json:"summary" yaml:"summary"`
+	Level        string                  `json:"level" yaml:"level"`
+	Audiences    []string                `json:"audiences" yaml:"audiences,flow"`
+	Language     string                  `json:"language" yaml:"language"`
+	Outcomes     []string                `json:"outcomes,omitempty" yaml:"outcomes,omitempty"`
+	Modules      []DocModule             `json:"modules" yaml:"modules"`
+	Translations map[string]*Translation `json:"translations,omitempty" yaml:"translations,omitempty"`
+}
+
+// DocModule is a module of a course document.
+type DocModule struct {
+	Key     string      `json:"key" yaml:"key"`
+	Title   string      `json:"title" yaml:"title"`
+	Summary string      `json:"summary,omitempty" yaml:"summary,omitempty"`
+	Lessons []DocLesson `json:"lessons" yaml:"lessons"`
+	Quiz    *DocQuiz    `json:"quiz,omitempty" yaml:"quiz,omitempty"`
+}
+
+// DocLesson is a lesson of a course document; Content is Markdown.
+type DocLesson struct {
+	Key             string `json:"key" yaml:"key"`
+	Title           string `json:"title" yaml:"title"`
+	Kind            string `json:"kind" yaml:"kind"`
+	DurationMinutes int    `json:"duration_minutes" yaml:"duration_minutes"`
+	VideoURL        string `json:"video_url,omitempty" yaml:"video_url,omitempty"`
+	Content         string `json:"content,omitempty" yaml:"content,omitempty"`
+}
+
+// DocQuiz is a module's quiz in a course document.
+type DocQuiz struct {
+	Key         string        `json:"key" yaml:"key"`
+	Title       string        `json:"title" yaml:"title"`
+	PassScore   int           `json:"pass_score" yaml:"pass_score"`
+	MaxAttempts int           `json:"max_attempts" yaml:"max_attempts"`
+	Questions   []DocQuestion `json:"questions" yaml:"questions"`
+}
+
+// DocQuestion is a quiz question with its options and the explanation shown
+// after grading.
+type DocQuestion struct {
+	Key         string      `json:"key" yaml:"key"`
+	Text        string      `json:"text" yaml:"text"`
+	Kind        string      `json:"kind" yaml:"kind"`
+	Explanation string      `json:"explanation,omitempty" yaml:"explanation,omitempty"`
+	Options     []DocOption `json:"options" yaml:"options"`
+}
+
+// DocOption is an answer option; Correct marks the right ones.
+type DocOption struct {
+	Key     string `json:"key" yaml:"key"`
+	Text    string `json:"text" yaml:"text"`
+	Correct bool   `json:"correct,omitempty" yaml:"correct,omitempty"`
+}
+
+// Translation is a course's text in one extra language, keyed by the keys of
+// the default-language document. Every value is optional.
+type Translation struct {
+	Title    string                        `json:"title,omitempty" yaml:"title,omitempty"`
+	Summary  string                        `json:"summary,omitempty" yaml:"summary,omitempty"`
+	Outcomes []string                      `json:"outcomes,omitempty" yaml:"outcomes,omitempty"`
+	Modules  map[string]*ModuleTranslation `json:"modules,omitempty" yaml:"modules,omitempty"`
+}
+
+// ModuleTranslation translates one module, its lessons and its quiz.
+type ModuleTranslation struct {
+	Title   string                        `json:"title,omitempty" yaml:"title,omitempty"`
+	Summary string                        `json:"summary,omitempty" yaml:"summary,omitempty"`
+	Lessons map[string]*LessonTranslation `json:"lessons,omitempty" yaml:"lessons,omitempty"`
+	Quiz    *QuizTranslation              `json:"quiz,omitempty" yaml:"quiz,omitempty"`
+}
+
+// LessonTranslation translates a lesson's title and content.
+type LessonTranslation struct {
+	Title   string `json:"title,omitempty" yaml:"title,omitempty"`
+	Content string `json:"content,omitempty" yaml:"content,omitempty"`
+}
+
+// QuizTranslation translates a quiz's title and questions.
+type QuizTranslation struct {
+	Title     string                          `json:"title,omitempty" yaml:"title,omitempty"`
+	Questions map[string]*QuestionTranslation `json:"questions,omitempty" yaml:"questions,omitempty"`
+}
+
+// QuestionTranslation translates a question, its explanation and its options
+// (option key → text).
+type QuestionTranslation struct {
+	Text        string            `json:"text,omitempty" yaml:"text,omitempty"`
+	Explanation string            `json:"explanation,omitempty" yaml:"explanation,omitempty"`
+	Options     map[string]string `json:"options,omitempty" yaml:"options,omitempty"`
+}
+
+// Parsed is a course document that passed validation, with the JSON form it is
+// stored in and the hash that makes imports idempotent.
+type Parsed struct {
+	Doc  *Document
+	JSON []byte // the document as received, as JSON
+	Hash string // of the normalised document: equal documents hash equal however written
+}
+
+// Document formats.
+const (
+	FormatJSON = "json"
+	FormatYAML = "yaml"
+)
+
+// ParseDocument reads and validates a course document. Malformed input is a
+// 400; a well-formed document that breaks a rule is a 422 listing every
+// problem with its path in the document.
+func ParseDocument(body []byte, format string) (*Parsed, error) {
+	if err := web.CheckText(body); err != nil {
+		return nil, err
+	}
+	generic, err := decodeGeneric(body, format)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(generic)
+	if err != nil {
+		return nil, cc.Errorf(cc.EBADREQUEST, "The document holds values JSON cannot represent.")
+	}
+	problems := schemaProblems(raw)
+	var doc Document
+	// A type mismatch leaves that field empty; the schema has already reported it.
+	if err := json.Unmarshal(raw, &doc); err != nil && len(problems) == 0 {
+		return nil, cc.Errorf(cc.EBADREQUEST, "The course document must be an object.")
+	}
+	if err := mergeProblems(problems, doc.check()); err != nil {
+		return nil, err
+	}
+	return &Parsed{Doc: &doc, JSON: raw, Hash: doc.hash()}, nil
+}
+
+// hash identifies the document's content; the canonical JSON of the typed
+// document ignores formatting, key order and explicit defaults.
+func (d *Document) hash() string {
+	b, _ := json.Marshal(d)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func decodeGeneric(body []byte, format string) (any, error) {
+	if format == FormatYAML {
+		var v any
+		if err := yaml.Unmarshal(body, &v); err != nil {
+			return nil, cc.Errorf(cc.EBADREQUEST, "The body is not valid YAML: %s.", strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		if v == nil {
+			return nil, cc.Errorf(cc.EBADREQUEST, "The body is empty.")
+		}
+		return jsonValue(v)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, cc.Errorf(cc.EBADREQUEST, "The body is empty.")
+		}
+		return nil, cc.Errorf(cc.EBADREQUEST, "The body is not valid JSON.")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, cc.Errorf(cc.EBADREQUEST, "The body must hold a single JSON value.")
+	}
+	return v, nil
+}
+
+// jsonValue turns a decoded YAML value into one JSON can represent: string
+// keys only, timestamps as text, finite numbers.
+func jsonValue(v any) (any, error) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			jv, err := jsonValue(e)
+			if err != nil {
+				return nil, err
+			}
+			t[k] = jv
+		}
+		return t, nil
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			jv, err := jsonValue(e)
+			if err != nil {
+				return nil, err
+			}
+			m[fmt.Sprint(k)] = jv
+		}
+		return m, nil
+	case []any:
+		for i, e := range t {
+			jv, err := jsonValue(e)
+			if err != nil {
+				return nil, err
+			}
+			t[i] = jv
+		}
+		return t, nil
+	case time.Time:
+		return t.Format(time.RFC3339Nano), nil
+	case float64:
+		if math.IsInf(t, 0) || math.IsNaN(t) {
+			return nil, cc.Errorf(cc.EBADREQUEST, "The document holds a number JSON cannot represent.")
+		}
+	}
+	return v, nil
+}
+
+// YAML renders the document as YAML, the format of the starter curriculum and
+// of `cybercampus courses export`.
+func (d *Document) YAML() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(d); err != nil {
+		return nil, fmt.Errorf("encode course document: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("encode course document: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// languages lists the default language first, then the translations' languages.
+func (d *Document) languages() []string {
+	out := []string{d.Language}
+	var extra []string
+	for lang := range d.Translations {
+		if lang != d.Language {
+			extra = append(extra, lang)
+		}
+	}
+	sort.Strings(extra)
+	return append(out, extra...)
+}
