@@ -1,0 +1,265 @@
+package certification
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/web"
+)
+
+func (m *Module) getJWKS(c *fiber.Ctx) error {
+	keys, err := m.keys.JWKS(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	return c.JSON(fiber.Map{"keys": keys})
+}
+
+func (m *Module) getKey(c *fiber.Ctx) error {
+	keys, err := m.keys.JWKS(c.UserContext())
+	if err != nil {
+		return err
+	}
+	kid := m.keys.KeyID(c.Params("thumbprint"))
+	for _, k := range keys {
+		if k.Kid == kid {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+			return c.JSON(k)
+		}
+	}
+	return cc.Errorf(cc.ENOTFOUND, "No such key.")
+}
+
+func (m *Module) getIssuer(c *fiber.Ctx) error {
+	p := m.urls.profile()
+	p.Context = obContexts
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.JSON(p)
+}
+
+// verifyRequest is the body of POST /v1/certificates/verify.
+type verifyRequest struct {
+	Token *string `json:"token"`
+}
+
+// Validate requires the token field; its content is the verifier's business.
+func (r verifyRequest) Validate() error {
+	var v cc.Validation
+	v.Check(r.Token != nil, "token", "is required")
+	return v.Err()
+}
+
+func (m *Module) verify(c *fiber.Ctx) error {
+	var req verifyRequest
+	if err := web.Bind(c, &req); err != nil {
+		return err
+	}
+	res, err := m.verifier.Verify(c.UserContext(), *req.Token)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(res)
+}
+
+func (m *Module) getCertificate(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	rec, err := m.store.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	c.Vary(fiber.HeaderAccept)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	switch c.Accepts(fiber.MIMEApplicationJSON, fiber.MIMETextHTML, fiber.MIMETextPlain) {
+	case fiber.MIMEApplicationJSON:
+		return c.JSON(rec)
+	case fiber.MIMETextHTML:
+		return m.sendPage(c, rec)
+	case fiber.MIMETextPlain:
+		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+		return c.SendString(rec.Token)
+	}
+	return cc.Errorf(cc.ENOTACCEPTABLE, "The certificate is available as application/json, text/html or text/plain.")
+}
+
+func (m *Module) sendPage(c *fiber.Ctx, rec Record) error {
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, pageData(rec)); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	// The page needs nothing from anywhere: no scripts, no external assets.
+	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	return c.Send(buf.Bytes())
+}
+
+func (m *Module) listMine(c *fiber.Ctx) error {
+	var cur *MineCursor
+	var decoded MineCursor
+	p, err := web.Paging(c, &decoded)
+	if err != nil {
+		return err
+	}
+	if p.Cursor != "" {
+		if decoded.IssuedAt.IsZero() || !cc.IsUUID(decoded.ID) {
+			return cc.Errorf(cc.EBADREQUEST, "The cursor is not valid.")
+		}
+		cur = &decoded
+	}
+	items, err := m.store.ListMine(c.UserContext(), web.MustPrincipal(c).UserID, cur, p.Limit+1)
+	if err != nil {
+		return err
+	}
+	return c.JSON(web.NewPage(items, p.Limit, func(x Mine) any { return MineCursor{IssuedAt: x.IssuedAt, ID: x.ID} }))
+}
+
+func (m *Module) getPDF(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	rec, err := m.store.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if p := web.MustPrincipal(c); rec.UserID != p.UserID && !p.Has(cc.RoleAdmin) {
+		return cc.Errorf(cc.ENOTFOUND, "No such certificate.") // never confirm another learner's certificate
+	}
+	doc, err := RenderPDF(rec)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="certificate-`+rec.ID+`.pdf"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(doc)
+}
+
+// revokeRequest is the body of POST /v1/certificates/{id}/revoke.
+type revokeRequest struct {
+	Reason string `json:"reason"`
+}
+
+// Validate requires a reason of 1 to 500 characters.
+func (r revokeRequest) Validate() error {
+	var v cc.Validation
+	n := utf8.RuneCountInString(strings.TrimSpace(r.Reason))
+	v.Check(n >= 1 && n <= 500, "reason", "is required (1 to 500 characters)")
+	return v.Err()
+}
+
+func (m *Module) revoke(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var req revokeRequest
+	if err := web.Bind(c, &req); err != nil {
+		return err
+	}
+	rec, list, err := m.store.Revoke(c.UserContext(), id, strings.TrimSpace(req.Reason), web.MustPrincipal(c).UserID)
+	if err != nil {
+		return err
+	}
+	m.status.forget(list)
+	m.deps.Logger.Info("certificate revoked", "certificate_id", id, "by", web.MustPrincipal(c).UserID)
+	return c.JSON(rec)
+}
+
+func (m *Module) getStatusList(c *fiber.Ctx) error {
+	raw := c.Params("list")
+	list, err := strconv.Atoi(raw)
+	if err != nil || list < 1 || strconv.Itoa(list) != raw {
+		return cc.Errorf(cc.ENOTFOUND, "No such status list.")
+	}
+	sl, err := m.statusList(c.UserContext(), list)
+	if err != nil {
+		return err
+	}
+	c.Vary(fiber.HeaderAccept)
+	c.Set(fiber.HeaderCacheControl, "public, max-age="+strconv.Itoa(int(statusTTL.Seconds())))
+	if c.Accepts("application/vc+jwt", fiber.MIMEApplicationJSON) == fiber.MIMEApplicationJSON {
+		return c.JSON(sl.credential)
+	}
+	c.Set(fiber.HeaderContentType, "application/vc+jwt")
+	return c.SendString(sl.jws)
+}
+
+// statusTTL is how long a signed status list is reused; a revocation on this
+// instance refreshes it at once, one on another instance within the TTL.
+const statusTTL = 30 * time.Second
+
+type signedList struct {
+	credential StatusListCredential
+	jws        string
+	at         time.Time
+}
+
+// statusCache keeps recently signed status lists.
+type statusCache struct {
+	mu    sync.Mutex
+	lists map[int]signedList
+}
+
+func newStatusCache() *statusCache { return &statusCache{lists: map[int]signedList{}} }
+
+func (s *statusCache) get(list int, now time.Time) (signedList, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.lists[list]
+	return sl, ok && now.Sub(sl.at) < statusTTL
+}
+
+func (s *statusCache) put(list int, sl signedList) {
+	s.mu.Lock()
+	s.lists[list] = sl
+	s.mu.Unlock()
+}
+
+func (s *statusCache) forget(list int) {
+	s.mu.Lock()
+	delete(s.lists, list)
+	s.mu.Unlock()
+}
+
+// statusList returns the signed status list credential of list.
+func (m *Module) statusList(ctx context.Context, list int) (signedList, error) {
+	now := m.deps.Now()
+	if sl, ok := m.status.get(list, now); ok {
+		return sl, nil
+	}
+	revoked, ok, err := m.store.RevokedIndexes(ctx, list)
+	if err != nil {
+		return signedList{}, err
+	} else if !ok {
+		return signedList{}, cc.Errorf(cc.ENOTFOUND, "No such status list.")
+	}
+	cred, err := m.urls.statusCredential(list, revoked, now)
+	if err != nil {
+		return signedList{}, err
+	}
+	key, err := m.keys.Current(ctx)
+	if err != nil {
+		return signedList{}, err
+	}
+	jws, err := signJWS(key.key, m.keys.KeyID(key.thumbprint), cred)
+	if err != nil {
+		return signedList{}, err
+	}
+	sl := signedList{credential: cred, jws: jws, at: now}
+	m.status.put(list, sl)
+	return sl, nil
+}

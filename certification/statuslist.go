@@ -1,0 +1,185 @@
+package certification
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/jmoiron/sqlx"
+)
+
+// StatusListSize is the number of entries of every status list: the W3C
+// minimum of 131,072 (16 KiB), so that one revoked bit hides in a large herd.
+const StatusListSize = 131072
+
+// pickAttempts is how many random indexes are tried before a list is taken
+// as full: with 32 tries a list is only given up once it is nearly full.
+const pickAttempts = 32
+
+// errListFull means no free index was found in the current list.
+var errListFull = errors.New("status list is full")
+
+// currentList returns the newest status list, creating the first one.
+func currentList(ctx context.Context, tx sqlx.ExtContext) (int, error) {
+	var id int
+	err := sqlx.GetContext(ctx, tx, &id, `SELECT COALESCE(max(id), 0) FROM status_lists`)
+	if err != nil || id > 0 {
+		return id, err
+	}
+	return newList(ctx, tx, 1)
+}
+
+// newList creates list id unless another issuer created it first.
+func newList(ctx context.Context, tx sqlx.ExtContext, id int) (int, error) {
+	const q = `INSERT INTO status_lists (id, size) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`
+	if _, err := tx.ExecContext(ctx, q, id, StatusListSize); err != nil {
+		return 0, fmt.Errorf("create status list: %w", err)
+	}
+	return id, nil
+}
+
+// pickIndex chooses a random unused index of list. Indexes are never reused:
+// the UNIQUE (status_list_id, status_index) constraint backs the check, and
+// the insert retries on a collision with a concurrent issuer.
+func pickIndex(ctx context.Context, tx sqlx.ExtContext, list int, random func(n int) int) (int, error) {
+	const q = `SELECT EXISTS (SELECT 1 FROM certificates WHERE status_list_id = $1 AND status_index = $2)`
+	for range pickAttempts {
+		idx := random(StatusListSize)
+		var used bool
+		if err := sqlx.GetContext(ctx, tx, &used, q, list, idx); err != nil {
+			return 0, err
+		}
+		if !used {
+			return idx, nil
+		}
+	}
+	return 0, errListFull
+}
+
+// allocate returns a list and a free index in it, opening the next list when
+// the current one is full.
+func allocate(ctx context.Context, tx sqlx.ExtContext, random func(n int) int) (list, idx int, err error) {
+	if list, err = currentList(ctx, tx); err != nil {
+		return 0, 0, err
+	}
+	idx, err = pickIndex(ctx, tx, list, random)
+	if errors.Is(err, errListFull) {
+		if list, err = newList(ctx, tx, list+1); err != nil {
+			return 0, 0, err
+		}
+		idx, err = pickIndex(ctx, tx, list, random)
+	}
+	return list, idx, err
+}
+
+func randomIndex(n int) int { return rand.IntN(n) }
+
+// EncodeBitstring sets the given indexes in a bitstring of size bits (index 0
+// is the most significant bit of the first byte), GZIP-compresses it and
+// returns it as multibase base64url ('u' prefix), as the W3C Bitstring Status
+// List requires.
+func EncodeBitstring(size int, set []int) (string, error) {
+	bits := make([]byte, (size+7)/8)
+	for _, i := range set {
+		if i >= 0 && i < size {
+			bits[i/8] |= 0x80 >> (i % 8)
+		}
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(bits); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	return "u" + base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// DecodeBitstring reverses EncodeBitstring.
+func DecodeBitstring(encoded string) ([]byte, error) {
+	if len(encoded) == 0 || encoded[0] != 'u' {
+		return nil, errors.New("encoded list lacks the multibase base64url prefix")
+	}
+	z, err := base64.RawURLEncoding.DecodeString(encoded[1:])
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if _, err := out.ReadFrom(&limitedReader{r: zr, n: 1 << 24}); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// BitSet reports whether index i is set in a decoded bitstring.
+func BitSet(bits []byte, i int) bool {
+	return i >= 0 && i/8 < len(bits) && bits[i/8]&(0x80>>(i%8)) != 0
+}
+
+// limitedReader stops a decompression bomb.
+type limitedReader struct {
+	r interface{ Read([]byte) (int, error) }
+	n int
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errors.New("decoded list too large")
+	}
+	if len(p) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= n
+	return n, err
+}
+
+// StatusListCredential is the signed W3C BitstringStatusListCredential.
+type StatusListCredential struct {
+	Context           []string          `json:"@context"`
+	ID                string            `json:"id"`
+	Type              []string          `json:"type"`
+	Issuer            Profile           `json:"issuer"`
+	ValidFrom         string            `json:"validFrom"`
+	CredentialSubject StatusListSubject `json:"credentialSubject"`
+	jwt.RegisteredClaims
+}
+
+// StatusListSubject is the list itself.
+type StatusListSubject struct {
+	ID            string `json:"id"`
+	Type          string `json:"type"`
+	StatusPurpose string `json:"statusPurpose"`
+	EncodedList   string `json:"encodedList"`
+}
+
+// statusCredential builds the credential of list from its revoked indexes.
+func (u urls) statusCredential(list int, revoked []int, now time.Time) (StatusListCredential, error) {
+	enc, err := EncodeBitstring(StatusListSize, revoked)
+	if err != nil {
+		return StatusListCredential{}, err
+	}
+	now = now.UTC().Truncate(time.Second)
+	id := u.statusList(list)
+	return StatusListCredential{
+		Context:   []string{obContexts[0]},
+		ID:        id,
+		Type:      []string{"VerifiableCredential", "BitstringStatusListCredential"},
+		Issuer:    u.profile(),
+		ValidFrom: now.Format(time.RFC3339),
+		CredentialSubject: StatusListSubject{ID: id + "#list", Type: "BitstringStatusList",
+			StatusPurpose: "revocation", EncodedList: enc},
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: u.issuer(), ID: id, NotBefore: jwt.NewNumericDate(now)},
+	}, nil
+}

@@ -1,0 +1,61 @@
+package certification
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/jobs"
+)
+
+// sweepBatch bounds one sweep run; the next run continues.
+const sweepBatch = 500
+
+// ProcessIssue handles jobs.TypeIssueCertificate. It is idempotent: running
+// it again, concurrently or after a crash, leaves exactly one certificate.
+func (m *Module) ProcessIssue(ctx context.Context, t *asynq.Task) error {
+	var p jobs.EnrollmentPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || !cc.IsUUID(p.EnrollmentID) {
+		return fmt.Errorf("certificate issue payload %q: %w", t.Payload(), asynq.SkipRetry)
+	}
+	id, created, err := m.store.Issue(ctx, p.EnrollmentID)
+	if errors.Is(err, ErrNotEligible) {
+		m.deps.Logger.Warn("certificate not issued", "enrollment_id", p.EnrollmentID, "error", err.Error())
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	} else if err != nil {
+		return err
+	}
+	if created {
+		m.deps.Logger.Info("certificate issued", "certificate_id", id, "enrollment_id", p.EnrollmentID)
+	}
+	return nil
+}
+
+// ProcessSweep handles jobs.TypeCertificateSweep: it issues the certificate of
+// every completed enrollment that has none, whose job was lost.
+func (m *Module) ProcessSweep(ctx context.Context, _ *asynq.Task) error {
+	ids, err := m.store.Uncertified(ctx, sweepBatch)
+	if err != nil {
+		return err
+	}
+	issued := 0
+	var errs []error
+	for _, id := range ids {
+		_, created, err := m.store.Issue(ctx, id)
+		if err != nil && !errors.Is(err, ErrNotEligible) {
+			errs = append(errs, err)
+			continue
+		}
+		if created {
+			issued++
+		}
+	}
+	if issued > 0 {
+		m.deps.Logger.Warn("certificate sweep issued certificates whose job was lost", "issued", issued)
+	}
+	return errors.Join(errs...)
+}
