@@ -109,6 +109,7 @@ func TestIssueFromOutbox(t *testing.T) {
 		{"email is pending", n.Email == "pending"},
 		{"data has certificate_id", data["certificate_id"] == cert.ID},
 		{"data has verify_url", data["verify_url"] == verifyURL},
+		{"data has the course title for the localised email", data["course_title"] == cert.Title},
 	} {
 		if !c.ok {
 			t.Errorf("notification: %s: %+v %s", c.name, n, n.Data)

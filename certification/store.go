@@ -127,7 +127,9 @@ func (s *Store) insert(ctx context.Context, tx *sqlx.Tx, key signingKey, src sou
 // issuing transaction.
 func (s *Store) notify(ctx context.Context, tx *sqlx.Tx, src source, certID string) error {
 	verifyURL := s.urls.certificate(certID)
-	data, _ := json.Marshal(map[string]string{"certificate_id": certID, "verify_url": verifyURL})
+	// course_title lets the email be written in the learner's language around
+	// the title exactly as the certificate carries it.
+	data, _ := json.Marshal(map[string]string{"certificate_id": certID, "course_title": src.Title, "verify_url": verifyURL})
 	title := fmt.Sprintf("Your certificate for %s is ready", src.Title)
 	body := fmt.Sprintf("Congratulations, %s! You completed %s and earned a CyberCampus certificate. "+
 		"Anyone can check it at %s, and you can download a printable copy from your certificates.",
