@@ -171,6 +171,7 @@ func (m *Module) revoke(c *fiber.Ctx) error {
 		return err
 	}
 	rec, list, err := m.store.Revoke(c.UserContext(), id, strings.TrimSpace(req.Reason), web.MustPrincipal(c).UserID)
+	m.verifier.Forget(id)
 	if err != nil {
 		return err
 	}

@@ -89,15 +89,16 @@ type Verifier struct {
 	urls   urls
 	db     *sqlx.DB
 	parser *jwt.Parser
+	now    func() time.Time
 	mu     sync.Mutex
-	stmt   *sqlx.Stmt
+	cache  map[string]cachedRecord
 }
 
 // NewVerifier returns a verifier. It accepts RS256 only, the one algorithm we sign with.
 func NewVerifier(keys *Keyring, baseURL string, db *sqlx.DB, now func() time.Time) *Verifier {
 	p := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithLeeway(clockLeeway),
 		jwt.WithTimeFunc(now), jwt.WithStrictDecoding())
-	return &Verifier{keys: keys, urls: urls{baseURL}, db: db, parser: p}
+	return &Verifier{keys: keys, urls: urls{baseURL}, db: db, parser: p, now: now, cache: map[string]cachedRecord{}}
 }
 
 // Verify checks token and says why it is not valid. Bad input never is an
@@ -228,22 +229,55 @@ func (v *Verifier) certificateID(verifyURL string) (string, bool) {
 	return id, ok && cc.IsUUID(id)
 }
 
-// lookupStmt prepares the lookup once: a prepared statement saves a round
-// trip per verification, which is most of its cost.
-func (v *Verifier) lookupStmt(ctx context.Context) (*sqlx.Stmt, error) {
+// recordTTL is how long a verifier trusts a certificate record it read: a
+// revocation made on another instance is seen within this time (at once on
+// the instance that made it). It spares the database one query per
+// verification of a popular certificate.
+const recordTTL = 5 * time.Second
+
+// maxCachedRecords bounds the record cache; only well-signed tokens of our own
+// certificates ever reach it.
+const maxCachedRecords = 10000
+
+type cachedRecord struct {
+	row     verifiedRow
+	found   bool
+	expires time.Time
+}
+
+// record reads a certificate for verification through the short-lived cache.
+// A plain query (no named prepared statement) keeps it safe behind PgBouncer
+// in transaction mode.
+func (v *Verifier) record(ctx context.Context, id string) (verifiedRow, bool, error) {
+	now := v.now()
 	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.stmt != nil {
-		return v.stmt, nil
+	c, ok := v.cache[id]
+	v.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.row, c.found, nil
 	}
 	const q = `SELECT id, learner_name, course_title, issued_at, token, status_list_id, status_index, revoked_at
 		FROM certificates WHERE id = $1`
-	stmt, err := v.db.PreparexContext(ctx, q)
-	if err != nil {
-		return nil, err
+	var row verifiedRow
+	err := v.db.GetContext(ctx, &row, q, id)
+	if err != nil && !postgres.IsNoRows(err) {
+		return verifiedRow{}, false, err
 	}
-	v.stmt = stmt
-	return stmt, nil
+	v.mu.Lock()
+	if len(v.cache) >= maxCachedRecords {
+		clear(v.cache)
+	}
+	v.cache[id] = cachedRecord{row: row, found: err == nil, expires: now.Add(recordTTL)}
+	v.mu.Unlock()
+	return row, err == nil, nil
+}
+
+// Forget drops a certificate's cached record, so a revocation on this
+// instance shows at once.
+func (v *Verifier) Forget(id string) {
+	v.mu.Lock()
+	delete(v.cache, id)
+	v.mu.Unlock()
 }
 
 // verifiedRow is what the verifier reads about a certificate.
@@ -262,16 +296,11 @@ type verifiedRow struct {
 // very token we issued, and not revoked.
 func (v *Verifier) lookup(ctx context.Context, token string, c *verifyClaims) (VerifyResult, error) {
 	id, _ := v.certificateID(c.ID)
-	stmt, err := v.lookupStmt(ctx)
+	row, found, err := v.record(ctx, id)
 	if err != nil {
 		return VerifyResult{}, err
-	}
-	var row verifiedRow
-	err = stmt.GetContext(ctx, &row, id)
-	if postgres.IsNoRows(err) {
+	} else if !found {
 		return VerifyResult{Reason: ReasonUnknownCertificate}, nil
-	} else if err != nil {
-		return VerifyResult{}, err
 	}
 	if row.Token != token || c.CredentialStatus.StatusListIndex != strconv.Itoa(row.Index) ||
 		c.CredentialStatus.StatusListCredential != v.urls.statusList(row.ListID) {
