@@ -4,10 +4,14 @@
 package web
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -60,6 +64,9 @@ var statusCode = map[int]string{
 func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		appErr := toAppError(err)
+		if appErr.Code == cc.EINTERNAL && dependencyDown(c, err) {
+			appErr = errUnavailable
+		}
 		status := codeStatus[appErr.Code]
 		if status == 0 {
 			status = http.StatusInternalServerError
@@ -102,6 +109,37 @@ func toAppError(err error) *cc.Error {
 		return &cc.Error{Code: code, Message: fiberMessage(fe)}
 	}
 	return &cc.Error{Code: cc.EINTERNAL, Message: err.Error()}
+}
+
+// errUnavailable answers a request that failed because a dependency is down
+// or too slow: a 503 the client may retry shortly, not a 500.
+var errUnavailable = &cc.Error{Code: cc.EUNAVAILABLE, RetryAfter: 1,
+	Message: "The service is briefly unavailable; please try again."}
+
+// dependencyDown reports an error that comes from a dependency rather than a
+// defect: a refused or lost connection, a database shutting down, starting
+// up or out of connections, or the request's deadline passing while it
+// waited (SQLSTATE is read through an interface so that this package needs
+// no database driver).
+func dependencyDown(c *fiber.Ctx, err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(c.UserContext().Err(), context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var se interface{ SQLState() string }
+	if errors.As(err, &se) {
+		switch state := se.SQLState(); {
+		case strings.HasPrefix(state, "08"), // connection exception
+			state == "57P01", state == "57P02", state == "57P03", // admin or crash shutdown, cannot connect now
+			state == "53300": // too many connections
+			return true
+		}
+	}
+	return false
 }
 
 func fiberMessage(fe *fiber.Error) string {
