@@ -262,8 +262,8 @@ func checkCyberCampusContainer(p *problems, cid string, o, c obj, byID map[strin
 		if s(c, "livenessProbe", "httpGet", "path") != "/healthz" {
 			p.addf("%s: the liveness probe must call /healthz", cid)
 		}
-		if s(c, "readinessProbe", "httpGet", "path") != "/readyz" {
-			p.addf("%s: the readiness probe must call /readyz", cid)
+		if s(c, "readinessProbe", "httpGet", "path") != "/readyz?check=postgres" {
+			p.addf("%s: the readiness probe must call /readyz?check=postgres (a Redis outage must not empty the Service)", cid)
 		}
 	}
 	if len(args) > 0 && args[0] == "migrate" && (len(args) != 2 || args[1] != "up" || s(o, "kind") != "Job") {

@@ -482,6 +482,13 @@ func TestReadyzWhenRedisIsDown(t *testing.T) {
 	if code, _, _ := s.call(t, "GET", "/healthz", "", nil); code != 200 {
 		t.Fatalf("healthz %d", code)
 	}
+	code, _, b = s.call(t, "GET", "/readyz?check=postgres", "", nil)
+	if code != 200 || strings.Contains(string(b), "redis") {
+		t.Fatalf("readyz?check=postgres while only Redis is down: %d %s", code, b)
+	}
+	if code, _, _ := s.call(t, "GET", "/readyz?check=mysql", "", nil); code != 400 {
+		t.Fatalf("unknown check: %d", code)
+	}
 	register(t, s) // the API keeps serving without Redis
 }
 

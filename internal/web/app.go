@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	cc "github.com/cybercampus/cybercampus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -62,13 +65,25 @@ func proxyHeader(trusted []string) string {
 	return ""
 }
 
+// readyz answers 200 only when every dependency answers. ?check=postgres
+// (a comma-separated subset) narrows it: the API keeps serving while Redis is
+// down (jobs wait in the outbox), so its load-balancer probe asks about
+// PostgreSQL alone, while plain /readyz reports both.
 func readyz(ready func(ctx context.Context) map[string]error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 		defer cancel()
+		results := ready(ctx)
+		only, err := readyScope(c.Query("check"), results)
+		if err != nil {
+			return err
+		}
 		checks := fiber.Map{}
 		ok := true
-		for name, err := range ready(ctx) {
+		for name, err := range results {
+			if only != nil && !only[name] {
+				continue
+			}
 			checks[name] = "ok"
 			if err != nil {
 				checks[name] = "unavailable"
@@ -81,6 +96,22 @@ func readyz(ready func(ctx context.Context) map[string]error) fiber.Handler {
 		}
 		return c.JSON(fiber.Map{"status": "ok", "checks": checks})
 	}
+}
+
+// readyScope parses ?check=; nil means every dependency.
+func readyScope(param string, known map[string]error) (map[string]bool, error) {
+	if param == "" {
+		return nil, nil
+	}
+	only := map[string]bool{}
+	for _, name := range strings.Split(param, ",") {
+		if _, ok := known[name]; !ok {
+			return nil, &cc.Error{Code: cc.EBADREQUEST, Message: "check names an unknown dependency.",
+				Fields: []cc.FieldError{{Field: "check", Message: fmt.Sprintf("%q is not a dependency (postgres, redis)", name)}}}
+		}
+		only[name] = true
+	}
+	return only, nil
 }
 
 // ParseProxies splits a comma-separated list of trusted proxy addresses or CIDRs.
