@@ -35,7 +35,7 @@ type Relay struct {
 // NewRelay returns a relay with production settings.
 func NewRelay(db *sqlx.DB, client *asynq.Client, logger *slog.Logger) *Relay {
 	return &Relay{db: db, client: client, logger: logger, BatchSize: 100,
-		PollInterval: 200 * time.Millisecond, MaxBackoff: 30 * time.Second,
+		PollInterval: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, // one cheap probe per 5 s keeps recovery prompt
 		PurgeEvery: 10 * time.Minute, KeepSent: 7 * 24 * time.Hour}
 }
 
