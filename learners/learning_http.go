@@ -97,9 +97,11 @@ func (h *LearningHandler) submitAttempt(c *fiber.Ctx) error {
 	if err := web.Bind(c, &r); err != nil {
 		return err
 	}
-	res, err := h.store.SubmitAttempt(c.UserContext(), web.MustPrincipal(c).UserID, id, r.Answers)
+	res, replayed, err := h.store.SubmitAttempt(c.UserContext(), web.MustPrincipal(c).UserID, id, r.ID, r.Answers)
 	if err != nil {
 		return err
+	} else if replayed {
+		return private(c).JSON(res) // 200: the attempt the client resent, spending nothing
 	}
 	return private(c).Status(fiber.StatusCreated).JSON(res)
 }

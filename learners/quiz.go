@@ -10,8 +10,11 @@ import (
 )
 
 // AttemptRequest is the body of POST /v1/quizzes/{id}/attempts: question ID to
-// the IDs of the chosen options.
+// the IDs of the chosen options, and optionally a client-made attempt ID so
+// that an app resending an attempt whose answer it never received gets the
+// stored result instead of spending another attempt.
 type AttemptRequest struct {
+	ID      string              `json:"id"`
 	Answers map[string][]string `json:"answers"`
 }
 
@@ -22,6 +25,8 @@ const maxOptionsPerAnswer = 100
 // is checked when grading.
 func (r *AttemptRequest) Validate() error {
 	var v cc.Validation
+	r.ID = strings.ToLower(r.ID)
+	v.Check(r.ID == "" || cc.IsUUID(r.ID), "id", "must be a UUID made by the client for this attempt")
 	if r.Answers == nil {
 		v.Add("answers", "is required: an object of question IDs to arrays of option IDs")
 		return v.Err()

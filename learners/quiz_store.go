@@ -93,33 +93,84 @@ func quizQuestions(ctx context.Context, q sqlx.QueryerContext, quizID string) ([
 // learner are numbered one at a time (the UNIQUE constraint on the number is
 // the backstop), and a passing attempt that finishes the course completes the
 // enrollment and queues its certificate in the same transaction.
-func (s *LearningStore) SubmitAttempt(ctx context.Context, userID, quizID string, answers map[string][]string) (AttemptResult, error) {
+//
+// With a client-made attemptID, a resent attempt returns the stored one
+// (replayed is true) and spends nothing; the ID reused with other answers, or
+// for another quiz or learner, is a conflict.
+func (s *LearningStore) SubmitAttempt(ctx context.Context, userID, quizID, attemptID string, answers map[string][]string) (out AttemptResult, replayed bool, err error) {
 	qz, err := quiz(ctx, s.db, quizID)
 	if err != nil {
-		return AttemptResult{}, err
+		return AttemptResult{}, false, err
 	}
 	questions, err := quizQuestions(ctx, s.db, quizID)
 	if err != nil {
-		return AttemptResult{}, err
+		return AttemptResult{}, false, err
 	}
-	var out AttemptResult
 	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		enrollmentID, err := quizEnrollment(ctx, tx, userID, qz, true)
 		if err != nil {
 			return err
 		}
+		if attemptID != "" {
+			if out, replayed, err = storedAttempt(ctx, tx, userID, qz, attemptID, answers); replayed || err != nil {
+				return err
+			}
+		}
 		results, score, err := grade(questions, answers)
 		if err != nil {
 			return err
 		}
-		a := Attempt{QuizID: qz.ID, Score: score, Passed: score >= qz.PassScore, Results: results}
+		a := Attempt{ID: attemptID, QuizID: qz.ID, Score: score, Passed: score >= qz.PassScore, Results: results}
 		if err := insertAttempt(ctx, tx, userID, enrollmentID, qz, answers, &a); err != nil {
 			return err
 		}
 		out = AttemptResult{Attempt: a, Score: a.Score, Passed: a.Passed, AttemptsLeft: qz.MaxAttempts - a.AttemptNumber}
 		return s.touchAfterAttempt(ctx, tx, enrollmentID, a.Passed)
 	})
-	return out, err
+	return out, replayed, err
+}
+
+// storedAttempt returns the attempt a client already stored under id. The
+// enrollment row is locked by the caller, so a resend racing the original
+// waits for it and then finds it.
+func storedAttempt(ctx context.Context, tx *sqlx.Tx, userID string, qz quizRow, id string, answers map[string][]string) (AttemptResult, bool, error) {
+	var row struct {
+		attemptRow
+		UserID  string          `db:"user_id"`
+		Answers json.RawMessage `db:"answers"`
+		Used    int             `db:"used"`
+	}
+	const q = `SELECT a.id, a.quiz_id, a.attempt_number, a.score, a.passed, a.created_at, a.results, a.user_id, a.answers,
+		(SELECT count(*) FROM quiz_attempts b WHERE b.enrollment_id = a.enrollment_id AND b.quiz_id = a.quiz_id) AS used
+		FROM quiz_attempts a WHERE a.id = $1`
+	err := tx.GetContext(ctx, &row, q, id)
+	if postgres.IsNoRows(err) {
+		return AttemptResult{}, false, nil
+	} else if err != nil {
+		return AttemptResult{}, false, err
+	}
+	var stored map[string][]string
+	json.Unmarshal(row.Answers, &stored)
+	if row.UserID != userID || row.QuizID != qz.ID || !sameAnswers(stored, answers) {
+		return AttemptResult{}, false, cc.Errorf(cc.ECONFLICT, "This attempt id was already used for other answers; make a new id for a new attempt.")
+	}
+	a := Attempt{ID: row.ID, QuizID: row.QuizID, AttemptNumber: row.AttemptNumber, Score: row.Score, Passed: row.Passed, CreatedAt: row.CreatedAt}
+	if err := json.Unmarshal(row.Results, &a.Results); err != nil {
+		return AttemptResult{}, false, err
+	}
+	return AttemptResult{Attempt: a, Score: a.Score, Passed: a.Passed, AttemptsLeft: max(qz.MaxAttempts-row.Used, 0)}, true, nil
+}
+
+func sameAnswers(a, b map[string][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for q, opts := range a {
+		if !slices.Equal(opts, b[q]) {
+			return false
+		}
+	}
+	return true
 }
 
 func insertAttempt(ctx context.Context, tx *sqlx.Tx, userID, enrollmentID string, qz quizRow, answers map[string][]string, a *Attempt) error {
@@ -134,11 +185,17 @@ func insertAttempt(ctx context.Context, tx *sqlx.Tx, userID, enrollmentID string
 	a.AttemptNumber = used + 1
 	ans, _ := json.Marshal(answers)
 	res, _ := json.Marshal(a.Results)
-	const ins = `INSERT INTO quiz_attempts (quiz_id, enrollment_id, user_id, attempt_number, score, passed, answers, results)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at`
-	row := tx.QueryRowxContext(ctx, ins, qz.ID, enrollmentID, userID, a.AttemptNumber, a.Score, a.Passed, ans, res)
+	const ins = `INSERT INTO quiz_attempts (id, quiz_id, enrollment_id, user_id, attempt_number, score, passed, answers, results)
+		VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, created_at`
+	var id *string
+	if a.ID != "" {
+		id = &a.ID
+	}
+	row := tx.QueryRowxContext(ctx, ins, id, qz.ID, enrollmentID, userID, a.AttemptNumber, a.Score, a.Passed, ans, res)
 	err := row.Scan(&a.ID, &a.CreatedAt)
-	if postgres.IsUniqueViolation(err) {
+	if postgres.IsUniqueViolation(err, "quiz_attempts_pkey") {
+		return cc.Errorf(cc.ECONFLICT, "This attempt id was already used; make a new id for a new attempt.")
+	} else if postgres.IsUniqueViolation(err) {
 		return cc.Errorf(cc.ECONFLICT, "Another attempt at this quiz was submitted at the same time; try again.")
 	}
 	return err
