@@ -1,0 +1,153 @@
+package reports
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
+)
+
+// The participation benchmark runs in a database of its own, filled with
+// generate_series: REPORTS_BENCH_LEARNERS learners (default 1,000,000) with
+// three enrollments each on average over 30 courses and 24 months, skewed
+// towards a few countries; 35% completed, half of those with a certificate;
+// about 3% changed country between enrollments, and age bands move with time.
+//
+//	go test -run '^$' -bench Participation -benchtime 15x -timeout 60m ./reports/
+//	REPORTS_BENCH_LEARNERS=100000 go test -run '^$' -bench Participation -benchtime 15x ./reports/
+var bench struct {
+	once  sync.Once
+	db    *pgtest.DB
+	store *Store
+	err   error
+}
+
+const benchGenerate = `
+INSERT INTO certificate_keys (thumbprint, private_enc, public_jwk) VALUES ('bench-key', '\x00', '{}');
+INSERT INTO status_lists (id, size) SELECT i, 131072 FROM generate_series(1, 40) i;
+INSERT INTO courses (slug) SELECT 'bench-course-' || i FROM generate_series(1, 30) i;
+INSERT INTO course_versions (course_id, version, status, title, summary, level, audiences, language, languages, document, document_hash)
+	SELECT id, 1, 'published', slug, 'Bench', 'beginner', '{youth}', 'en', '{en}', '{}', 'h' FROM courses;
+UPDATE courses c SET current_version_id = v.id FROM course_versions v WHERE v.course_id = c.id;
+CREATE TEMP TABLE bench_countries AS SELECT array_agg(code ORDER BY md5(code)) AS codes FROM countries;
+INSERT INTO users (email, password_hash, name, gender, birth_year, country, audience)
+	SELECT 'bench' || i || '@example.org', 'x', 'Learner',
+		(ARRAY['female','male','female','male','other','undisclosed'])[1 + floor(random() * 6)::int],
+		1955 + (random() * 50)::int,
+		k.codes[1 + floor(power(random(), 3) * 249)::int],
+		(ARRAY['youth','professional','msme'])[1 + floor(random() * 3)::int]
+	FROM generate_series(1, LEARNERS) i, bench_countries k;
+CREATE TEMP TABLE bench_courses AS SELECT row_number() OVER (ORDER BY c.slug) - 1 AS i, c.id, c.current_version_id AS version_id FROM courses c;
+INSERT INTO enrollments (user_id, course_id, version_id, status, lessons_total, enrolled_at, completed_at,
+		gender, audience, country, region, ldc, sids, lldc, age_band)
+	SELECT x.user_id, bc.id, bc.version_id, CASE WHEN x.done THEN 'completed' ELSE 'active' END, 10, x.at,
+		CASE WHEN x.done THEN x.at + interval '30 days' END, x.gender, x.audience, k.code, k.region, k.ldc, k.sids, k.lldc,
+		CASE WHEN age < 15 THEN 'under_15' WHEN age < 25 THEN '15_24' WHEN age < 35 THEN '25_34' WHEN age < 45 THEN '35_44'
+			WHEN age < 55 THEN '45_54' WHEN age < 65 THEN '55_64' ELSE '65_plus' END
+	FROM (SELECT u.id AS user_id, u.gender, u.audience, u.birth_year, s,
+			(abs(hashtext(u.id::text)) + s * 7) % 30 AS ci,
+			CASE WHEN random() < 0.03 THEN k.codes[1 + floor(random() * 249)::int] ELSE u.country END AS country,
+			timestamptz '2024-01-01' + random() * interval '730 days' AS at,
+			random() < 0.35 AS done
+		FROM users u CROSS JOIN generate_series(1, 5) s CROSS JOIN bench_countries k WHERE u.email LIKE 'bench%' AND random() < 0.6) x
+	JOIN bench_courses bc ON bc.i = x.ci
+	JOIN countries k ON k.code = x.country
+	CROSS JOIN LATERAL (SELECT extract(year FROM x.at)::int - x.birth_year AS age) a;
+INSERT INTO certificates (user_id, enrollment_id, course_id, version_id, key_id, learner_name, course_title, token, issued_at, status_list_id, status_index)
+	SELECT user_id, id, course_id, version_id, 'bench-key', 'Learner', 'Course', 't', completed_at, 1 + (n / 131072), n % 131072
+	FROM (SELECT e.*, row_number() OVER () - 1 AS n FROM enrollments e WHERE status = 'completed' AND random() < 0.5) c;
+ANALYZE;`
+
+func benchSetup(b *testing.B) *Store {
+	bench.once.Do(func() {
+		learners := 1_000_000
+		if v := os.Getenv("REPORTS_BENCH_LEARNERS"); v != "" {
+			learners, bench.err = strconv.Atoi(v)
+		}
+		if bench.db, bench.err = pgtest.New("reportsbench"); bench.err != nil {
+			return
+		}
+		start := time.Now()
+		if _, bench.err = bench.db.Exec(strings.Replace(benchGenerate, "LEARNERS", strconv.Itoa(learners), 1)); bench.err != nil {
+			return
+		}
+		var n int
+		bench.db.Get(&n, `SELECT count(*) FROM enrollments`)
+		b.Logf("generated %d learners, %d enrollments in %s", learners, n, time.Since(start).Round(time.Second))
+		bench.store = NewStore(bench.db.DB, bench.db.DB, time.Now)
+		start = time.Now()
+		bench.err = bench.store.RebuildRollups(context.Background())
+		var cells, months, profiles, movers int
+		bench.db.Get(&cells, `SELECT count(*) FROM report_cells`)
+		bench.db.Get(&months, `SELECT count(*) FROM report_month_cells`)
+		bench.db.Get(&profiles, `SELECT count(*) FROM report_learner_cells`)
+		bench.db.Get(&movers, `SELECT count(DISTINCT user_id) FROM report_enrollment_state WHERE mover`)
+		b.Logf("rollups built in %s: %d cells, %d month cells, %d learner cells, %d movers",
+			time.Since(start).Round(time.Second), cells, months, profiles, movers)
+		bench.db.Exec(`VACUUM ANALYZE`)
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	return bench.store
+}
+
+func BenchmarkParticipation(b *testing.B) {
+	s := benchSetup(b)
+	ctx := context.Background()
+	p50 := map[string]time.Duration{}
+	for _, g := range []string{"gender,region", "country,month"} {
+		for _, mode := range []string{"rollup", "raw"} {
+			b.Run(mode+"/"+g, func(b *testing.B) {
+				q := query(b, s, Params{GroupBy: g})
+				var times []time.Duration
+				for range b.N {
+					start := time.Now()
+					if _, err := s.participation(ctx, q, mode == "raw"); err != nil {
+						b.Fatal(err)
+					}
+					times = append(times, time.Since(start))
+				}
+				slices.Sort(times)
+				p50[mode+"/"+g] = times[len(times)/2]
+				b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+			})
+		}
+		if raw, roll := p50["raw/"+g], p50["rollup/"+g]; roll > 0 {
+			b.Logf("group_by=%s: p50 rollup %s, raw %s, raw/rollup = %.1f×", g, roll, raw, float64(raw)/float64(roll))
+		}
+	}
+}
+
+// BenchmarkRollupRefresh measures one incremental refresh after 1,000 new
+// enrollments and 1,000 completions: the staleness a refresh adds on top of
+// the 5-minute schedule.
+func BenchmarkRollupRefresh(b *testing.B) {
+	s := benchSetup(b)
+	for range b.N {
+		b.StopTimer()
+		_, err := s.db.Exec(`UPDATE enrollments SET status = 'completed', completed_at = enrolled_at + interval '1 day'
+			WHERE id IN (SELECT id FROM enrollments WHERE status = 'active' LIMIT 1000)`)
+		if err == nil {
+			_, err = s.db.Exec(`INSERT INTO enrollments (user_id, course_id, version_id, lessons_total, enrolled_at, gender, audience,
+					country, region, ldc, sids, lldc, age_band)
+				SELECT e.user_id, c.id, c.current_version_id, 10, now(), e.gender, e.audience, e.country, e.region, e.ldc, e.sids, e.lldc, e.age_band
+				FROM (SELECT DISTINCT ON (user_id) * FROM enrollments ORDER BY user_id, enrolled_at DESC LIMIT 1000) e
+				CROSS JOIN LATERAL (SELECT * FROM courses c WHERE NOT EXISTS
+					(SELECT 1 FROM enrollments x WHERE x.user_id = e.user_id AND x.course_id = c.id) LIMIT 1) c`)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := s.RefreshRollups(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

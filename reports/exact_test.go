@@ -1,0 +1,295 @@
+package reports
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fact is one enrollment as the reference counts it, read from the raw tables.
+type fact struct {
+	UserID    string         `db:"user_id"`
+	Gender    string         `db:"gender"`
+	Region    string         `db:"region"`
+	Country   string         `db:"country"`
+	Audience  string         `db:"audience"`
+	AgeBand   string         `db:"age_band"`
+	Course    string         `db:"course"`
+	CourseID  string         `db:"course_id"`
+	Cohort    sql.NullString `db:"cohort_id"`
+	At        time.Time      `db:"enrolled_at"`
+	LDC       bool           `db:"ldc"`
+	SIDS      bool           `db:"sids"`
+	LLDC      bool           `db:"lldc"`
+	Completed bool           `db:"completed"`
+	Certified bool           `db:"certified"`
+}
+
+func loadFacts(t testing.TB, s *Store) []fact {
+	t.Helper()
+	var fs []fact
+	err := s.db.Select(&fs, `SELECT e.user_id, e.gender, e.region, e.country, e.audience, e.age_band, c.slug AS course,
+			e.course_id, e.cohort_id, e.enrolled_at, e.ldc, e.sids, e.lldc, e.status = 'completed' AS completed,
+			EXISTS (SELECT 1 FROM certificates x WHERE x.enrollment_id = e.id AND x.revoked_at IS NULL) AS certified
+		FROM enrollments e JOIN courses c ON c.id = e.course_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func (f fact) value(dim string) *string {
+	var v string
+	switch dim {
+	case "gender":
+		v = f.Gender
+	case "region":
+		v = f.Region
+	case "country":
+		v = f.Country
+	case "audience":
+		v = f.Audience
+	case "age_band":
+		v = f.AgeBand
+	case "course":
+		v = f.CourseID
+	case "cohort":
+		if !f.Cohort.Valid {
+			return nil
+		}
+		v = f.Cohort.String
+	case "month":
+		v = f.At.UTC().Format("2006-01")
+	case "ldc":
+		v = fmt.Sprint(f.LDC)
+	case "sids":
+		v = fmt.Sprint(f.SIDS)
+	case "lldc":
+		v = fmt.Sprint(f.LLDC)
+	}
+	return &v
+}
+
+func (f fact) matches(q Query) bool {
+	day := f.At.UTC().Truncate(24 * time.Hour)
+	return (q.courseID == "" || f.CourseID == q.courseID) && (q.Cohort == "" || f.Cohort.String == q.Cohort) &&
+		(q.Country == "" || f.Country == q.Country) && (q.Region == "" || f.Region == q.Region) &&
+		(q.from.IsZero() || !day.Before(q.from)) && (q.to.IsZero() || !day.After(q.to))
+}
+
+// reference counts q grouped by dims the plainest way: sets of people per cell.
+func reference(facts []fact, q Query, dims []string) map[string]Counts {
+	out := map[string]Counts{}
+	people := map[string]map[string]bool{}
+	for _, f := range facts {
+		if !f.matches(q) {
+			continue
+		}
+		r := Row{Values: make([]*string, len(dims))}
+		for i, d := range dims {
+			r.Values[i] = f.value(d)
+		}
+		k := rowKey(r)
+		c := out[k]
+		if people[k] == nil {
+			people[k] = map[string]bool{}
+		}
+		people[k][f.UserID] = true
+		c.Learners = int64(len(people[k]))
+		c.Enrollments++
+		if f.Completed {
+			c.Completions++
+		}
+		if f.Certified {
+			c.Certificates++
+		}
+		out[k] = c
+	}
+	if len(dims) == 0 && len(out) == 0 {
+		out[""] = Counts{}
+	}
+	return out
+}
+
+// counted runs the store's aggregation (no suppression) from the rollups, or live.
+func counted(t testing.TB, s *Store, q Query, dims []string, live bool) map[string]Counts {
+	t.Helper()
+	tx, err := s.rdb.BeginTxx(context.Background(), &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	rows, err := s.aggregate(context.Background(), tx, q, dims, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]Counts{}
+	for _, r := range rows {
+		out[rowKey(r)] = r.Counts
+	}
+	return out
+}
+
+func query(t testing.TB, s *Store, p Params) Query {
+	t.Helper()
+	q, err := p.Parse(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Resolve(context.Background(), &q); err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+var exactGroupings = []string{
+	"", "gender", "gender,region", "country,month", "course", "course,gender", "cohort", "month",
+	"age_band,ldc", "region,audience,sids,lldc", "course,cohort,month", "cohort,course",
+	strings.Join(Dimensions, ","),
+}
+
+func exactFilters(ds dataset) []Params {
+	return []Params{
+		{}, {Country: "KE"}, {Region: "africa"}, {Course: ds.courses[0].Slug}, {Cohort: ds.cohorts[1]},
+		{From: "2024-03-01", To: "2024-08-31"}, {From: "2024-03-15", To: "2024-09-10"},
+		{Course: ds.courses[2].Slug, From: "2024-02-01"}, {To: "2024-05-31", Region: "asia_pacific"},
+	}
+}
+
+// checkExact compares every grouping and filter with the reference.
+func checkExact(t *testing.T, s *Store, ds dataset) {
+	facts := loadFacts(t, s)
+	for _, p := range exactFilters(ds) {
+		for _, g := range exactGroupings {
+			p.GroupBy = g
+			q := query(t, s, p)
+			want := reference(facts, q, q.GroupBy)
+			for _, live := range []bool{false, true} {
+				name := fmt.Sprintf("group_by=%s filters=%+v live=%v", g, p, live)
+				got := counted(t, s, q, q.GroupBy, live || q.needsLive())
+				if len(got) != len(want) {
+					t.Fatalf("%s: %d rows, want %d", name, len(got), len(want))
+				}
+				for k, w := range want {
+					if got[k] != w {
+						t.Fatalf("%s: cell %q = %+v, want %+v", name, strings.ReplaceAll(k, "\x00", "|"), got[k], w)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestCountsAreExact(t *testing.T) {
+	f := fixtures{t, testDB.DB}
+	s := NewStore(testDB.DB, testDB.DB, time.Now)
+	ds := f.randomData(rand.New(rand.NewPCG(7, 11)), 150)
+	f.refresh(s)
+
+	t.Run("rollups and raw counts agree with a direct count for every grouping and filter", func(t *testing.T) {
+		checkExact(t, s, ds)
+	})
+	t.Run("a learner in several courses counts once in learners and once per enrollment", func(t *testing.T) {
+		q := query(t, s, Params{GroupBy: "gender"})
+		got := counted(t, s, q, nil, false)[""]
+		if got.Learners >= got.Enrollments {
+			t.Fatalf("learners %d, enrollments %d: the data should have learners in several courses", got.Learners, got.Enrollments)
+		}
+	})
+	t.Run("the common groupings are served by rollups", func(t *testing.T) {
+		for _, g := range []string{"gender,region", "country,month", "course,gender", "", "age_band"} {
+			q := query(t, s, Params{GroupBy: g})
+			if q.needsLive() {
+				t.Errorf("group_by=%s is counted live", g)
+			}
+		}
+		if q := query(t, s, Params{GroupBy: "gender", From: "2024-01-10"}); !q.needsLive() {
+			t.Error("a date filter within a month cannot be answered by month rollups")
+		}
+	})
+	t.Run("movers are present so that overlaps are exercised", func(t *testing.T) {
+		var n int
+		for _, table := range []string{"report_mover_pairs", "report_mover_profiles"} {
+			if err := s.db.Get(&n, `SELECT count(*) FROM `+table); err != nil || n == 0 {
+				t.Fatalf("%s: %d rows, %v", table, n, err)
+			}
+		}
+	})
+}
+
+func TestRollupsRefreshIncrementally(t *testing.T) {
+	f := fixtures{t, testDB.DB}
+	s := NewStore(testDB.DB, testDB.DB, time.Now)
+	r := rand.New(rand.NewPCG(3, 5))
+	ds := f.randomData(r, 60)
+	f.refresh(s)
+	before := totalsFromRollups(t, s)
+	asOf, _ := s.RollupAge(context.Background())
+
+	// Changes of every kind after the refresh.
+	u := f.user("female", "FJ")
+	e1 := f.enroll(u, ds.courses[3], nil, snap{"female", "youth", "FJ", "15_24"}, time.Date(2025, 2, 3, 0, 0, 0, 0, time.UTC), false)
+	e2 := f.enroll(u, ds.courses[1], nil, snap{"female", "youth", "NP", "25_34"}, time.Date(2025, 2, 9, 0, 0, 0, 0, time.UTC), false)
+	f.complete(e1)
+	cert := f.certify(e1)
+	f.certify(e2)
+	f.exec(`UPDATE certificates SET revoked_at = now(), revoked_reason = 'test' WHERE id = $1`, cert)
+	f.exec(`UPDATE enrollments SET cohort_id = $1 WHERE id = $2`, ds.cohorts[1], e2)
+	var gone string
+	f.get(&gone, `SELECT e.user_id FROM enrollments e WHERE NOT EXISTS (SELECT 1 FROM certificates c WHERE c.user_id = e.user_id) AND e.user_id <> $1 LIMIT 1`, u)
+	f.exec(`DELETE FROM users WHERE id = $1`, gone)
+	f.exec(`UPDATE enrollments SET lessons_completed = 3, last_activity_at = now() WHERE id = $1`, e2) // not counted
+
+	t.Run("changes are not visible before the next refresh", func(t *testing.T) {
+		if got := totalsFromRollups(t, s); got != before {
+			t.Fatalf("totals moved before a refresh: %+v -> %+v", before, got)
+		}
+	})
+	time.Sleep(10 * time.Millisecond)
+	f.refresh(s)
+	t.Run("they are after it, exactly", func(t *testing.T) {
+		checkExact(t, s, ds)
+	})
+	t.Run("data_as_of moves forward", func(t *testing.T) {
+		after, _ := s.RollupAge(context.Background())
+		if !after.Valid || !after.Time.After(asOf.Time) {
+			t.Fatalf("data_as_of %v -> %v", asOf, after)
+		}
+	})
+	t.Run("the change log is drained", func(t *testing.T) {
+		var n int
+		f.get(&n, `SELECT count(*) FROM report_changes`)
+		if n != 0 {
+			t.Fatalf("%d changes left", n)
+		}
+	})
+	t.Run("incremental rollups equal a full rebuild", func(t *testing.T) {
+		snapshot := func() []string {
+			var rows []string
+			f.db.Select(&rows, `SELECT t::text FROM (SELECT * FROM report_cells ORDER BY 1,2,3,4,5,6,7,8,9,10,11) t
+				UNION ALL SELECT 'M' || t::text FROM (SELECT * FROM report_month_cells ORDER BY 1,2,3,4,5,6,7,8,9) t
+				UNION ALL SELECT 'L' || t::text FROM (SELECT * FROM report_learner_cells ORDER BY 1,2,3,4,5,6,7,8) t
+				UNION ALL SELECT 'P' || t::text FROM report_mover_pairs t
+				UNION ALL SELECT 'Q' || t::text FROM report_mover_profiles t
+				UNION ALL SELECT 'R' || t::text FROM report_month_movers t`)
+			slices.Sort(rows)
+			return rows
+		}
+		inc := snapshot()
+		if err := s.RebuildRollups(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if full := snapshot(); !slices.Equal(inc, full) {
+			t.Fatalf("incremental %d rows differ from rebuild %d rows", len(inc), len(full))
+		}
+	})
+}
+
+func totalsFromRollups(t testing.TB, s *Store) Counts {
+	return counted(t, s, query(t, s, Params{}), nil, false)[""]
+}

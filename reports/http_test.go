@@ -1,0 +1,368 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/app"
+	"github.com/cybercampus/cybercampus/internal/apptest"
+	"github.com/cybercampus/cybercampus/jobs"
+)
+
+const redisDB = 13
+
+func newEnv(t *testing.T) (*apptest.Env, *Module) {
+	var mod *Module
+	env := apptest.New(t, testDB, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
+		mod = NewModule(d)
+		return []app.Module{mod}
+	})
+	return env, mod
+}
+
+// smallWorld makes a course with a known population, by country and gender:
+// KE 12 women and 7 men, FJ 2 women and 6 men, NG 9 women (3 completed, with
+// certificates) and 8 men: 44 learners, 23 women and 21 men.
+func smallWorld(t *testing.T, f fixtures) course {
+	c := f.course("world-" + uniq())
+	at := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
+	for _, g := range []struct {
+		country, gender string
+		n, completed    int
+	}{{"KE", "female", 12, 0}, {"KE", "male", 7, 0}, {"FJ", "female", 2, 0}, {"FJ", "male", 6, 0}, {"NG", "female", 9, 3}, {"NG", "male", 8, 0}} {
+		for i := range g.n {
+			e := f.enroll(f.user(g.gender, g.country), c, nil, snap{g.gender, "youth", g.country, "25_34"}, at, false)
+			if i < g.completed {
+				f.complete(e)
+				f.certify(e)
+			}
+		}
+	}
+	return c
+}
+
+func TestReportAccess(t *testing.T) {
+	env, _ := newEnv(t)
+	path := "/v1/reports/participation?group_by=gender"
+	tests := []struct {
+		name  string
+		roles []string
+		token bool
+		want  int
+	}{
+		{"anonymous is 401", nil, false, 401},
+		{"learner is 403", []string{cc.RoleLearner}, true, 403},
+		{"trainer is 403", []string{cc.RoleTrainer}, true, 403},
+		{"analyst may", []string{cc.RoleAnalyst}, true, 200},
+		{"admin may", []string{cc.RoleAdmin}, true, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var tok string
+			if tt.token {
+				tok = env.NewUser(t, tt.roles...).Token
+			}
+			for _, p := range []string{path, "/v1/reports/participation.svg?group_by=gender"} {
+				env.Expect(t, apptest.Request{Method: "GET", Path: p, Token: tok}, tt.want)
+			}
+			want := tt.want
+			if want == 200 {
+				want = 202
+			}
+			env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/reports/exports", Token: tok, Body: map[string]any{}}, want)
+		})
+	}
+}
+
+func TestParticipationReport(t *testing.T) {
+	env, mod := newEnv(t)
+	f := fixtures{t, testDB.DB}
+	c := smallWorld(t, f)
+	f.refresh(mod.Store)
+	analyst := env.NewUser(t, cc.RoleAnalyst)
+	get := func(t *testing.T, q string) map[string]any {
+		return env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?course=" + c.Slug + q, Token: analyst.Token}, 200).Map(t)
+	}
+
+	t.Run("rows, totals and parity; small cells and their complements are hidden", func(t *testing.T) {
+		rep := get(t, "&group_by=country,gender")
+		rows := rep["rows"].([]any)
+		want := []struct {
+			country, gender string
+			learners        any
+		}{{"FJ", "female", nil}, {"FJ", "male", nil}, {"KE", "female", 12.0}, {"KE", "male", 7.0}, {"NG", "female", nil}, {"NG", "male", nil}}
+		if len(rows) != len(want) {
+			t.Fatalf("rows %v", rows)
+		}
+		for i, w := range want {
+			r := rows[i].(map[string]any)
+			if r["country"] != w.country || r["gender"] != w.gender || r["learners"] != w.learners || r["suppressed"] != (w.learners == nil) {
+				t.Fatalf("row %d = %v, want %+v", i, r, w)
+			}
+			if w.learners == nil && (r["enrollments"] != nil || r["completions"] != nil || r["completion_rate"] != nil) {
+				t.Fatalf("suppressed row %v carries counts", r)
+			}
+		}
+		totals := rep["totals"].(map[string]any)
+		if totals["learners"] != 44.0 || totals["completions"] != 3.0 || totals["certificates"] != 3.0 || totals["completion_rate"] != 0.0682 {
+			t.Fatalf("totals %v", totals)
+		}
+		if rep["min_cell_size"] != 5.0 || rep["data_as_of"] == nil || rep["generated_at"] == nil {
+			t.Fatalf("report %v", rep)
+		}
+		gp := rep["gender_parity"].(map[string]any)
+		if gp["learners"] != 1.0952 || gp["completions"] != nil { // 23 women ÷ 21 men; no man completed
+			t.Fatalf("parity %v", gp)
+		}
+		for _, r := range rows {
+			for _, k := range []string{"user_id", "name", "email"} {
+				if _, ok := r.(map[string]any)[k]; ok {
+					t.Fatalf("row carries %s", k)
+				}
+			}
+		}
+	})
+	t.Run("one small cell in a margin hides the next smallest too", func(t *testing.T) {
+		rep := get(t, "&group_by=gender&country=FJ")
+		for _, r := range rep["rows"].([]any) { // 2 women, so the 6 men are hidden too
+			if r.(map[string]any)["suppressed"] != true {
+				t.Fatalf("row %v is shown", r)
+			}
+		}
+		if rep["totals"].(map[string]any)["learners"] != 8.0 {
+			t.Fatalf("totals %v", rep["totals"])
+		}
+		if gp := rep["gender_parity"].(map[string]any); gp["learners"] != nil {
+			t.Fatalf("parity %v reveals a small cell", gp)
+		}
+	})
+	t.Run("min_cell_size may be raised", func(t *testing.T) {
+		rep := get(t, "&group_by=gender&min_cell_size=22")
+		if rep["min_cell_size"] != 22.0 {
+			t.Fatalf("min_cell_size %v", rep["min_cell_size"])
+		}
+		for _, r := range rep["rows"].([]any) { // 21 men < 22, so the women are hidden with them
+			if r.(map[string]any)["suppressed"] != true {
+				t.Fatalf("row %v is shown", r)
+			}
+		}
+	})
+	t.Run("a population smaller than min_cell_size hides the totals too", func(t *testing.T) {
+		rep := get(t, "&country=FJ&min_cell_size=9")
+		if tot := rep["totals"].(map[string]any); tot["suppressed"] != true || tot["learners"] != nil {
+			t.Fatalf("totals %v", tot)
+		}
+	})
+	t.Run("an empty group_by gives only totals", func(t *testing.T) {
+		rep := get(t, "")
+		if len(rep["rows"].([]any)) != 0 || rep["totals"].(map[string]any)["enrollments"] != 44.0 {
+			t.Fatalf("report %v", rep)
+		}
+	})
+	t.Run("booleans, months and courses are typed", func(t *testing.T) {
+		rows := get(t, "&group_by=course,month,ldc")["rows"].([]any)
+		r := rows[len(rows)-1].(map[string]any)
+		if r["course"] != c.Slug || r["month"] != "2025-03" || r["ldc"] != false {
+			t.Fatalf("row %v", r)
+		}
+	})
+	t.Run("each request is audited with its parameters and format", func(t *testing.T) {
+		var n int
+		f.get(&n, `SELECT count(*) FROM report_audit WHERE user_id = $1 AND endpoint = 'participation' AND format = 'json'
+			AND params->>'course' = $2 AND params->'group_by' = '["gender"]'::jsonb AND params->>'min_cell_size' = '22'`, analyst.ID, c.Slug)
+		if n != 1 {
+			t.Fatalf("%d audit rows", n)
+		}
+		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation.svg?group_by=gender", Token: analyst.Token}, 200)
+		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?format=csv", Token: analyst.Token}, 200)
+		f.get(&n, `SELECT count(*) FROM report_audit WHERE user_id = $1 AND format IN ('svg', 'csv')`, analyst.ID)
+		if n != 2 {
+			t.Fatalf("%d svg/csv audit rows", n)
+		}
+	})
+	t.Run("CSV opens in a spreadsheet", func(t *testing.T) {
+		for _, h := range []apptest.Request{
+			{Method: "GET", Path: "/v1/reports/participation?group_by=country,gender&course=" + c.Slug, Token: analyst.Token, Headers: map[string]string{"Accept": "text/csv"}},
+			{Method: "GET", Path: "/v1/reports/participation?group_by=country,gender&format=csv&course=" + c.Slug, Token: analyst.Token},
+		} {
+			resp := env.Expect(t, h, 200)
+			if ct := resp.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+				t.Fatalf("content type %q", ct)
+			}
+			if !bytes.HasPrefix(resp.Body, []byte("\uFEFF")) {
+				t.Fatal("no byte order mark")
+			}
+			recs, err := csv.NewReader(bytes.NewReader(resp.Body[3:])).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := [][]string{
+				{"country", "gender", "learners", "enrollments", "completions", "certificates", "completion_rate", "suppressed"},
+				{"FJ", "female", "", "", "", "", "", "true"},
+				{"FJ", "male", "", "", "", "", "", "true"},
+				{"KE", "female", "12", "12", "0", "0", "0", "false"},
+				{"KE", "male", "7", "7", "0", "0", "0", "false"},
+				{"NG", "female", "", "", "", "", "", "true"},
+				{"NG", "male", "", "", "", "", "", "true"},
+			}
+			if len(recs) != len(want) {
+				t.Fatalf("csv %q", recs)
+			}
+			for i := range want {
+				if strings.Join(recs[i], ",") != strings.Join(want[i], ",") {
+					t.Fatalf("csv line %d = %q, want %q", i, recs[i], want[i])
+				}
+			}
+		}
+	})
+}
+
+func TestReportValidation(t *testing.T) {
+	env, _ := newEnv(t)
+	analyst := env.NewUser(t, cc.RoleAnalyst)
+	tests := []struct {
+		name, query string
+		want        int
+		field       string
+	}{
+		{"unknown dimension", "group_by=gender,shoe_size", 422, "group_by"},
+		{"repeated dimension", "group_by=gender,region,gender", 422, "group_by"},
+		{"empty dimension", "group_by=gender,", 422, "group_by"},
+		{"bad date", "from=2024-13-01", 422, "from"},
+		{"not a date", "to=yesterday", 422, "to"},
+		{"to before from", "from=2024-05-01&to=2024-04-30", 422, "to"},
+		{"lower-case country", "country=ke", 422, "country"},
+		{"unknown country", "country=ZZ", 422, "country"},
+		{"unknown region", "region=atlantis", 422, "region"},
+		{"bad course slug", "course=Not_A_Slug", 422, "course"},
+		{"unknown course", "course=no-such-course", 422, "course"},
+		{"bad cohort", "cohort=42", 422, "cohort"},
+		{"unknown cohort", "cohort=6f1c1b8e-7d7e-4a43-9d3e-1f1c2b3a4d5e", 422, "cohort"},
+		{"min_cell_size below the floor", "min_cell_size=2", 422, "min_cell_size"},
+		{"min_cell_size not a number", "min_cell_size=many", 422, "min_cell_size"},
+		{"min_cell_size too large", "min_cell_size=100000", 422, "min_cell_size"},
+		{"unknown parameter", "groupby=gender", 422, "groupby"},
+		{"bad format", "format=xlsx", 422, "format"},
+		{"repeated parameter", "group_by=gender&group_by=region", 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?" + tt.query, Token: analyst.Token}, tt.want)
+			if tt.field == "" {
+				return
+			}
+			if !strings.Contains(string(resp.Body), `"field":"`+tt.field+`"`) {
+				t.Fatalf("errors do not name %s: %s", tt.field, resp.Body)
+			}
+		})
+	}
+	t.Run("an unknown dimension is named in the message", func(t *testing.T) {
+		resp := env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?group_by=shoe_size", Token: analyst.Token}, 422)
+		if !strings.Contains(string(resp.Body), "shoe_size") {
+			t.Fatalf("%s", resp.Body)
+		}
+	})
+	t.Run("an unacceptable media type is 406", func(t *testing.T) {
+		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation", Token: analyst.Token, Headers: map[string]string{"Accept": "image/png"}}, 406)
+	})
+	t.Run("a bad chart measure is 422", func(t *testing.T) {
+		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation.svg?measure=height", Token: analyst.Token}, 422)
+	})
+	t.Run("invalid requests are not audited", func(t *testing.T) {
+		var n int
+		testDB.Get(&n, `SELECT count(*) FROM report_audit WHERE user_id = $1`, analyst.ID)
+		if n != 0 {
+			t.Fatalf("%d audit rows", n)
+		}
+	})
+}
+
+func TestExports(t *testing.T) {
+	env, mod := newEnv(t)
+	f := fixtures{t, testDB.DB}
+	c := smallWorld(t, f)
+	f.refresh(mod.Store)
+	analyst, other, admin := env.NewUser(t, cc.RoleAnalyst), env.NewUser(t, cc.RoleAnalyst), env.NewUser(t, cc.RoleAdmin)
+	mux := asynq.NewServeMux()
+	mod.Tasks(mux)
+
+	resp := env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/reports/exports", Token: analyst.Token,
+		Body: map[string]any{"group_by": "country,gender", "course": c.Slug}}, 202)
+	var e struct {
+		ID, Status string
+	}
+	resp.JSON(t, &e)
+	path := "/v1/reports/exports/" + e.ID
+
+	t.Run("queued with an outbox row and a location", func(t *testing.T) {
+		if e.Status != "queued" || resp.Header.Get("Location") != path {
+			t.Fatalf("%s %s", resp.Body, resp.Header.Get("Location"))
+		}
+		var n int
+		f.get(&n, `SELECT count(*) FROM outbox WHERE task_type = $1 AND payload->>'export_id' = $2 AND queue = 'low'`, jobs.TypeBuildExport, e.ID)
+		if n != 1 {
+			t.Fatalf("%d outbox rows", n)
+		}
+	})
+	t.Run("the file before it is built is 409", func(t *testing.T) {
+		env.Expect(t, apptest.Request{Method: "GET", Path: path + "?format=csv", Token: analyst.Token}, 409)
+	})
+	t.Run("another analyst's export is 404", func(t *testing.T) {
+		env.Expect(t, apptest.Request{Method: "GET", Path: path, Token: other.Token}, 404)
+		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/exports/not-a-uuid", Token: analyst.Token}, 404)
+	})
+	t.Run("the job builds the CSV", func(t *testing.T) {
+		payload := []byte(`{"export_id":"` + e.ID + `"}`)
+		if err := mux.ProcessTask(context.Background(), asynq.NewTask(jobs.TypeBuildExport, payload)); err != nil {
+			t.Fatal(err)
+		}
+		st := env.Expect(t, apptest.Request{Method: "GET", Path: path, Token: analyst.Token}, 200).Map(t)
+		if st["status"] != "done" || st["rows"] != 6.0 || st["download_url"] != path+"?format=csv" {
+			t.Fatalf("status %v", st)
+		}
+		for _, tok := range []string{analyst.Token, admin.Token} {
+			file := env.Expect(t, apptest.Request{Method: "GET", Path: path, Token: tok, Headers: map[string]string{"Accept": "text/csv"}}, 200)
+			if !strings.Contains(string(file.Body), "KE,female,12,12,0,0,0,false") {
+				t.Fatalf("file %q", file.Body)
+			}
+		}
+		var n int
+		f.get(&n, `SELECT count(*) FROM report_audit WHERE endpoint = $1`, "exports/"+e.ID)
+		if n != 2 {
+			t.Fatalf("%d download audit rows", n)
+		}
+	})
+	t.Run("bad bodies", func(t *testing.T) {
+		for _, b := range []struct {
+			req  apptest.Request
+			want int
+		}{
+			{apptest.Request{Body: map[string]any{"group_by": "nope"}}, 422},
+			{apptest.Request{Body: map[string]any{"min_cell_size": 1}}, 422},
+			{apptest.Request{Body: map[string]any{"name": "x"}}, 422},
+			{apptest.Request{Raw: []byte("{"), Type: "application/json"}, 400},
+			{apptest.Request{Raw: []byte("group_by=gender"), Type: "text/plain"}, 415},
+		} {
+			b.req.Method, b.req.Path, b.req.Token = "POST", "/v1/reports/exports", analyst.Token
+			env.Expect(t, b.req, b.want)
+		}
+	})
+	t.Run("the rollup job is registered", func(t *testing.T) {
+		f.enroll(f.user("male", "KE"), c, nil, snap{"male", "youth", "KE", "25_34"}, time.Now(), false)
+		if err := mux.ProcessTask(context.Background(), asynq.NewTask(jobs.TypeRollups, nil)); err != nil {
+			t.Fatal(err)
+		}
+		rep := env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?course=" + c.Slug, Token: analyst.Token}, http.StatusOK).Map(t)
+		if rep["totals"].(map[string]any)["learners"] != 45.0 {
+			t.Fatalf("totals %v", rep["totals"])
+		}
+	})
+}

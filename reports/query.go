@@ -1,0 +1,240 @@
+package reports
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// source is where a grouping's counts come from.
+type source int
+
+const (
+	fromLearnerCells source = iota // demographics only: distinct learners + overlaps
+	fromMonthCells                 // demographics and month: distinct learners per month + overlaps
+	fromCells                      // every dimension: one course at a time, so learners = enrollments
+	fromEnrollments                // the raw tables, for what no rollup can answer exactly
+)
+
+// route picks the rollup that answers q grouped by dims exactly.
+//
+// A person has at most one enrollment per course, so when the rows are split by
+// course (or the filter keeps a single course or cohort) the distinct learners
+// of a cell equal its enrollments, and the finest rollup answers. Otherwise a
+// learner with enrollments in several courses or months must count once:
+// report_learner_cells counts distinct people per demographic cell (exact
+// unless grouped or filtered by month), report_month_cells per demographic
+// cell and month (exact when grouped by month). Filters on part of a month and
+// cohort groupings that mix courses (the "no cohort" row) are counted from the
+// enrollments.
+func (q Query) route(dims []string) source {
+	has := func(d string) bool { return slices.Contains(dims, d) }
+	oneCourse := q.Course != "" || q.Cohort != "" || has("course")
+	switch {
+	case q.hasDates() && !q.wholeMonths():
+		return fromEnrollments
+	case has("cohort") && !oneCourse:
+		return fromEnrollments
+	case oneCourse:
+		return fromCells
+	case has("month"):
+		return fromMonthCells
+	case q.hasDates():
+		return fromEnrollments
+	}
+	return fromLearnerCells
+}
+
+// needsLive reports whether any part of the report (rows, totals, gender
+// margin) must be counted from the enrollments; then all of it is, so that the
+// parts come from the same data.
+func (q Query) needsLive() bool {
+	for _, dims := range [][]string{q.GroupBy, nil, {"gender"}} {
+		if q.route(dims) == fromEnrollments {
+			return true
+		}
+	}
+	return false
+}
+
+// columns are the rollup column of each dimension; the SQL below is assembled
+// only from these constants, and every value is a placeholder.
+var columns = map[string]string{
+	"gender": "gender", "region": "region", "country": "country", "audience": "audience",
+	"age_band": "age_band", "course": "course_id", "cohort": "cohort_id", "month": "month",
+	"ldc": "ldc", "sids": "sids", "lldc": "lldc",
+}
+
+// profile is the demographic snapshot: the key of report_learner_cells.
+const profile = "gender, region, country, audience, age_band, ldc, sids, lldc"
+
+func dimText(src source, dim string) string {
+	if src == fromEnrollments {
+		if dim == "month" {
+			return "to_char(e.enrolled_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+		}
+		return "e." + columns[dim] + "::text"
+	}
+	if dim == "month" {
+		return "to_char(month, 'YYYY-MM')"
+	}
+	return columns[dim] + "::text"
+}
+
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, arg any) {
+	w.args = append(w.args, arg)
+	w.conds = append(w.conds, strings.Replace(cond, "?", "$"+itoa(len(w.args)), 1))
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// filters returns the WHERE clause of q for a source; prefix qualifies columns.
+func filters(src source, q Query, prefix string) *where {
+	w := &where{}
+	if q.courseID != "" {
+		w.add(prefix+"course_id = ?", q.courseID)
+	}
+	if q.Cohort != "" {
+		w.add(prefix+"cohort_id = ?", q.Cohort)
+	}
+	if q.Country != "" {
+		w.add(prefix+"country = ?", q.Country)
+	}
+	if q.Region != "" {
+		w.add(prefix+"region = ?", q.Region)
+	}
+	if src == fromEnrollments {
+		if !q.from.IsZero() {
+			w.add("e.enrolled_at >= (?::date)::timestamp AT TIME ZONE 'UTC'", q.from.Format(time.DateOnly))
+		}
+		if !q.to.IsZero() {
+			w.add("e.enrolled_at < (?::date + 1)::timestamp AT TIME ZONE 'UTC'", q.to.Format(time.DateOnly))
+		}
+		return w
+	}
+	if !q.from.IsZero() {
+		w.add(prefix+"month >= ?::date", q.from.Format(time.DateOnly))
+	}
+	if !q.to.IsZero() {
+		first := q.to.AddDate(0, 0, 1-q.to.Day())
+		w.add(prefix+"month <= ?::date", first.Format(time.DateOnly))
+	}
+	return w
+}
+
+func selectDims(src source, dims []string) (sel, group string) {
+	var s, g []string
+	for i, d := range dims {
+		s = append(s, dimText(src, d)+" AS d"+itoa(i))
+		g = append(g, itoa(i+1))
+	}
+	if len(dims) == 0 {
+		return "", ""
+	}
+	return strings.Join(s, ", ") + ", ", " GROUP BY " + strings.Join(g, ", ")
+}
+
+// aggregateSQL counts q grouped by dims from src.
+func aggregateSQL(src source, q Query, dims []string) (string, []any) {
+	sel, group := selectDims(src, dims)
+	var from, measures string
+	w := filters(src, q, "")
+	switch src {
+	case fromEnrollments:
+		w = filters(src, q, "e.")
+		measures = `count(DISTINCT e.user_id), count(e.id), count(e.id) FILTER (WHERE e.status = 'completed'), count(c.id)`
+		from = ` FROM enrollments e LEFT JOIN certificates c ON c.enrollment_id = e.id AND c.revoked_at IS NULL`
+	case fromCells:
+		measures = sums("enrollments", "enrollments", "completions", "certificates")
+		from = " FROM report_cells"
+	case fromMonthCells:
+		measures = sums("learners", "enrollments", "completions", "certificates")
+		from = " FROM report_month_cells"
+	default:
+		measures = sums("learners", "enrollments", "completions", "certificates")
+		from = " FROM report_learner_cells"
+	}
+	return "SELECT " + sel + measures + from + w.sql() + group, w.args
+}
+
+func sums(cols ...string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = "coalesce(sum(" + c + "), 0)::bigint"
+	}
+	return strings.Join(out, ", ")
+}
+
+// overlapSQL counts, for each group, the extra times the learner rollups
+// counted someone. A learner whose snapshot differs between enrollments (a
+// mover) is in several demographic cells and counts once per cell that falls
+// into the group. Movers with two profiles are counted per pair of profiles:
+// the pair adds one to a group when both profiles pass the filter and agree
+// on every grouped dimension. The few with more profiles are read one by one.
+// Grouped by month, only learners with several profiles within one month
+// overlap.
+func overlapSQL(q Query, dims []string) (string, []any) {
+	outer := make([]string, 0, len(dims)+1)
+	for i := range dims {
+		outer = append(outer, "d"+itoa(i))
+	}
+	groupOuter := ""
+	if len(dims) > 0 {
+		groupOuter = " GROUP BY " + strings.Join(outer, ", ")
+	}
+	wrap := func(parts string) string {
+		return "SELECT " + strings.Join(append(outer, "coalesce(sum(n), 0)::bigint, 0::bigint, 0::bigint, 0::bigint"), ", ") +
+			" FROM (" + parts + ") o" + groupOuter
+	}
+	if slices.Contains(dims, "month") {
+		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers")
+		return wrap(perMonth), args
+	}
+	perUser, args := perLearnerOverlap(q, dims, "report_mover_profiles")
+	var sel, conds, group []string
+	for i, d := range dims {
+		sel = append(sel, "a_"+columns[d]+"::text AS d"+itoa(i))
+		conds = append(conds, "a_"+columns[d]+" = b_"+columns[d])
+		group = append(group, itoa(i+1))
+	}
+	w := &where{args: args, conds: conds}
+	if q.Country != "" {
+		w.add("a_country = ?", q.Country)
+		w.conds = append(w.conds, "b_country = $"+itoa(len(w.args)))
+	}
+	if q.Region != "" {
+		w.add("a_region = ?", q.Region)
+		w.conds = append(w.conds, "b_region = $"+itoa(len(w.args)))
+	}
+	pairs := "SELECT " + strings.Join(append(sel, "coalesce(sum(movers), 0)::bigint AS n"), ", ") +
+		" FROM report_mover_pairs" + w.sql()
+	if len(group) > 0 {
+		pairs += " GROUP BY " + strings.Join(group, ", ")
+	}
+	return wrap(perUser + " UNION ALL " + pairs), w.args
+}
+
+// perLearnerOverlap counts overlaps from a table of (user, profile) rows,
+// already distinct: each learner adds (rows in the group − 1).
+func perLearnerOverlap(q Query, dims []string, table string) (string, []any) {
+	var raw []string
+	for _, d := range dims {
+		raw = append(raw, columns[d])
+	}
+	sel, group := selectDims(fromLearnerCells, dims)
+	w := filters(fromMonthCells, q, "")
+	keys := strings.Join(append([]string{"user_id"}, raw...), ", ")
+	return "SELECT " + sel + "coalesce(sum(n - 1), 0)::bigint AS n FROM (" +
+		"SELECT " + keys + ", count(*) AS n FROM " + table + w.sql() + " GROUP BY " + keys +
+		") b WHERE n > 1" + group, w.args
+}

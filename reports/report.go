@@ -1,0 +1,243 @@
+package reports
+
+import (
+	"encoding/json"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	cc "github.com/cybercampus/cybercampus"
+)
+
+// Dimensions are the names a report may be grouped by, in the order the API lists them.
+var Dimensions = []string{"gender", "region", "country", "audience", "age_band", "course", "cohort", "month", "ldc", "sids", "lldc"}
+
+// demographic reports whether a dimension is part of the enrollment's
+// demographic snapshot (every rollup is keyed by those).
+func demographic(dim string) bool {
+	return !slices.Contains([]string{"course", "cohort", "month"}, dim)
+}
+
+// flag reports whether a dimension's values are booleans.
+func flag(dim string) bool { return dim == "ldc" || dim == "sids" || dim == "lldc" }
+
+// MaxMinCellSize bounds ?min_cell_size=.
+const MaxMinCellSize = 1000
+
+var (
+	slugRe    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	countryRe = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+// Params are the raw report parameters, from a query string or an export body.
+type Params struct {
+	GroupBy     string `json:"group_by"`
+	Course      string `json:"course"`
+	Cohort      string `json:"cohort"`
+	Country     string `json:"country"`
+	Region      string `json:"region"`
+	From        string `json:"from"`
+	To          string `json:"to"`
+	MinCellSize string `json:"-"`
+}
+
+// Query is a validated participation report request. Its JSON form is what
+// the audit log and exports store.
+type Query struct {
+	GroupBy     []string `json:"group_by"`
+	Course      string   `json:"course,omitempty"`
+	Cohort      string   `json:"cohort,omitempty"`
+	Country     string   `json:"country,omitempty"`
+	Region      string   `json:"region,omitempty"`
+	From        string   `json:"from,omitempty"`
+	To          string   `json:"to,omitempty"`
+	MinCellSize int      `json:"min_cell_size"`
+
+	courseID string    // resolved from Course by the store
+	from, to time.Time // zero when unset; to is inclusive
+}
+
+// Parse validates p, reporting every bad field at once (422). minCellSize is
+// the configured floor, which a request may only raise.
+func (p Params) Parse(minCellSize int) (Query, error) {
+	var v cc.Validation
+	q := Query{Course: p.Course, Cohort: strings.ToLower(p.Cohort), Country: p.Country, Region: p.Region,
+		From: p.From, To: p.To, MinCellSize: minCellSize}
+	q.GroupBy = parseGroupBy(p.GroupBy, &v)
+	v.Check(p.Course == "" || (slugRe.MatchString(p.Course) && len(p.Course) >= 3 && len(p.Course) <= 80),
+		"course", "must be a course slug (lower-case letters, digits and hyphens)")
+	v.Check(p.Cohort == "" || cc.IsUUID(p.Cohort), "cohort", "must be a cohort ID (a UUID)")
+	v.Check(p.Country == "" || countryRe.MatchString(p.Country), "country", "must be an ISO 3166-1 alpha-2 code in capitals, such as KE")
+	v.Check(p.Region == "" || cc.OneOf(p.Region, cc.Regions), "region", "must be one of %s", strings.Join(cc.Regions, ", "))
+	q.from = parseDate(p.From, "from", &v)
+	q.to = parseDate(p.To, "to", &v)
+	if !q.from.IsZero() && !q.to.IsZero() && q.to.Before(q.from) {
+		v.Add("to", "must not be before from")
+	}
+	if p.MinCellSize != "" {
+		n, err := strconv.Atoi(p.MinCellSize)
+		switch {
+		case err != nil:
+			v.Add("min_cell_size", "must be a whole number")
+		case n < minCellSize:
+			v.Add("min_cell_size", "may only raise the minimum cell size, which is %d", minCellSize)
+		case n > MaxMinCellSize:
+			v.Add("min_cell_size", "must be at most %d", MaxMinCellSize)
+		default:
+			q.MinCellSize = n
+		}
+	}
+	return q, v.Err()
+}
+
+func parseGroupBy(s string, v *cc.Validation) []string {
+	dims := []string{}
+	if strings.TrimSpace(s) == "" {
+		return dims
+	}
+	for _, d := range strings.Split(s, ",") {
+		d = strings.TrimSpace(d)
+		switch {
+		case d == "":
+			v.Add("group_by", "has an empty dimension")
+		case !slices.Contains(Dimensions, d):
+			v.Add("group_by", "%q is not a dimension (allowed: %s)", d, strings.Join(Dimensions, ", "))
+		case slices.Contains(dims, d):
+			v.Add("group_by", "%q is repeated", d)
+		default:
+			dims = append(dims, d)
+		}
+	}
+	return dims
+}
+
+func parseDate(s, field string, v *cc.Validation) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		v.Add(field, "must be a date as YYYY-MM-DD")
+		return time.Time{}
+	}
+	return t
+}
+
+// hasDates reports whether the query filters on the enrollment date.
+func (q Query) hasDates() bool { return !q.from.IsZero() || !q.to.IsZero() }
+
+// wholeMonths reports whether the date filter covers whole calendar months, so
+// that month-keyed rollups can answer it.
+func (q Query) wholeMonths() bool {
+	return (q.from.IsZero() || q.from.Day() == 1) && (q.to.IsZero() || q.to.AddDate(0, 0, 1).Day() == 1)
+}
+
+// Counts are the measures of a cell.
+type Counts struct {
+	Learners     int64
+	Enrollments  int64
+	Completions  int64
+	Certificates int64
+}
+
+// rate is completions ÷ enrollments rounded to 4 decimals; nil when undefined.
+func (c Counts) rate() *float64 {
+	if c.Enrollments == 0 {
+		return nil
+	}
+	r := math.Round(float64(c.Completions)/float64(c.Enrollments)*10000) / 10000
+	return &r
+}
+
+// Row is one cell of a report: the value of each grouped dimension (nil for
+// "no cohort") and its counts, or null counts when suppressed.
+type Row struct {
+	dims       []string
+	Values     []*string
+	Counts     Counts
+	Suppressed bool
+}
+
+// value is the JSON value of dimension i.
+func (r Row) value(i int) any {
+	v := r.Values[i]
+	switch {
+	case v == nil:
+		return nil
+	case flag(r.dims[i]):
+		return *v == "true"
+	}
+	return *v
+}
+
+// MarshalJSON writes the dimensions in group_by order, then the counts.
+func (r Row) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, d := range r.dims {
+		k, _ := json.Marshal(d)
+		val, err := json.Marshal(r.value(i))
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(val)
+		b.WriteByte(',')
+	}
+	c, err := json.Marshal(countsJSON(r.Counts, r.Suppressed))
+	if err != nil {
+		return nil, err
+	}
+	b.Write(c[1:])
+	return []byte(b.String()), nil
+}
+
+type countsDoc struct {
+	Learners       *int64   `json:"learners"`
+	Enrollments    *int64   `json:"enrollments"`
+	Completions    *int64   `json:"completions"`
+	Certificates   *int64   `json:"certificates"`
+	CompletionRate *float64 `json:"completion_rate"`
+	Suppressed     bool     `json:"suppressed"`
+}
+
+func countsJSON(c Counts, suppressed bool) countsDoc {
+	if suppressed {
+		return countsDoc{Suppressed: true}
+	}
+	return countsDoc{Learners: &c.Learners, Enrollments: &c.Enrollments, Completions: &c.Completions,
+		Certificates: &c.Certificates, CompletionRate: c.rate()}
+}
+
+// Totals are the counts over the whole filtered population; they are exact,
+// and null only when the population itself is smaller than min_cell_size.
+type Totals struct {
+	Counts     Counts
+	Suppressed bool
+}
+
+// MarshalJSON writes the totals like a row without dimensions.
+func (t Totals) MarshalJSON() ([]byte, error) {
+	return json.Marshal(countsJSON(t.Counts, t.Suppressed))
+}
+
+// Parity is the gender parity index (female ÷ male) of learners and completions.
+type Parity struct {
+	Learners    *float64 `json:"learners"`
+	Completions *float64 `json:"completions"`
+}
+
+// Report is a participation report.
+type Report struct {
+	GroupBy      []string  `json:"group_by"`
+	Rows         []Row     `json:"rows"`
+	Totals       Totals    `json:"totals"`
+	MinCellSize  int       `json:"min_cell_size"`
+	GeneratedAt  time.Time `json:"generated_at"`
+	DataAsOf     time.Time `json:"data_as_of"`
+	GenderParity Parity    `json:"gender_parity"`
+}

@@ -1,0 +1,269 @@
+package reports
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/postgres"
+)
+
+// Store runs report queries on the reports database (a replica in production)
+// and writes audit rows, exports and rollups on the primary.
+type Store struct {
+	db  *sqlx.DB
+	rdb *sqlx.DB
+	now func() time.Time
+}
+
+// NewStore returns a store over the primary db and the reports database rdb.
+func NewStore(db, rdb *sqlx.DB, now func() time.Time) *Store {
+	return &Store{db: db, rdb: rdb, now: now}
+}
+
+// Resolve checks that the course, cohort and country a query filters on
+// exist, and resolves the course slug (422 naming each unknown one).
+func (s *Store) Resolve(ctx context.Context, q *Query) error {
+	var v cc.Validation
+	if q.Course != "" {
+		err := s.rdb.GetContext(ctx, &q.courseID, `SELECT id FROM courses WHERE slug = $1`, q.Course)
+		if postgres.IsNoRows(err) {
+			v.Add("course", "no course has this slug")
+		} else if err != nil {
+			return fmt.Errorf("resolve course: %w", err)
+		}
+	}
+	exists := func(field, query, arg string) error {
+		var ok bool
+		if err := s.rdb.GetContext(ctx, &ok, query, arg); err != nil {
+			return fmt.Errorf("resolve %s: %w", field, err)
+		}
+		v.Check(ok, field, "no %s has this value", field)
+		return nil
+	}
+	if q.Cohort != "" {
+		if err := exists("cohort", `SELECT EXISTS (SELECT 1 FROM cohorts WHERE id = $1)`, q.Cohort); err != nil {
+			return err
+		}
+	}
+	if q.Country != "" {
+		if err := exists("country", `SELECT EXISTS (SELECT 1 FROM countries WHERE code = $1)`, q.Country); err != nil {
+			return err
+		}
+	}
+	return v.Err()
+}
+
+// Participation computes the report for a resolved query: exact counts, then
+// suppression. Every read runs in one read-only snapshot so that rows, totals
+// and the parity index agree with each other.
+func (s *Store) Participation(ctx context.Context, q Query) (*Report, error) {
+	return s.participation(ctx, q, false)
+}
+
+// participation computes the report; forceLive counts it from the raw tables
+// (benchmarks compare the two).
+func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Report, error) {
+	tx, err := s.rdb.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("begin report: %w", err)
+	}
+	defer tx.Rollback()
+	var asOf sql.NullTime
+	if err := tx.GetContext(ctx, &asOf, `SELECT data_as_of FROM report_rollup_state`); err != nil {
+		return nil, fmt.Errorf("rollup state: %w", err)
+	}
+	live := forceLive || !asOf.Valid || q.needsLive()
+	totals, err := s.aggregate(ctx, tx, q, nil, live)
+	if err != nil {
+		return nil, err
+	}
+	rows := []Row{} // no dimensions: only the totals
+	if len(q.GroupBy) > 0 {
+		if rows, err = s.aggregate(ctx, tx, q, q.GroupBy, live); err != nil {
+			return nil, err
+		}
+	}
+	byGender := rows
+	if !slices.Equal(q.GroupBy, []string{"gender"}) {
+		if byGender, err = s.aggregate(ctx, tx, q, []string{"gender"}, live); err != nil {
+			return nil, err
+		}
+	}
+	r := &Report{GroupBy: q.GroupBy, Rows: rows, MinCellSize: q.MinCellSize, GeneratedAt: s.now().UTC(),
+		GenderParity: genderParity(byGender, q.MinCellSize)}
+	r.DataAsOf = r.GeneratedAt
+	if !live {
+		r.DataAsOf = asOf.Time.UTC()
+	}
+	r.Totals = Totals{Counts: totals[0].Counts, Suppressed: totals[0].Counts.Learners < int64(q.MinCellSize)}
+	suppress(r.Rows, len(q.GroupBy), q.MinCellSize)
+	if slices.Contains(q.GroupBy, "course") {
+		if err := s.courseSlugs(ctx, tx, r.Rows, slices.Index(q.GroupBy, "course")); err != nil {
+			return nil, err
+		}
+	}
+	sortRows(r.Rows)
+	return r, nil
+}
+
+// aggregate returns the exact counts of q grouped by dims, from the rollup
+// that can answer them (or from the enrollments when live).
+func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []string, live bool) ([]Row, error) {
+	src := fromEnrollments
+	if !live {
+		src = q.route(dims)
+	}
+	query, args := aggregateSQL(src, q, dims)
+	rows, err := scanRows(ctx, tx, dims, query, args)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate %v: %w", dims, err)
+	}
+	if src != fromLearnerCells && src != fromMonthCells {
+		return rows, nil
+	}
+	query, args = overlapSQL(q, dims)
+	overlaps, err := scanRows(ctx, tx, dims, query, args)
+	if err != nil {
+		return nil, fmt.Errorf("overlaps %v: %w", dims, err)
+	}
+	return subtractOverlaps(rows, overlaps), nil
+}
+
+// subtractOverlaps removes, from each row's learners, the people the rollup
+// counted in more than one of its cells that fall into the row.
+func subtractOverlaps(rows, overlaps []Row) []Row {
+	idx := make(map[string]int, len(rows))
+	for i, r := range rows {
+		idx[rowKey(r)] = i
+	}
+	for _, o := range overlaps {
+		if i, ok := idx[rowKey(o)]; ok {
+			rows[i].Counts.Learners -= o.Counts.Learners
+		}
+	}
+	return rows
+}
+
+func rowKey(r Row) string {
+	var b strings.Builder
+	for _, v := range r.Values {
+		if v == nil {
+			b.WriteString("\x01")
+		} else {
+			b.WriteString(*v)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// scanRows runs a query returning one text column per dimension followed by
+// learners, enrollments, completions and certificates.
+func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, args []any) ([]Row, error) {
+	rs, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := []Row{}
+	for rs.Next() {
+		vals := make([]sql.NullString, len(dims))
+		var c Counts
+		dest := make([]any, 0, len(dims)+4)
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		dest = append(dest, &c.Learners, &c.Enrollments, &c.Completions, &c.Certificates)
+		if err := rs.Scan(dest...); err != nil {
+			return nil, err
+		}
+		r := Row{dims: dims, Values: make([]*string, len(dims)), Counts: c}
+		for i, v := range vals {
+			if v.Valid {
+				r.Values[i] = &v.String
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+func (s *Store) courseSlugs(ctx context.Context, tx *sqlx.Tx, rows []Row, i int) error {
+	var ids []string
+	for _, r := range rows {
+		ids = append(ids, *r.Values[i])
+	}
+	var found []struct {
+		ID   string `db:"id"`
+		Slug string `db:"slug"`
+	}
+	if err := tx.SelectContext(ctx, &found, `SELECT id::text AS id, slug FROM courses WHERE id = ANY($1::uuid[])`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("course slugs: %w", err)
+	}
+	slugs := make(map[string]string, len(found))
+	for _, f := range found {
+		slugs[f.ID] = f.Slug
+	}
+	for _, r := range rows {
+		slug := slugs[*r.Values[i]]
+		r.Values[i] = &slug
+	}
+	return nil
+}
+
+// sortRows orders rows by their dimension values; age bands go youngest first
+// and "no cohort" last.
+func sortRows(rows []Row) {
+	slices.SortStableFunc(rows, func(a, b Row) int {
+		for i := range a.Values {
+			if c := compareValue(a.dims[i], a.Values[i], b.Values[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}
+
+func compareValue(dim string, a, b *string) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	case dim == "age_band":
+		return slices.Index(cc.AgeBands, *a) - slices.Index(cc.AgeBands, *b)
+	}
+	return strings.Compare(*a, *b)
+}
+
+// Audit records a report request.
+func (s *Store) Audit(ctx context.Context, userID, endpoint string, q Query, format string) error {
+	params, err := json.Marshal(q)
+	if err != nil {
+		return err
+	}
+	return s.AuditRaw(ctx, userID, endpoint, params, format)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// AuditRaw records a request whose parameters are already stored as JSON.
+func (s *Store) AuditRaw(ctx context.Context, userID, endpoint string, params []byte, format string) error {
+	const stmt = `INSERT INTO report_audit (user_id, endpoint, params, format) VALUES ($1, $2, $3, $4)`
+	if _, err := s.db.ExecContext(ctx, stmt, userID, endpoint, params, format); err != nil {
+		return fmt.Errorf("audit report request: %w", err)
+	}
+	return nil
+}
