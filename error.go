@@ -9,18 +9,19 @@ import (
 
 // Error codes. Each maps to exactly one HTTP status in the web package.
 const (
-	EINVALID        = "invalid"        // well-formed but invalid input (422)
-	EBADREQUEST     = "bad_request"    // malformed body or query (400)
-	EUNAUTHORIZED   = "unauthorized"   // missing, invalid or expired credentials (401)
-	EFORBIDDEN      = "forbidden"      // authenticated but not allowed (403)
-	ENOTFOUND       = "not_found"      // unknown, or not visible to the caller (404)
-	ECONFLICT       = "conflict"       // state conflict, e.g. duplicate (409)
-	ETOOLARGE       = "too_large"      // body too large (413)
-	EUNSUPPORTED    = "unsupported"    // wrong content type (415)
-	ERATELIMITED    = "rate_limited"   // too many requests (429)
-	EUNAVAILABLE    = "unavailable"    // a dependency is down (503)
-	EINTERNAL       = "internal"       // anything else (500); its text is never shown
-	ENOTACCEPTABLE  = "not_acceptable" // no representation matches Accept (406)
+	EINVALID        = "invalid"          // well-formed but invalid input (422)
+	EBADREQUEST     = "bad_request"      // malformed body or query (400)
+	EUNAUTHORIZED   = "unauthorized"     // missing, invalid or expired credentials (401)
+	EFORBIDDEN      = "forbidden"        // authenticated but not allowed (403)
+	ENOTFOUND       = "not_found"        // unknown, or not visible to the caller (404)
+	ECONFLICT       = "conflict"         // state conflict, e.g. duplicate (409)
+	ETOOLARGE       = "too_large"        // body too large (413)
+	EHEADERTOOLARGE = "header_too_large" // request line or headers too large (431)
+	EUNSUPPORTED    = "unsupported"      // wrong content type (415)
+	ERATELIMITED    = "rate_limited"     // too many requests (429)
+	EUNAVAILABLE    = "unavailable"      // a dependency is down (503)
+	EINTERNAL       = "internal"         // anything else (500); its text is never shown
+	ENOTACCEPTABLE  = "not_acceptable"   // no representation matches Accept (406)
 	EMETHODNOTALLOW = "method_not_allowed"
 )
 

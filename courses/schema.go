@@ -121,6 +121,9 @@ func instancePath(inst any, tokens []string) string {
 }
 
 func joinPath(path, name string) string {
+	if name == "" { // an empty key still needs a visible name in the problem
+		name = `""`
+	}
 	if path == "" {
 		return name
 	}

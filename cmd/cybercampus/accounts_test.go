@@ -149,6 +149,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"malformed JSON", "application/json", []byte(`{"email": `), 400},
 		{"empty body", "application/json", nil, 400},
 		{"two JSON values", "application/json", []byte(`{} {}`), 400},
+		{"null instead of an object", "application/json", []byte(` null `), 400},
 		{"invalid UTF-8", "application/json", []byte("{\"name\": \"\xff\xfe\"}"), 400},
 		{"NUL character", "application/json", []byte(`{"name": "a\u0000b"}`), 400},
 		{"deeply nested JSON", "application/json", []byte(strings.Repeat("[", 20000) + strings.Repeat("]", 20000)), 400},

@@ -58,6 +58,9 @@ func DecodeJSON(body []byte, v any) error {
 	if err := CheckText(body); err != nil {
 		return err
 	}
+	if string(bytes.TrimSpace(body)) == "null" { // would decode as an empty request
+		return cc.Errorf(cc.EBADREQUEST, "The body must be a JSON object, not null.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

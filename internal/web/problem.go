@@ -37,6 +37,7 @@ var codeStatus = map[string]int{
 	cc.ENOTFOUND:       http.StatusNotFound,
 	cc.ECONFLICT:       http.StatusConflict,
 	cc.ETOOLARGE:       http.StatusRequestEntityTooLarge,
+	cc.EHEADERTOOLARGE: http.StatusRequestHeaderFieldsTooLarge,
 	cc.EUNSUPPORTED:    http.StatusUnsupportedMediaType,
 	cc.ERATELIMITED:    http.StatusTooManyRequests,
 	cc.EUNAVAILABLE:    http.StatusServiceUnavailable,
@@ -47,16 +48,17 @@ var codeStatus = map[string]int{
 
 // statusCode maps Fiber's own errors (unknown route, body limit…) to codes.
 var statusCode = map[int]string{
-	http.StatusNotFound:              cc.ENOTFOUND,
-	http.StatusMethodNotAllowed:      cc.EMETHODNOTALLOW,
-	http.StatusRequestEntityTooLarge: cc.ETOOLARGE,
-	http.StatusUnsupportedMediaType:  cc.EUNSUPPORTED,
-	http.StatusBadRequest:            cc.EBADREQUEST,
-	http.StatusUnauthorized:          cc.EUNAUTHORIZED,
-	http.StatusForbidden:             cc.EFORBIDDEN,
-	http.StatusTooManyRequests:       cc.ERATELIMITED,
-	http.StatusServiceUnavailable:    cc.EUNAVAILABLE,
-	http.StatusRequestTimeout:        cc.EUNAVAILABLE,
+	http.StatusNotFound:                    cc.ENOTFOUND,
+	http.StatusMethodNotAllowed:            cc.EMETHODNOTALLOW,
+	http.StatusRequestEntityTooLarge:       cc.ETOOLARGE,
+	http.StatusRequestHeaderFieldsTooLarge: cc.EHEADERTOOLARGE,
+	http.StatusUnsupportedMediaType:        cc.EUNSUPPORTED,
+	http.StatusBadRequest:                  cc.EBADREQUEST,
+	http.StatusUnauthorized:                cc.EUNAUTHORIZED,
+	http.StatusForbidden:                   cc.EFORBIDDEN,
+	http.StatusTooManyRequests:             cc.ERATELIMITED,
+	http.StatusServiceUnavailable:          cc.EUNAVAILABLE,
+	http.StatusRequestTimeout:              cc.EUNAVAILABLE,
 }
 
 // ErrorHandler returns the Fiber error handler: every error becomes a
@@ -150,6 +152,8 @@ func fiberMessage(fe *fiber.Error) string {
 		return "This method is not allowed on this resource."
 	case http.StatusRequestEntityTooLarge:
 		return "The request body is too large."
+	case http.StatusRequestHeaderFieldsTooLarge:
+		return "The request line or headers are too large."
 	case http.StatusRequestTimeout:
 		return "The request took too long."
 	}
