@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/cybercampus
+FUZZTIME ?= 3s
 export PATH := $(PATH):/usr/local/go/bin
 
 .PHONY: run test build services vet fmt bench chaos fuzz
@@ -10,6 +11,7 @@ export PATH := $(PATH):/usr/local/go/bin
 build:
 	$(GO) build -o $(BIN) ./cmd/cybercampus
 
+# PostgreSQL and Redis reachable (started or installed when needed).
 services:
 	@./scripts/services.sh
 
@@ -23,9 +25,25 @@ run: services build
 	@echo
 	$(BIN) serve
 
+# Every test against the real services, the dashboard's browser test in
+# Debian's Chromium (installed when missing), then each fuzz target briefly.
 test: services
+	@./scripts/chromium.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+# Each fuzz target for FUZZTIME (make fuzz FUZZTIME=5m).
+fuzz:
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+# The performance harness on generated national-scale data (not part of test).
+bench: services
+	./bench/run.sh
+
+# Faults under load on a PostgreSQL cluster and Redis of its own (not part of test).
+chaos:
+	./chaos/run.sh
 
 vet:
 	$(GO) vet ./...

@@ -21,7 +21,7 @@ import (
 
 // Document is a course document: a whole course with its modules, lessons,
 // quizzes (with answers) and translations, as written in YAML or JSON
-// (docs/course-format.md, course.schema.json).
+// (README.md, "Course documents"; course.schema.json).
 type Document struct {
 	Slug         string                  `json:"slug" yaml:"slug"`
 	Title        string                  `json:"title" yaml:"title"`
