@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/certification"
@@ -62,12 +63,12 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 func seed(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	e, err := openEnv(ctx, getenv, stdout, true)
+	db, err := openMigratedDB(ctx, getenv)
 	if err != nil {
 		return err
 	}
-	defer e.Close()
-	n, err := courses.SeedStarter(ctx, e.DB)
+	defer db.Close()
+	n, err := courses.SeedStarter(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -108,14 +109,11 @@ func users(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := r.Validate(); err != nil {
 		return usageErr("users create: %s", describe(err))
 	}
-	db, _, err := openDB(ctx, getenv)
+	db, err := openMigratedDB(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := migrations.Up(ctx, db.DB, nil); err != nil {
-		return err
-	}
 	u, err := learners.NewAccountStore(db).CreateUser(ctx, r, rs)
 	if err != nil {
 		return fmt.Errorf("users create: %s", describe(err))
@@ -165,14 +163,11 @@ func coursesCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if len(args) != 2 || (args[0] != "import" && args[0] != "export") {
 		return usageErr("usage: cybercampus courses import FILE|DIR | courses export SLUG")
 	}
-	db, _, err := openDB(ctx, getenv)
+	db, err := openMigratedDB(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := migrations.Up(ctx, db.DB, nil); err != nil {
-		return err
-	}
 	if args[0] == "import" {
 		return courses.ImportPath(ctx, db, args[1], stdout)
 	}
@@ -194,4 +189,18 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintf(stdout, "new current certificate key %s\n", kid)
 	return nil
+}
+
+// openMigratedDB opens the database for an operator command and applies any
+// pending migration first, so every command works on a fresh database.
+func openMigratedDB(ctx context.Context, getenv func(string) string) (*sqlx.DB, error) {
+	db, _, err := openDB(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrations.Up(ctx, db.DB, nil); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
