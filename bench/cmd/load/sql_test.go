@@ -1,0 +1,115 @@
+package main
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The pgbench references must run the statements the handlers run: these
+// tests read the SQL constants out of the learners package source and fail
+// when a handler's SQL changed without its reference script.
+
+// sqlConsts returns the string constants of a Go file, package-level ones by
+// name and function-local ones as "func.name".
+func sqlConsts(t *testing.T, file string) map[string]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := map[string]string{}
+	var eval func(e ast.Expr) (string, bool)
+	eval = func(e ast.Expr) (string, bool) {
+		switch e := e.(type) {
+		case *ast.BasicLit:
+			s, err := strconv.Unquote(e.Value)
+			return s, err == nil
+		case *ast.Ident:
+			s, ok := consts[e.Name]
+			return s, ok
+		case *ast.BinaryExpr:
+			a, ok1 := eval(e.X)
+			b, ok2 := eval(e.Y)
+			return a + b, ok1 && ok2 && e.Op == token.ADD
+		}
+		return "", false
+	}
+	collect := func(prefix string, d *ast.GenDecl) {
+		if d.Tok != token.CONST {
+			return
+		}
+		for _, s := range d.Specs {
+			vs := s.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if i < len(vs.Values) {
+					if v, ok := eval(vs.Values[i]); ok {
+						consts[prefix+n.Name] = v
+					}
+				}
+			}
+		}
+	}
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok {
+			collect("", g)
+		}
+	}
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Body == nil {
+			continue
+		}
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			if ds, ok := n.(*ast.DeclStmt); ok {
+				if g, ok := ds.Decl.(*ast.GenDecl); ok {
+					collect(fn.Name.Name+".", g)
+				}
+			}
+			return true
+		})
+	}
+	return consts
+}
+
+func normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func TestPgbenchScriptsRunTheHandlersSQL(t *testing.T) {
+	learners := filepath.Join("..", "..", "..", "learners")
+	enrollment := sqlConsts(t, filepath.Join(learners, "enrollment_store.go"))
+	progress := sqlConsts(t, filepath.Join(learners, "progress_store.go"))
+	tests := []struct {
+		name, script, source string
+		subst                []string // old, new pairs applied to the handler's SQL
+	}{
+		{"my enrollments", "enrollments.sql", enrollment["Enrollments.q"], []string{
+			"$1", "md5('u:' || :n)::uuid",
+			"($2, $3)", "('9999-01-01T00:00:00Z'::timestamptz, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)",
+			"$4", "51"}},
+		{"resolve lessons", "progress1.sql", progress["resolveLessons.sel"], []string{
+			"unnest($2::uuid[])", "unnest(ARRAY[:lid]::uuid[])", "$1", ":uid"}},
+		{"insert events", "progress1.sql", progress["insertEventsSQL"], []string{
+			"unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::uuid[])",
+			"unnest(ARRAY[gen_random_uuid()], ARRAY[now()], ARRAY[:eid]::uuid[], ARRAY[:lid]::uuid[])", "$1", ":uid"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.source == "" {
+				t.Fatalf("the handler's SQL constant was not found in learners/: update this test and bench/sql/%s", tt.script)
+			}
+			want := normalize(strings.NewReplacer(tt.subst...).Replace(tt.source))
+			script, err := os.ReadFile(filepath.Join("..", "..", "sql", tt.script))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(normalize(string(script)), want+";") {
+				t.Errorf("bench/sql/%s no longer runs the handler's statement; copy it again:\n%s", tt.script, want)
+			}
+		})
+	}
+}

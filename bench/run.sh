@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# CyberCampus performance harness: `make bench` runs this script.
+#
+#   1. builds cybercampus and the bench tools into bench/out/bin;
+#   2. recreates the bench database (never the dev database), migrates it,
+#      loads the starter curriculum and makes a certificate signing key;
+#   3. generates the dataset with COPY (bench/cmd/gen);
+#   4. starts `cybercampus serve` on loopback against it and runs every
+#      scenario with its reference (bench/cmd/load), printing
+#      `scenario, ours, reference, ratio` and writing bench/out/results-*.json.
+#
+# Scale and knobs (environment):
+#   BENCH_LEARNERS      learners (default 1000000); enrollments, events,
+#                       certificates and cohorts follow (3, 30, 0.2, 0.002 per
+#                       learner) unless BENCH_ENROLLMENTS, BENCH_EVENTS,
+#                       BENCH_CERTIFICATES, BENCH_COHORTS are set
+#   BENCH_CONNS         concurrent connections of the load (default 16)
+#   BENCH_DURATION      measured time per throughput run (default 15s)
+#   BENCH_SKIP_GEN=1    reuse the bench database as generated last time
+#   BENCH_DB            database name (default cybercampus_bench)
+#   BENCH_REDIS_DB      Redis database number (default 5)
+#   BENCH_PORT          port of the server under test (default 18080)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+DB_NAME=${BENCH_DB:-cybercampus_bench}
+if [[ "$DB_NAME" == "cybercampus" ]]; then
+	echo "bench: refusing to use the dev database" >&2
+	exit 2
+fi
+PGHOST=${PGHOST:-127.0.0.1}
+PGPORT=${PGPORT:-5432}
+PGUSER=${PGUSER:-postgres}
+export PGHOST PGPORT PGUSER
+REDIS_DB=${BENCH_REDIS_DB:-5}
+PORT=${BENCH_PORT:-18080}
+export BENCH_DATABASE_URL="postgres://${PGUSER}@${PGHOST}:${PGPORT}/${DB_NAME}?sslmode=disable"
+export BENCH_REDIS_URL="redis://127.0.0.1:6379/${REDIS_DB}"
+export BENCH_BASE_URL="http://127.0.0.1:${PORT}"
+OUT=bench/out
+BIN="$OUT/bin"
+mkdir -p "$BIN"
+
+# pgbench comes with PostgreSQL; install the client tools when missing.
+find_pgbench() {
+	for p in "$(command -v pgbench || true)" /usr/lib/postgresql/*/bin/pgbench; do
+		if [[ -n "$p" && -x "$p" ]]; then echo "$p"; return 0; fi
+	done
+	return 1
+}
+if ! PGBENCH=$(find_pgbench); then
+	echo "bench: pgbench not found; installing postgresql-contrib" >&2
+	SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+	$SUDO apt-get update -qq && $SUDO apt-get install -y -qq postgresql-contrib postgresql-client >/dev/null
+	PGBENCH=$(find_pgbench)
+fi
+export BENCH_PGBENCH="$PGBENCH"
+command -v psql >/dev/null || { echo "bench: psql is required" >&2; exit 2; }
+
+./scripts/services.sh >/dev/null 2>&1 || true
+
+echo "== build"
+go build -o "$BIN/cybercampus" ./cmd/cybercampus
+go build -o "$BIN/bench-gen" ./bench/cmd/gen
+go build -o "$BIN/bench-load" ./bench/cmd/load
+go build -o "$BIN/bench-refserver" ./bench/cmd/refserver
+
+CC_ENV=(DATABASE_URL="$BENCH_DATABASE_URL" REDIS_URL="$BENCH_REDIS_URL" HTTP_ADDR="127.0.0.1:${PORT}"
+	PUBLIC_BASE_URL="$BENCH_BASE_URL" LOG_LEVEL=warn)
+
+if [[ "${BENCH_SKIP_GEN:-0}" != "1" ]]; then
+	echo "== database ${DB_NAME}: recreate, migrate, seed, certificate key"
+	psql -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)" -c "CREATE DATABASE ${DB_NAME}"
+	env "${CC_ENV[@]}" "$BIN/cybercampus" migrate up >/dev/null
+	env "${CC_ENV[@]}" "$BIN/cybercampus" seed
+	env "${CC_ENV[@]}" "$BIN/cybercampus" keys rotate
+	echo "== generate"
+	start=$(date +%s)
+	"$BIN/bench-gen"
+	echo "generation took $(( $(date +%s) - start ))s"
+fi
+
+echo "== load"
+exec "$BIN/bench-load" -serve "$BIN/cybercampus" -refserver "$BIN/bench-refserver" -out "$OUT" "$@"
