@@ -70,7 +70,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MigrateOnStart:          r.boolean("MIGRATE_ON_START", true),
 		LogLevel:                r.str("LOG_LEVEL", "info"),
 		DBMaxOpenConns:          r.integer("DB_MAX_OPEN_CONNS", 20, 1, 1000),
-		DBMaxIdleConns:          r.integer("DB_MAX_IDLE_CONNS", 10, 0, 1000),
+		DBMaxIdleConns:          r.integer("DB_MAX_IDLE_CONNS", 20, 0, 1000), // as many as open: no reconnect churn under load
 		DBConnMaxLifetime:       r.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute),
 		DBConnectTimeout:        r.duration("DB_CONNECT_TIMEOUT", 5*time.Second),
 		RequestTimeout:          r.duration("REQUEST_TIMEOUT", 30*time.Second),
