@@ -147,18 +147,23 @@ func insertEvents(ctx context.Context, q sqlx.QueryerContext, userID string, eve
 	return out.Accepted, out.Enrollments, err
 }
 
-// insertEventsSQL inserts only ids not already stored in any partition (the
-// primary key includes occurred_at, so ON CONFLICT alone would miss a replay
-// whose time differs), keeps the earliest completion of each lesson, and adds
+// insertEventsSQL claims each event id in progress_event_ids first (one index
+// probe; the partitioned events' key includes occurred_at, so ON CONFLICT
+// there alone would miss a replay whose time differs) and stores only the
+// events whose id it claimed, keeps the earliest completion of each lesson, and adds
 // the newly completed lessons to the enrollments, reporting those that have
 // every lesson completed so that the completion check runs only for them.
 const insertEventsSQL = `WITH input AS (
 		SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::uuid[])
 			AS t(id, occurred_at, enrollment_id, lesson_id)
+	), fresh AS (
+		INSERT INTO progress_event_ids (id) SELECT id FROM input
+		ON CONFLICT DO NOTHING
+		RETURNING id
 	), ev AS (
 		INSERT INTO progress_events (id, occurred_at, user_id, enrollment_id, lesson_id, type)
-		SELECT i.id, i.occurred_at, $1, i.enrollment_id, i.lesson_id, 'lesson_completed' FROM input i
-		WHERE NOT EXISTS (SELECT 1 FROM progress_events p WHERE p.id = i.id)
+		SELECT DISTINCT ON (i.id) i.id, i.occurred_at, $1, i.enrollment_id, i.lesson_id, 'lesson_completed'
+		FROM input i JOIN fresh f ON f.id = i.id
 		ON CONFLICT DO NOTHING
 		RETURNING id, occurred_at, enrollment_id, lesson_id
 	), lc AS (

@@ -18,10 +18,14 @@ SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
 WITH input AS (
 		SELECT * FROM unnest(ARRAY[gen_random_uuid()], ARRAY[now()], ARRAY[:eid]::uuid[], ARRAY[:lid]::uuid[])
 			AS t(id, occurred_at, enrollment_id, lesson_id)
+	), fresh AS (
+		INSERT INTO progress_event_ids (id) SELECT id FROM input
+		ON CONFLICT DO NOTHING
+		RETURNING id
 	), ev AS (
 		INSERT INTO progress_events (id, occurred_at, user_id, enrollment_id, lesson_id, type)
-		SELECT i.id, i.occurred_at, :uid, i.enrollment_id, i.lesson_id, 'lesson_completed' FROM input i
-		WHERE NOT EXISTS (SELECT 1 FROM progress_events p WHERE p.id = i.id)
+		SELECT DISTINCT ON (i.id) i.id, i.occurred_at, :uid, i.enrollment_id, i.lesson_id, 'lesson_completed'
+		FROM input i JOIN fresh f ON f.id = i.id
 		ON CONFLICT DO NOTHING
 		RETURNING id, occurred_at, enrollment_id, lesson_id
 	), lc AS (

@@ -67,8 +67,10 @@ func main() {
 	must(rebuild(ctx, db, dropped))
 	log.Printf("indexes rebuilt in %s", time.Since(t).Round(time.Second))
 	t = time.Now()
-	// What the report triggers would have recorded had they fired.
+	// What the report triggers would have recorded had they fired, and the
+	// event ids the progress handler claims for each event it stores.
 	must(exec(ctx, db, `INSERT INTO report_changes (enrollment_id) SELECT id FROM enrollments`))
+	must(exec(ctx, db, `INSERT INTO progress_event_ids (id) SELECT id FROM progress_events`))
 	must(vacuum(ctx, db))
 	log.Printf("report changes recorded, VACUUM ANALYZE done in %s", time.Since(t).Round(time.Second))
 	info := map[string]string{
@@ -841,7 +843,7 @@ func (g *generator) certificate(s *streams, userID, name string, co *course, e e
 
 type index struct{ name, def string }
 
-var bigTables = []string{"users", "enrollments", "progress_events", "lesson_completions", "quiz_attempts",
+var bigTables = []string{"users", "enrollments", "progress_events", "progress_event_ids", "lesson_completions", "quiz_attempts",
 	"certificates", "cohort_members", "cohorts"}
 
 // dropSecondaryIndexes drops the indexes that back no constraint on the
