@@ -83,13 +83,14 @@ func benchSetup(b *testing.B) *Store {
 		bench.store = NewStore(bench.db.DB, bench.db.DB, time.Now)
 		start = time.Now()
 		bench.err = bench.store.RebuildRollups(context.Background())
-		var cells, months, profiles, movers int
+		var cells, months, geoMonths, profiles, movers int
 		bench.db.Get(&cells, `SELECT count(*) FROM report_cells`)
 		bench.db.Get(&months, `SELECT count(*) FROM report_month_cells`)
+		bench.db.Get(&geoMonths, `SELECT count(*) FROM report_geo_month_cells`)
 		bench.db.Get(&profiles, `SELECT count(*) FROM report_learner_cells`)
 		bench.db.Get(&movers, `SELECT count(DISTINCT user_id) FROM report_enrollment_state WHERE mover`)
-		b.Logf("rollups built in %s: %d cells, %d month cells, %d learner cells, %d movers",
-			time.Since(start).Round(time.Second), cells, months, profiles, movers)
+		b.Logf("rollups built in %s: %d cells, %d month cells, %d geography month cells, %d learner cells, %d movers",
+			time.Since(start).Round(time.Second), cells, months, geoMonths, profiles, movers)
 		bench.db.Exec(`VACUUM ANALYZE`)
 	})
 	if bench.err != nil {

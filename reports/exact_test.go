@@ -150,7 +150,27 @@ func query(t testing.TB, s *Store, p Params) Query {
 var exactGroupings = []string{
 	"", "gender", "gender,region", "country,month", "course", "course,gender", "cohort", "month",
 	"age_band,ldc", "region,audience,sids,lldc", "course,cohort,month", "cohort,course",
+	"gender,month", "region,month", "month,country,region,ldc", "audience,month",
 	strings.Join(Dimensions, ","),
+}
+
+// sameMonthMovers adds learners with several snapshots within one month: one
+// that changed only age band (one cell of the geography-by-month rollup), one
+// that changed only audience, and ones that changed country within and across
+// regions (several cells).
+func sameMonthMovers(f fixtures, ds dataset) {
+	at := func(m, d int) time.Time { return time.Date(2024, time.Month(m), d, 9, 0, 0, 0, time.UTC) }
+	a := f.user("female", "KE")
+	f.enroll(a, ds.courses[0], nil, snap{"female", "youth", "KE", "25_34"}, at(5, 2), true)
+	f.enroll(a, ds.courses[1], nil, snap{"female", "youth", "KE", "35_44"}, at(5, 20), false)
+	f.enroll(a, ds.courses[2], nil, snap{"female", "youth", "NG", "35_44"}, at(5, 28), false)
+	b := f.user("male", "KE")
+	f.enroll(b, ds.courses[0], nil, snap{"male", "youth", "KE", "15_24"}, at(6, 3), false)
+	f.enroll(b, ds.courses[3], nil, snap{"male", "professional", "KE", "15_24"}, at(6, 4), true)
+	c := f.user("female", "BR")
+	f.enroll(c, ds.courses[1], nil, snap{"female", "msme", "BR", "45_54"}, at(7, 1), false)
+	f.enroll(c, ds.courses[2], nil, snap{"female", "msme", "FR", "45_54"}, at(7, 31), false)
+	f.enroll(c, ds.courses[3], nil, snap{"female", "msme", "FR", "45_54"}, at(8, 1), false)
 }
 
 func exactFilters(ds dataset) []Params {
@@ -189,6 +209,7 @@ func TestCountsAreExact(t *testing.T) {
 	f := fixtures{t, testDB.DB}
 	s := NewStore(testDB.DB, testDB.DB, time.Now)
 	ds := f.randomData(rand.New(rand.NewPCG(7, 11)), 150)
+	sameMonthMovers(f, ds)
 	f.refresh(s)
 
 	t.Run("rollups and raw counts agree with a direct count for every grouping and filter", func(t *testing.T) {
@@ -202,7 +223,7 @@ func TestCountsAreExact(t *testing.T) {
 		}
 	})
 	t.Run("the common groupings are served by rollups", func(t *testing.T) {
-		for _, g := range []string{"gender,region", "country,month", "course,gender", "", "age_band"} {
+		for _, g := range []string{"gender,region", "country,month", "region,month", "course,gender", "", "age_band"} {
 			q := query(t, s, Params{GroupBy: g})
 			if q.needsLive() {
 				t.Errorf("group_by=%s is counted live", g)
@@ -218,6 +239,23 @@ func TestCountsAreExact(t *testing.T) {
 			if err := s.db.Get(&n, `SELECT count(*) FROM `+table); err != nil || n == 0 {
 				t.Fatalf("%s: %d rows, %v", table, n, err)
 			}
+		}
+		// Within one month: learners in one geography cell and in several.
+		var one, several int
+		err := s.db.QueryRow(`SELECT count(*) FILTER (WHERE g = 1), count(*) FILTER (WHERE g > 1) FROM
+			(SELECT count(DISTINCT (gender, region, country)) AS g FROM report_month_movers GROUP BY user_id, month) m`).Scan(&one, &several)
+		if err != nil || one == 0 || several == 0 {
+			t.Fatalf("month movers in one geography %d, in several %d, %v", one, several, err)
+		}
+	})
+	t.Run("geography by month is served by its own rollup", func(t *testing.T) {
+		for _, g := range []string{"country,month", "month", "gender,region,month", "ldc,month"} {
+			if src := query(t, s, Params{GroupBy: g}).route(strings.Split(g, ",")); src != fromGeoMonthCells {
+				t.Errorf("group_by=%s is counted from source %d", g, src)
+			}
+		}
+		if src := query(t, s, Params{GroupBy: "audience,month"}).route([]string{"audience", "month"}); src != fromMonthCells {
+			t.Errorf("group_by=audience,month is counted from source %d", src)
 		}
 	})
 }
@@ -274,6 +312,7 @@ func TestRollupsRefreshIncrementally(t *testing.T) {
 			f.db.Select(&rows, `SELECT t::text FROM (SELECT * FROM report_cells ORDER BY 1,2,3,4,5,6,7,8,9,10,11) t
 				UNION ALL SELECT 'M' || t::text FROM (SELECT * FROM report_month_cells ORDER BY 1,2,3,4,5,6,7,8,9) t
 				UNION ALL SELECT 'L' || t::text FROM (SELECT * FROM report_learner_cells ORDER BY 1,2,3,4,5,6,7,8) t
+				UNION ALL SELECT 'G' || t::text FROM (SELECT * FROM report_geo_month_cells ORDER BY 1,2,3,4,5,6,7) t
 				UNION ALL SELECT 'P' || t::text FROM report_mover_pairs t
 				UNION ALL SELECT 'Q' || t::text FROM report_mover_profiles t
 				UNION ALL SELECT 'R' || t::text FROM report_month_movers t`)

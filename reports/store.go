@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -128,10 +129,10 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %v: %w", dims, err)
 	}
-	if src != fromLearnerCells && src != fromMonthCells {
+	if src != fromLearnerCells && src != fromMonthCells && src != fromGeoMonthCells {
 		return rows, nil
 	}
-	query, args = overlapSQL(q, dims)
+	query, args = overlapSQL(src, q, dims)
 	overlaps, err := scanRows(ctx, tx, dims, query, args)
 	if err != nil {
 		return nil, fmt.Errorf("overlaps %v: %w", dims, err)
@@ -224,14 +225,27 @@ func (s *Store) courseSlugs(ctx context.Context, tx *sqlx.Tx, rows []Row, i int)
 // sortRows orders rows by their dimension values; age bands go youngest first
 // and "no cohort" last.
 func sortRows(rows []Row) {
-	slices.SortStableFunc(rows, func(a, b Row) int {
+	// Sorting positions rather than the rows themselves, with the position as
+	// the last key, keeps the order stable in O(n log n) comparisons and moves
+	// each row once (a stable sort of the rows rotates them in place).
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int {
+		a, b := rows[x], rows[y]
 		for i := range a.Values {
 			if c := compareValue(a.dims[i], a.Values[i], b.Values[i]); c != 0 {
 				return c
 			}
 		}
-		return 0
+		return cmp.Compare(x, y)
 	})
+	sorted := make([]Row, len(rows))
+	for i, j := range order {
+		sorted[i] = rows[j]
+	}
+	copy(rows, sorted)
 }
 
 func compareValue(dim string, a, b *string) int {
