@@ -2,16 +2,10 @@ package certification
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
-	"net/http"
 	"slices"
-	"strings"
 	"testing"
 
-	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/certification/certtest"
-	"github.com/cybercampus/cybercampus/internal/apptest"
 )
 
 // reasons are every reason the verifier may give.
@@ -26,7 +20,7 @@ var reasons = []string{ReasonMalformed, ReasonAlgorithm, ReasonHeader, ReasonUnk
 // position, are both refused with a known reason.
 func FuzzVerify(f *testing.F) {
 	fx := newFixture(f)
-	in := fuzzInputs(f, fx)
+	in := attackInputs(f, fx)
 	for _, a := range certtest.Attacks(in) {
 		if len(a.Token) <= MaxTokenBytes {
 			f.Add(a.Token, uint16(0), byte('A'))
@@ -63,27 +57,4 @@ func FuzzVerify(f *testing.F) {
 			check(t, string(mutated))
 		}
 	})
-}
-
-// fuzzInputs issues the certificates the attack table is built from, as
-// attackInputs does for the attack test.
-func fuzzInputs(tb testing.TB, f fixture) certtest.Inputs {
-	tb.Helper()
-	u := f.NewUser(tb)
-	_, good := f.issue(tb, u.ID, "Fuzzed Course")
-	_, other := f.issue(tb, u.ID, "Other Fuzzed Course")
-	revokedID, revoked := f.issue(tb, u.ID, "Revoked Fuzzed Course")
-	admin := f.NewUser(tb, cc.RoleAdmin)
-	f.Expect(tb, apptest.Request{Method: http.MethodPost, Path: "/v1/certificates/" + revokedID + "/revoke", Token: admin.Token,
-		Body: map[string]string{"reason": "issued in error"}}, http.StatusOK)
-	h, _ := segments(tb, good)
-	kid := h["kid"].(string)
-	resp := f.Expect(tb, apptest.Request{Method: http.MethodGet, Path: strings.TrimPrefix(kid, "http://cybercampus.test")}, http.StatusOK)
-	pub, ok := f.mod.keys.PublicKey(context.Background(), kid)
-	if !ok {
-		tb.Fatal("no public key for the good token")
-	}
-	der, _ := x509.MarshalPKIXPublicKey(pub)
-	return certtest.Inputs{Good: good, Other: other, Revoked: revoked, Kid: kid, PublicJWK: resp.Body,
-		PublicPEM: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), AccessToken: u.Token, Sign: f.signRaw(tb)}
 }

@@ -144,8 +144,9 @@ func equalJSON(got any, want any) bool {
 	return string(a) == string(b)
 }
 
-// attackInputs issues the certificates the attack table is built from.
-func attackInputs(t *testing.T, f fixture) certtest.Inputs {
+// attackInputs issues the certificates the attack table (and the verifier
+// fuzz target) is built from.
+func attackInputs(t testing.TB, f fixture) certtest.Inputs {
 	t.Helper()
 	u := f.NewUser(t)
 	_, good := f.issue(t, u.ID, "Attack Surface")
