@@ -150,7 +150,10 @@ func insertEvents(ctx context.Context, q sqlx.QueryerContext, userID string, eve
 // insertEventsSQL claims each event id in progress_event_ids first (one index
 // probe; the partitioned events' key includes occurred_at, so ON CONFLICT
 // there alone would miss a replay whose time differs) and stores only the
-// events whose id it claimed, keeps the earliest completion of each lesson, and adds
+// events whose id it claimed (as plain inserts: every stored event's id is in
+// progress_event_ids, so a claimed id cannot be in progress_events, and the
+// speculative insertion of ON CONFLICT would cost one more index probe and WAL
+// record per event), keeps the earliest completion of each lesson, and adds
 // the newly completed lessons to the enrollments, reporting those that have
 // every lesson completed so that the completion check runs only for them.
 const insertEventsSQL = `WITH input AS (
@@ -164,7 +167,6 @@ const insertEventsSQL = `WITH input AS (
 		INSERT INTO progress_events (id, occurred_at, user_id, enrollment_id, lesson_id, type)
 		SELECT DISTINCT ON (i.id) i.id, i.occurred_at, $1, i.enrollment_id, i.lesson_id, 'lesson_completed'
 		FROM input i JOIN fresh f ON f.id = i.id
-		ON CONFLICT DO NOTHING
 		RETURNING id, occurred_at, enrollment_id, lesson_id
 	), lc AS (
 		INSERT INTO lesson_completions (enrollment_id, lesson_id, completed_at, event_id)

@@ -26,7 +26,6 @@ WITH input AS (
 		INSERT INTO progress_events (id, occurred_at, user_id, enrollment_id, lesson_id, type)
 		SELECT DISTINCT ON (i.id) i.id, i.occurred_at, :uid, i.enrollment_id, i.lesson_id, 'lesson_completed'
 		FROM input i JOIN fresh f ON f.id = i.id
-		ON CONFLICT DO NOTHING
 		RETURNING id, occurred_at, enrollment_id, lesson_id
 	), lc AS (
 		INSERT INTO lesson_completions (enrollment_id, lesson_id, completed_at, event_id)
