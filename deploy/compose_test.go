@@ -275,3 +275,46 @@ func TestInterpolate(t *testing.T) {
 		})
 	}
 }
+
+// TestComposePostgresSettings checks that the compose PostgreSQL runs with
+// every setting of deploy/postgres/cybercampus.conf (the image has no conf.d,
+// so they are repeated as -c flags) and that the memory settings are there.
+func TestComposePostgresSettings(t *testing.T) {
+	conf, err := os.ReadFile("postgres/cybercampus.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := map[string]string{}
+	for _, line := range strings.Split(string(conf), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		if name, value, ok := strings.Cut(line, "="); ok {
+			settings[strings.TrimSpace(name)] = strings.TrimSpace(value)
+		}
+	}
+	if len(settings) < 5 {
+		t.Fatalf("cybercampus.conf has %d settings, want the WAL and checkpoint ones: %v", len(settings), settings)
+	}
+	cmd := strs(l(m(loadCompose(t), "services"), "postgres", "command"))
+	if len(cmd) == 0 || cmd[0] != "postgres" {
+		t.Fatalf("postgres command %v does not start the server", cmd)
+	}
+	flags := map[string]string{}
+	for i := 1; i < len(cmd); i++ {
+		if cmd[i] != "-c" || i+1 == len(cmd) {
+			t.Fatalf("postgres command %v: want only -c name=value pairs", cmd)
+		}
+		i++
+		name, value, _ := strings.Cut(interpolate(cmd[i]), "=")
+		flags[name] = value
+	}
+	for name, value := range settings {
+		if flags[name] != value {
+			t.Errorf("postgres command sets %s=%q, cybercampus.conf %q", name, flags[name], value)
+		}
+	}
+	for _, name := range []string{"shared_buffers", "effective_cache_size"} {
+		if flags[name] == "" {
+			t.Errorf("postgres command does not size %s", name)
+		}
+	}
+}

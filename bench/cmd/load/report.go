@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log"
@@ -25,6 +26,7 @@ type run struct {
 	ColdStartMs  float64           `json:"cold_start_ms"`
 	PeakRSSMiB   float64           `json:"peak_rss_mib"`
 	RollupNote   string            `json:"rollups"`
+	Postgres     string            `json:"postgres"`
 	Results      []result          `json:"results"`
 }
 
@@ -72,6 +74,24 @@ func machineInfo() machine {
 	return m
 }
 
+// postgresInfo names the server and the settings that decide write
+// throughput, so runs on differently configured servers are not compared
+// unknowingly.
+func postgresInfo(db *sql.DB) string {
+	var version, port string
+	if db.QueryRow(`SELECT current_setting('server_version'), current_setting('port')`).Scan(&version, &port) != nil {
+		return ""
+	}
+	parts := []string{version + " on port " + port}
+	for _, name := range []string{"shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression", "synchronous_commit"} {
+		var v string
+		if db.QueryRow(`SELECT current_setting($1)`, name).Scan(&v) == nil {
+			parts = append(parts, name+" "+v)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 func command() string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -97,6 +117,7 @@ func (b *bench) report() {
 		}
 		rows.Close()
 	}
+	r.Postgres = postgresInfo(b.db)
 	for _, x := range b.results {
 		r.PeakRSSMiB = max(r.PeakRSSMiB, x.PeakRSSMiB)
 	}
@@ -122,8 +143,11 @@ func (r run) markdown() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "### Run %s — %s learners\n\n", r.Date.Format("2006-01-02 15:04 UTC"), r.Dataset["learners"])
 	fmt.Fprintf(&sb, "- command: `%s`\n", r.Command)
-	fmt.Fprintf(&sb, "- machine: %d CPUs (%s), %d MiB memory; load average %s before, %s after (other processes were running)\n",
+	fmt.Fprintf(&sb, "- machine: %d CPUs (%s), %d MiB memory; load average %s before, %s after\n",
 		r.Machine.NProc, r.Machine.CPU, r.Machine.MemoryMiB, r.Machine.LoadBefore, r.Machine.LoadAfter)
+	if r.Postgres != "" {
+		fmt.Fprintf(&sb, "- PostgreSQL: %s\n", r.Postgres)
+	}
 	fmt.Fprintf(&sb, "- dataset: %s; generated in %s s\n", r.Dataset["stats"], r.Dataset["generation_seconds"])
 	fmt.Fprintf(&sb, "- %d connections, %.0f s measured per throughput run; %s\n", r.Connections, r.DurationSecs, r.RollupNote)
 	fmt.Fprintf(&sb, "- cold start of serve to /readyz 200: %.0f ms; API peak RSS (VmHWM) over all scenarios: %.1f MiB (target ≤ 150 MiB: %s)\n\n",
