@@ -240,7 +240,7 @@ func (k *Keyring) createFirst(ctx context.Context) error {
 	}
 	const ins = `INSERT INTO certificate_keys (thumbprint, private_enc, public_jwk, current)
 		VALUES ($1, $2, $3, true) ON CONFLICT DO NOTHING`
-	if _, err := k.db.ExecContext(ctx, ins, tp, enc, jwk); err != nil {
+	if _, err := k.db.ExecContext(ctx, ins, tp, enc, string(jwk)); err != nil {
 		return fmt.Errorf("store certificate key: %w", err)
 	}
 	k.logger.Info("certificate signing key created", "thumbprint", tp)
@@ -286,7 +286,7 @@ func (k *Keyring) rotateIn(ctx context.Context, tx *sqlx.Tx) (string, error) {
 		return "", err
 	}
 	const ins = `INSERT INTO certificate_keys (thumbprint, private_enc, public_jwk, current) VALUES ($1, $2, $3, true)`
-	if _, err := tx.ExecContext(ctx, ins, tp, enc, jwk); err != nil {
+	if _, err := tx.ExecContext(ctx, ins, tp, enc, string(jwk)); err != nil {
 		return "", fmt.Errorf("store certificate key: %w", err)
 	}
 	return tp, nil

@@ -139,7 +139,7 @@ func (s *Store) notify(ctx context.Context, tx *sqlx.Tx, src source, certID stri
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`
 	var id string
-	err := sqlx.GetContext(ctx, tx, &id, q, src.UserID, title, body, data, certID)
+	err := sqlx.GetContext(ctx, tx, &id, q, src.UserID, title, body, string(data), certID)
 	if postgres.IsNoRows(err) {
 		return nil // already recorded
 	} else if err != nil {

@@ -129,7 +129,7 @@ func Enqueue(ctx context.Context, tx sqlx.ExtContext, taskType, queue string, pa
 	}
 	var id string
 	const q = `INSERT INTO outbox (task_type, payload, queue) VALUES ($1, $2, $3) RETURNING id`
-	if err := sqlx.GetContext(ctx, tx, &id, q, taskType, b, queue); err != nil {
+	if err := sqlx.GetContext(ctx, tx, &id, q, taskType, string(b), queue); err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", taskType, err)
 	}
 	return id, nil

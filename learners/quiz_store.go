@@ -191,7 +191,7 @@ func insertAttempt(ctx context.Context, tx *sqlx.Tx, userID, enrollmentID string
 	if a.ID != "" {
 		id = &a.ID
 	}
-	row := tx.QueryRowxContext(ctx, ins, id, qz.ID, enrollmentID, userID, a.AttemptNumber, a.Score, a.Passed, ans, res)
+	row := tx.QueryRowxContext(ctx, ins, id, qz.ID, enrollmentID, userID, a.AttemptNumber, a.Score, a.Passed, string(ans), string(res))
 	err := row.Scan(&a.ID, &a.CreatedAt)
 	if postgres.IsUniqueViolation(err, "quiz_attempts_pkey") {
 		return cc.Errorf(cc.ECONFLICT, "This attempt id was already used; make a new id for a new attempt.")

@@ -61,7 +61,7 @@ func (s *Store) CreateExport(ctx context.Context, userID string, q Query) (Expor
 	var e Export
 	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		const ins = `INSERT INTO report_exports (requested_by, params) VALUES ($1, $2) RETURNING ` + exportCols
-		if err := tx.GetContext(ctx, &e, ins, userID, params); err != nil {
+		if err := tx.GetContext(ctx, &e, ins, userID, string(params)); err != nil {
 			return fmt.Errorf("create export: %w", err)
 		}
 		_, err := jobs.Enqueue(ctx, tx, jobs.TypeBuildExport, jobs.QueueLow, jobs.ExportPayload{ExportID: e.ID})

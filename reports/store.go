@@ -276,7 +276,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // AuditRaw records a request whose parameters are already stored as JSON.
 func (s *Store) AuditRaw(ctx context.Context, userID, endpoint string, params []byte, format string) error {
 	const stmt = `INSERT INTO report_audit (user_id, endpoint, params, format) VALUES ($1, $2, $3, $4)`
-	if _, err := s.db.ExecContext(ctx, stmt, userID, endpoint, params, format); err != nil {
+	if _, err := s.db.ExecContext(ctx, stmt, userID, endpoint, string(params), format); err != nil {
 		return fmt.Errorf("audit report request: %w", err)
 	}
 	return nil

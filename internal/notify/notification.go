@@ -61,7 +61,7 @@ func Create(ctx context.Context, tx sqlx.ExtContext, n Notification) (id string,
 	if n.Email {
 		status = EmailPending
 	}
-	err = sqlx.GetContext(ctx, tx, &id, insertNotification, n.UserID, n.Kind, n.Title, n.Body, data, n.DedupeKey, status)
+	err = sqlx.GetContext(ctx, tx, &id, insertNotification, n.UserID, n.Kind, n.Title, n.Body, string(data), n.DedupeKey, status)
 	if postgres.IsNoRows(err) {
 		const q = `SELECT id FROM notifications WHERE dedupe_key = $1`
 		if err := sqlx.GetContext(ctx, tx, &id, q, n.DedupeKey); err != nil {

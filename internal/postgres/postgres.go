@@ -28,7 +28,7 @@ type Options struct {
 // session time zone (a startup parameter, so it also holds behind PgBouncer),
 // and pings it.
 func Open(ctx context.Context, dsn string, o Options) (*sqlx.DB, error) {
-	dsn, err := withConnectTimeout(dsn, o.ConnectTimeout)
+	dsn, err := sessionDSN(dsn, o.ConnectTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,9 @@ func Open(ctx context.Context, dsn string, o Options) (*sqlx.DB, error) {
 	return db, nil
 }
 
-func withConnectTimeout(dsn string, d time.Duration) (string, error) {
+// sessionDSN adds the connection settings every CyberCampus session uses
+// unless the URL sets them: a connect timeout, UTC and binary parameters.
+func sessionDSN(dsn string, d time.Duration) (string, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "", errors.New("database URL is not a valid URL")
@@ -60,6 +62,16 @@ func withConnectTimeout(dsn string, d time.Duration) (string, error) {
 	}
 	if q.Get("timezone") == "" {
 		q.Set("timezone", "UTC") // timestamps leave the API in UTC whatever the server's zone
+	}
+	if q.Get("binary_parameters") == "" {
+		// lib/pq then sends Parse, Bind, Execute and Sync of a query with
+		// parameters together: one round trip instead of two, and the
+		// unnamed statement never outlives its Sync, which PgBouncer in
+		// transaction mode needs (between two Syncs it may hand the server
+		// connection to another client: "unnamed prepared statement does
+		// not exist"). []byte arguments travel in binary, so JSON for
+		// jsonb columns must be passed as a string.
+		q.Set("binary_parameters", "yes")
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
