@@ -27,9 +27,13 @@ type Relay struct {
 
 	BatchSize    int           // rows claimed per transaction
 	PollInterval time.Duration // wait when the outbox is drained
-	MaxBackoff   time.Duration // longest wait while Redis or PostgreSQL is down
-	PurgeEvery   time.Duration // how often sent rows are purged
-	KeepSent     time.Duration // how long sent rows are kept for inspection
+	// Wake, when set (ListenOutbox), ends the wait of a drained relay as soon
+	// as new rows are committed, so a task reaches the queue within a
+	// round trip instead of up to PollInterval later.
+	Wake       <-chan struct{}
+	MaxBackoff time.Duration // longest wait while Redis or PostgreSQL is down
+	PurgeEvery time.Duration // how often sent rows are purged
+	KeepSent   time.Duration // how long sent rows are kept for inspection
 }
 
 // NewRelay returns a relay with production settings.
@@ -78,7 +82,11 @@ func (r *Relay) Run(ctx context.Context) {
 			r.purge(ctx)
 			nextPurge = time.Now().Add(r.PurgeEvery)
 		}
-		sleep(ctx, wait)
+		if backoff > 0 {
+			sleep(ctx, wait, nil) // a dependency is down: new rows do not cut the backoff short
+		} else {
+			sleep(ctx, wait, r.Wake)
+		}
 	}
 }
 
@@ -91,7 +99,8 @@ func (r *Relay) purge(ctx context.Context) {
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) {
+// sleep waits for d, or until ctx ends or wake receives (a nil wake never does).
+func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) {
 	if d <= 0 {
 		return
 	}
@@ -100,6 +109,7 @@ func sleep(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-t.C:
+	case <-wake:
 	}
 }
 

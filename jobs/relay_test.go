@@ -326,3 +326,62 @@ func BenchmarkRelay(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestRelayWakesOnCommit shows that a committed outbox row reaches the queue
+// at once through LISTEN/NOTIFY rather than at the relay's next poll: the
+// relays below poll once an hour, so only the notification can move a row.
+func TestRelayWakesOnCommit(t *testing.T) {
+	reset(t)
+	run := func(r *jobs.Relay) (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		if r == nil {
+			r = newRelay(t, redisOpt)
+			r.PollInterval = time.Hour
+			r.Wake = jobs.ListenOutbox(ctx, testDB.URL, discard())
+		}
+		done := make(chan struct{})
+		go func() { r.Run(ctx); close(done) }()
+		return func() { cancel(); <-done }
+	}
+
+	// Without a wake channel a drained relay waits for its next poll.
+	asleep := newRelay(t, redisOpt)
+	asleep.PollInterval = time.Hour
+	stop := run(asleep)
+	time.Sleep(100 * time.Millisecond) // its first pass saw an empty outbox
+	early := enqueue(t, 2, jobs.QueueDefault)
+	time.Sleep(500 * time.Millisecond)
+	if n := unsent(t); n != len(early) {
+		t.Fatalf("%d rows unsent without a wake-up, want %d (the relay should be asleep)", n, len(early))
+	}
+	stop()
+
+	// With one, rows committed later are relayed within moments.
+	stop = run(nil)
+	defer stop()
+	eventually(t, "rows left by the sleeping relay relayed on start", func() bool { return unsent(t) == 0 })
+	time.Sleep(300 * time.Millisecond) // the LISTEN reaches the server
+
+	// A rolled-back insert notifies nobody and leaves nothing.
+	tx := testDB.MustBegin()
+	if _, err := jobs.Enqueue(context.Background(), tx, "test:echo", jobs.QueueDefault, map[string]int{"n": -1}); err != nil {
+		t.Fatal(err)
+	}
+	tx.Rollback()
+
+	start := time.Now()
+	ids := enqueue(t, 3, jobs.QueueDefault)
+	eventually(t, "rows relayed after the notification", func() bool { return unsent(t) == 0 })
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("relayed %v after commit, want well under the poll interval", took)
+	}
+	queued := queuedIDs(t, jobs.QueueDefault)
+	for _, id := range append(early, ids...) {
+		if queued[id] != 1 {
+			t.Errorf("task %s queued %d times, want 1", id, queued[id])
+		}
+	}
+	if len(queued) != len(early)+len(ids) {
+		t.Errorf("queue holds %d tasks, want %d (the rolled-back row must not be there)", len(queued), len(early)+len(ids))
+	}
+}

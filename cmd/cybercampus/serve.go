@@ -96,6 +96,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r 
 			return err
 		}
 		relay := jobs.NewRelay(e.DB, e.Queue, e.Logger.With("component", "outbox"))
+		relay.Wake = jobs.ListenOutbox(relayCtx, cfg.ListenDatabaseURL, e.Logger.With("component", "outbox"))
 		relayDone.Add(1)
 		go func() { defer relayDone.Done(); relay.Run(relayCtx) }()
 	}

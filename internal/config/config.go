@@ -16,6 +16,7 @@ import (
 type Config struct {
 	DatabaseURL        string
 	ReportsDatabaseURL string
+	ListenDatabaseURL  string // a direct session for LISTEN (not PgBouncer in transaction mode)
 	RedisURL           string
 	HTTPAddr           string
 	PublicBaseURL      string
@@ -50,7 +51,7 @@ type Config struct {
 // Names lists every environment variable the program reads; deployment
 // manifests are checked against it.
 var Names = []string{
-	"DATABASE_URL", "REPORTS_DATABASE_URL", "REDIS_URL", "HTTP_ADDR", "PUBLIC_BASE_URL",
+	"DATABASE_URL", "REPORTS_DATABASE_URL", "DATABASE_LISTEN_URL", "REDIS_URL", "HTTP_ADDR", "PUBLIC_BASE_URL",
 	"MIGRATE_ON_START", "LOG_LEVEL", "DB_MAX_OPEN_CONNS", "DB_MAX_IDLE_CONNS",
 	"DB_CONN_MAX_LIFETIME", "DB_CONNECT_TIMEOUT", "REQUEST_TIMEOUT", "BODY_LIMIT_BYTES",
 	"JWT_SECRET", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "CERT_KEY_ENCRYPTION_KEY",
@@ -89,6 +90,7 @@ func Load(getenv func(string) string) (Config, error) {
 		TrustedProxies:          r.str("TRUSTED_PROXIES", ""),
 	}
 	c.ReportsDatabaseURL = r.str("REPORTS_DATABASE_URL", c.DatabaseURL)
+	c.ListenDatabaseURL = r.str("DATABASE_LISTEN_URL", c.DatabaseURL)
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -98,6 +100,7 @@ func Load(getenv func(string) string) (Config, error) {
 func (c Config) validate() error {
 	for _, v := range []struct{ name, value string }{
 		{"DATABASE_URL", c.DatabaseURL}, {"REPORTS_DATABASE_URL", c.ReportsDatabaseURL},
+		{"DATABASE_LISTEN_URL", c.ListenDatabaseURL},
 	} {
 		if err := checkURL(v.value, "postgres", "postgresql"); err != nil {
 			return fmt.Errorf("%s: %w", v.name, err)

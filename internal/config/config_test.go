@@ -29,6 +29,7 @@ func TestInvalid(t *testing.T) {
 		{"database url scheme", map[string]string{"DATABASE_URL": "mysql://db/x"}, "DATABASE_URL"},
 		{"database url garbage", map[string]string{"DATABASE_URL": "::::"}, "DATABASE_URL"},
 		{"reports url", map[string]string{"REPORTS_DATABASE_URL": "http://x"}, "REPORTS_DATABASE_URL"},
+		{"listen url", map[string]string{"DATABASE_LISTEN_URL": "redis://x"}, "DATABASE_LISTEN_URL"},
 		{"redis url", map[string]string{"REDIS_URL": "localhost:6379"}, "REDIS_URL"},
 		{"http addr without port", map[string]string{"HTTP_ADDR": "localhost"}, "HTTP_ADDR"},
 		{"http addr bad port", map[string]string{"HTTP_ADDR": ":99999"}, "HTTP_ADDR"},
