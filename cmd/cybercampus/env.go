@@ -26,7 +26,11 @@ type env struct {
 	app.Deps
 	redisOpt asynq.RedisConnOpt
 	tokens   *auth.Tokens
+	logOut   *logBuffer
 }
+
+// logFlushEvery bounds how long a log line waits in the buffer.
+const logFlushEvery = 100 * time.Millisecond
 
 func loadConfig(getenv func(string) string) (config.Config, error) {
 	cfg, err := config.Load(getenv)
@@ -43,12 +47,18 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 // openEnv opens the databases and Redis. migrate applies migrations first.
-func openEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, migrate bool) (*env, error) {
+func openEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, migrate bool) (_ *env, err error) {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
-	logger := newLogger(stdout, cfg.LogLevel)
+	logOut := newLogBuffer(stdout, logFlushEvery)
+	defer func() {
+		if err != nil {
+			logOut.Close()
+		}
+	}()
+	logger := newLogger(logOut, cfg.LogLevel)
 	opts := postgres.Options{MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns,
 		ConnMaxLifetime: cfg.DBConnMaxLifetime, ConnectTimeout: cfg.DBConnectTimeout}
 	db, err := postgres.Open(ctx, cfg.DatabaseURL, opts)
@@ -78,7 +88,7 @@ func openEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, 
 	}
 	ropts.DialTimeout, ropts.ReadTimeout, ropts.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
 	e := &env{Deps: app.Deps{Config: cfg, DB: db, ReportsDB: reportsDB, Redis: redis.NewClient(ropts),
-		Logger: logger, Registry: prometheus.NewRegistry(), Now: time.Now}, redisOpt: redisOpt}
+		Logger: logger, Registry: prometheus.NewRegistry(), Now: time.Now}, redisOpt: redisOpt, logOut: logOut}
 	e.Queue = asynq.NewClient(redisOpt)
 	e.Inspector = asynq.NewInspector(redisOpt)
 	e.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -124,6 +134,7 @@ func (e *env) Close() {
 		e.ReportsDB.Close()
 	}
 	e.DB.Close()
+	e.logOut.Close()
 }
 
 // openDB opens only the database, for operator commands.

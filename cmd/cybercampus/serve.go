@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -55,10 +56,20 @@ func (e *env) newHTTP(mods []app.Module) *fiber.App {
 
 }
 
+// defaultGCPercent is the collector's target when GOGC is not set. The
+// server's live heap is small (tens of MiB) and nearly all its garbage is
+// per-request: collecting at three times the live heap instead of twice
+// halves the collector's work for about 20 MiB more memory (bench/RESULTS.md,
+// "garbage collector").
+const defaultGCPercent = 200
+
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r roles) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
+	}
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
 	}
 	e, err := openEnv(ctx, getenv, stdout, r.api && cfg.MigrateOnStart)
 	if err != nil {
