@@ -119,6 +119,12 @@ func Decode(t *asynq.Task, v any) error {
 	return nil
 }
 
+// TaskCheckInterval is how often an idle worker asks Redis for new tasks
+// (asynq's default is 1 s). A certificate is issued by the first worker poll
+// after its completion commits, so the poll decides how long a learner waits
+// for it; five polls a second per worker cost Redis next to nothing.
+const TaskCheckInterval = 200 * time.Millisecond
+
 // Enqueue inserts an outbox row for a task in the caller's transaction, so the
 // task exists exactly when the domain write that needs it commits. It returns
 // the row id, which becomes the asynq task id.

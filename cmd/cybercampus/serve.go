@@ -154,11 +154,12 @@ func (e *env) startWorker(mods []app.Module, metrics *jobs.Metrics) (*asynq.Serv
 	}
 	jobs.NewMaintenance(e.DB).Tasks(mux)
 	srv := asynq.NewServer(e.redisOpt, asynq.Config{
-		Concurrency:     e.Config.WorkerConcurrency,
-		Queues:          jobs.QueueWeights,
-		ShutdownTimeout: 20 * time.Second,
-		Logger:          asynqLogger{e.Logger},
-		ErrorHandler:    asynq.ErrorHandlerFunc(e.taskFailed),
+		Concurrency:       e.Config.WorkerConcurrency,
+		Queues:            jobs.QueueWeights,
+		TaskCheckInterval: jobs.TaskCheckInterval,
+		ShutdownTimeout:   20 * time.Second,
+		Logger:            asynqLogger{e.Logger},
+		ErrorHandler:      asynq.ErrorHandlerFunc(e.taskFailed),
 	})
 	if err := srv.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

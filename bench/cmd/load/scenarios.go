@@ -27,6 +27,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/cybercampus/cybercampus/bench/benchdata"
+	"github.com/cybercampus/cybercampus/jobs"
 )
 
 func (b *bench) flushRedis() error {
@@ -427,7 +428,7 @@ func (b *bench) asynqNoop(samples int) (measurement, error) {
 	const queue = "bench-noop"
 	got := make(chan time.Duration, 1)
 	srv := asynq.NewServer(opt, asynq.Config{Concurrency: 10, Queues: map[string]int{queue: 1},
-		Logger: quietLogger{}, ShutdownTimeout: 5 * time.Second})
+		TaskCheckInterval: jobs.TaskCheckInterval, Logger: quietLogger{}, ShutdownTimeout: 5 * time.Second})
 	mux := asynq.NewServeMux()
 	mux.HandleFunc("bench:noop", func(_ context.Context, t *asynq.Task) error {
 		var sent time.Time
