@@ -114,7 +114,12 @@ func (h *Handler) participation(c *fiber.Ctx) error {
 	if f == "csv" {
 		return sendCSV(c, rep, "participation")
 	}
-	return c.JSON(rep)
+	body, err := rep.JSON()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 func sendCSV(c *fiber.Ctx, rep *Report, name string) error {
