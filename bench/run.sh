@@ -16,6 +16,9 @@
 #                       BENCH_CERTIFICATES, BENCH_COHORTS are set
 #   BENCH_CONNS         concurrent connections of the load (default 16)
 #   BENCH_DURATION      measured time per throughput run (default 15s)
+#   BENCH_ROUNDS        measure every scenario and its reference this many
+#                       times in turn (default 1); the report gives the
+#                       rounds that met each target and the median ratio
 #   BENCH_SKIP_GEN=1    reuse the bench database as generated last time
 #   BENCH_PG_CLUSTER    the PostgreSQL cluster the bench creates and uses
 #                       (default "bench" on port BENCH_PG_PORT, 5434), set up

@@ -152,6 +152,7 @@ func (r run) markdown() string {
 	fmt.Fprintf(&sb, "- %d connections, %.0f s measured per throughput run; %s\n", r.Connections, r.DurationSecs, r.RollupNote)
 	fmt.Fprintf(&sb, "- cold start of serve to /readyz 200: %.0f ms; API peak RSS (VmHWM) over all scenarios: %.1f MiB (target ≤ 150 MiB: %s)\n\n",
 		r.ColdStartMs, r.PeakRSSMiB, metStr(r.PeakRSSMiB <= 150))
+	sb.WriteString(roundsSummary(r.Results))
 	sb.WriteString("| scenario | ours | reference | ratio | target | met | ours p50 / p99 | ref p50 / p99 | errors | server CPU per request | peak RSS |\n")
 	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range r.Results {
@@ -173,10 +174,60 @@ func (r run) markdown() string {
 		if x.RefRun != nil {
 			rp = fmt.Sprintf("%.2f / %.2f ms", x.RefRun.P50ms, x.RefRun.P99ms)
 		}
-		fmt.Fprintf(&sb, "| %s | %s | %s | %.3g (%s) | %s | %s | %s | %s | %s | %s | %.0f MiB |\n", x.Scenario,
+		name := x.Scenario
+		if x.Round > 1 || (x.Round == 1 && rounds(r.Results) > 1) {
+			name += fmt.Sprintf(" (round %d)", x.Round)
+		}
+		fmt.Fprintf(&sb, "| %s | %s | %s | %.3g (%s) | %s | %s | %s | %s | %s | %s | %.0f MiB |\n", name,
 			fmtNum(x.Ours, x.Unit), fmtNum(x.Reference, x.Unit), x.Ratio, x.RatioOf, x.Target, met, op, rp, errs, cpu, x.PeakRSSMiB)
 	}
 	return sb.String()
+}
+
+func rounds(results []result) int {
+	n := 1
+	for _, x := range results {
+		n = max(n, x.Round)
+	}
+	return n
+}
+
+// roundsSummary tells, for a run of several rounds, in how many rounds each
+// scenario met its target and the median of its ratios.
+func roundsSummary(results []result) string {
+	if rounds(results) < 2 {
+		return ""
+	}
+	var order []string
+	by := map[string][]result{}
+	for _, x := range results {
+		if _, ok := by[x.Scenario]; !ok {
+			order = append(order, x.Scenario)
+		}
+		by[x.Scenario] = append(by[x.Scenario], x)
+	}
+	var sb strings.Builder
+	sb.WriteString("| scenario | rounds met | median ratio | ratio in each round | target |\n|---|---|---|---|---|\n")
+	for _, name := range order {
+		xs := by[name]
+		met := 0
+		ratios := make([]float64, 0, len(xs))
+		var each []string
+		for _, x := range xs {
+			if x.Met {
+				met++
+			}
+			ratios = append(ratios, x.Ratio)
+			each = append(each, fmt.Sprintf("%.3g", x.Ratio))
+		}
+		sort.Float64s(ratios)
+		median := ratios[len(ratios)/2]
+		if len(ratios)%2 == 0 {
+			median = (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
+		}
+		fmt.Fprintf(&sb, "| %s | %d of %d | %.3g | %s | %s |\n", name, met, len(xs), median, strings.Join(each, ", "), xs[0].Target)
+	}
+	return sb.String() + "\n"
 }
 
 func metStr(ok bool) string {
