@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -273,11 +275,12 @@ func compareRuns(a, b string) error {
 	}
 	row("cold start", ra.ColdStartMs, rb.ColdStartMs, "ms")
 	row("peak RSS", ra.PeakRSSMiB, rb.PeakRSSMiB, "MiB")
+	ma, mb := medianRounds(ra.Results), medianRounds(rb.Results)
 	byName := map[string]result{}
-	for _, x := range rb.Results {
+	for _, x := range mb {
 		byName[x.Scenario] = x
 	}
-	for _, x := range ra.Results {
+	for _, x := range ma {
 		y, ok := byName[x.Scenario]
 		if !ok {
 			continue
@@ -290,4 +293,24 @@ func compareRuns(a, b string) error {
 		}
 	}
 	return w.Flush()
+}
+
+// medianRounds keeps, of each scenario measured in several rounds, the round
+// whose ratio is the median, in run order.
+func medianRounds(results []result) []result {
+	var order []string
+	by := map[string][]result{}
+	for _, x := range results {
+		if _, ok := by[x.Scenario]; !ok {
+			order = append(order, x.Scenario)
+		}
+		by[x.Scenario] = append(by[x.Scenario], x)
+	}
+	out := make([]result, 0, len(order))
+	for _, name := range order {
+		xs := slices.Clone(by[name])
+		slices.SortStableFunc(xs, func(a, b result) int { return cmp.Compare(a.Ratio, b.Ratio) })
+		out = append(out, xs[(len(xs)-1)/2])
+	}
+	return out
 }

@@ -29,3 +29,12 @@ func TestRoundsSummary(t *testing.T) {
 		t.Errorf("rows do not name their round:\n%s", md)
 	}
 }
+
+func TestMedianRounds(t *testing.T) {
+	in := []result{{Scenario: "a", Round: 1, Ratio: 0.2}, {Scenario: "b", Round: 1, Ratio: 5},
+		{Scenario: "a", Round: 2, Ratio: 0.5}, {Scenario: "a", Round: 3, Ratio: 0.4}}
+	got := medianRounds(in)
+	if len(got) != 2 || got[0].Scenario != "a" || got[0].Round != 3 || got[1].Scenario != "b" {
+		t.Fatalf("got %+v, want a's round 3 (ratio 0.4) then b", got)
+	}
+}
