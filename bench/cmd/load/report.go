@@ -194,20 +194,25 @@ func rounds(results []result) int {
 	return n
 }
 
-// roundsSummary tells, for a run of several rounds, in how many rounds each
-// scenario met its target and the median of its ratios.
-func roundsSummary(results []result) string {
-	if rounds(results) < 2 {
-		return ""
-	}
-	var order []string
-	by := map[string][]result{}
+// byScenario groups results by scenario, in the order the run met them.
+func byScenario(results []result) (order []string, by map[string][]result) {
+	by = map[string][]result{}
 	for _, x := range results {
 		if _, ok := by[x.Scenario]; !ok {
 			order = append(order, x.Scenario)
 		}
 		by[x.Scenario] = append(by[x.Scenario], x)
 	}
+	return order, by
+}
+
+// roundsSummary tells, for a run of several rounds, in how many rounds each
+// scenario met its target and the median of its ratios.
+func roundsSummary(results []result) string {
+	if rounds(results) < 2 {
+		return ""
+	}
+	order, by := byScenario(results)
 	var sb strings.Builder
 	sb.WriteString("| scenario | rounds met | median ratio | ratio in each round | target |\n|---|---|---|---|---|\n")
 	for _, name := range order {
@@ -298,14 +303,7 @@ func compareRuns(a, b string) error {
 // medianRounds keeps, of each scenario measured in several rounds, the round
 // whose ratio is the median, in run order.
 func medianRounds(results []result) []result {
-	var order []string
-	by := map[string][]result{}
-	for _, x := range results {
-		if _, ok := by[x.Scenario]; !ok {
-			order = append(order, x.Scenario)
-		}
-		by[x.Scenario] = append(by[x.Scenario], x)
-	}
+	order, by := byScenario(results)
 	out := make([]result, 0, len(order))
 	for _, name := range order {
 		xs := slices.Clone(by[name])
