@@ -163,18 +163,6 @@ type Row struct {
 	Suppressed bool
 }
 
-// value is the JSON value of dimension i.
-func (r Row) value(i int) any {
-	v := r.Values[i]
-	switch {
-	case v == nil:
-		return nil
-	case flag(r.dims[i]):
-		return *v == "true"
-	}
-	return *v
-}
-
 // MarshalJSON writes the dimensions in group_by order, then the counts.
 func (r Row) MarshalJSON() ([]byte, error) {
 	return r.appendJSON(nil), nil
@@ -201,7 +189,9 @@ func (r Row) appendJSON(b []byte) []byte {
 	return appendCounts(b, r.Counts, r.Suppressed)
 }
 
-// appendCounts appends the counts fields of a row and closes its object.
+// appendCounts appends the counts fields of a row or the totals and closes
+// the object: null counts when suppressed, and a completion rate rounded to
+// 4 decimals, null without enrollments.
 func appendCounts(b []byte, c Counts, suppressed bool) []byte {
 	if suppressed {
 		return append(b, `"learners":null,"enrollments":null,"completions":null,"certificates":null,"completion_rate":null,"suppressed":true}`...)
@@ -237,23 +227,6 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-type countsDoc struct {
-	Learners       *int64   `json:"learners"`
-	Enrollments    *int64   `json:"enrollments"`
-	Completions    *int64   `json:"completions"`
-	Certificates   *int64   `json:"certificates"`
-	CompletionRate *float64 `json:"completion_rate"`
-	Suppressed     bool     `json:"suppressed"`
-}
-
-func countsJSON(c Counts, suppressed bool) countsDoc {
-	if suppressed {
-		return countsDoc{Suppressed: true}
-	}
-	return countsDoc{Learners: &c.Learners, Enrollments: &c.Enrollments, Completions: &c.Completions,
-		Certificates: &c.Certificates, CompletionRate: c.rate()}
-}
-
 // Totals are the counts over the whole filtered population; they are exact,
 // and null only when the population itself is smaller than min_cell_size.
 type Totals struct {
@@ -263,7 +236,7 @@ type Totals struct {
 
 // MarshalJSON writes the totals like a row without dimensions.
 func (t Totals) MarshalJSON() ([]byte, error) {
-	return json.Marshal(countsJSON(t.Counts, t.Suppressed))
+	return appendCounts([]byte{'{'}, t.Counts, t.Suppressed), nil
 }
 
 // Parity is the gender parity index (female ÷ male) of learners and completions.
