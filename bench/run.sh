@@ -44,53 +44,20 @@ PGPORT=${PGPORT:-5432}
 PGUSER=${PGUSER:-postgres}
 export PGHOST PGPORT PGUSER
 
-as_root() {
-	if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
-}
-
-# ensure_cluster creates the bench's own PostgreSQL cluster when absent (trust
-# on loopback, not started at boot), configures it with the settings the
-# deployment uses (deploy/postgres/cybercampus.conf) and memory sized to this
-# machine, and (re)starts it when stopped or when its settings changed. The
-# machine's other clusters are never touched.
+# ensure_cluster sets up the bench's own PostgreSQL cluster (never the
+# machine's other clusters) with the settings the deployment uses
+# (deploy/postgres/cybercampus.conf) and memory sized to this machine.
 ensure_cluster() {
-	local ver
-	ver=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -1)
-	if [[ -z "$ver" ]] || ! command -v pg_createcluster >/dev/null; then
-		echo "bench: installing PostgreSQL" >&2
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib >/dev/null
-		ver=$(ls /usr/lib/postgresql | sort -V | tail -1)
-	fi
-	local etc="/etc/postgresql/$ver/$PG_CLUSTER"
-	if [[ ! -d "$etc" ]]; then
-		echo "== PostgreSQL $ver cluster $PG_CLUSTER on port $PGPORT" >&2
-		as_root pg_createcluster "$ver" "$PG_CLUSTER" -p "$PGPORT" --start-conf manual -- --auth=trust >/dev/null
-	fi
-	local hba="$etc/pg_hba.conf"
-	if ! as_root grep -Eq '^host[[:space:]]+all[[:space:]]+all[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$hba"; then
-		printf 'host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n' | as_root tee -a "$hba" >/dev/null
-		pg_isready -q -h 127.0.0.1 -p "$PGPORT" && as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$PG_CLUSTER" reload
-	fi
-	local mem_kb
+	local mem_kb conf
 	mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
-	local want
-	want=$(cat deploy/postgres/cybercampus.conf
+	conf=$(mktemp)
+	{
+		cat deploy/postgres/cybercampus.conf
 		printf '\n# Sized by bench/run.sh for this machine (%d MiB of RAM).\n' $((mem_kb / 1024))
-		printf 'shared_buffers = %dMB\neffective_cache_size = %dMB\n' $((mem_kb / 4096)) $((mem_kb * 3 / 4096)))
-	local conf="$etc/conf.d/cybercampus.conf" changed=0
-	if [[ "$(as_root cat "$conf" 2>/dev/null)" != "$want" ]]; then
-		printf '%s\n' "$want" | as_root tee "$conf" >/dev/null
-		changed=1
-	fi
-	if pg_isready -q -h 127.0.0.1 -p "$PGPORT"; then
-		[[ $changed -eq 1 ]] && as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$PG_CLUSTER" restart
-	else
-		as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$PG_CLUSTER" start
-	fi
-	for _ in $(seq 1 300); do pg_isready -q -h 127.0.0.1 -p "$PGPORT" && return 0; sleep 0.1; done
-	echo "bench: PostgreSQL cluster $PG_CLUSTER did not start" >&2
-	exit 1
+		printf 'shared_buffers = %dMB\neffective_cache_size = %dMB\n' $((mem_kb / 4096)) $((mem_kb * 3 / 4096))
+	} >"$conf"
+	./scripts/pg-cluster.sh "$PG_CLUSTER" "$PGPORT" "$conf"
+	rm -f "$conf"
 }
 REDIS_DB=${BENCH_REDIS_DB:-5}
 PORT=${BENCH_PORT:-18080}

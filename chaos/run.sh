@@ -59,22 +59,7 @@ ensure_packages() {
 # ensure_cluster creates the chaos cluster (trust authentication on loopback
 # only, no start at boot) when absent and starts it when stopped.
 ensure_cluster() {
-  local ver; ver=$(pg_version)
-  if [ ! -d "/etc/postgresql/$ver/$PG_CLUSTER" ]; then
-    log "creating PostgreSQL $ver cluster $PG_CLUSTER on port $PG_PORT"
-    as_root pg_createcluster "$ver" "$PG_CLUSTER" -p "$PG_PORT" --start-conf manual -- --auth=trust >/dev/null
-  fi
-  local hba="/etc/postgresql/$ver/$PG_CLUSTER/pg_hba.conf"
-  if ! as_root grep -Eq '^host[[:space:]]+all[[:space:]]+all[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$hba"; then
-    log "allowing trusted loopback connections in $hba"
-    printf 'host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n' | as_root tee -a "$hba" >/dev/null
-    pg_ready && as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$PG_CLUSTER" reload
-  fi
-  if ! pg_ready; then
-    log "starting PostgreSQL cluster $ver/$PG_CLUSTER"
-    as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$PG_CLUSTER" start
-  fi
-  wait_pg 30
+  PG_VERSION=$(pg_version) ./scripts/pg-cluster.sh "$PG_CLUSTER" "$PG_PORT"
 }
 
 wait_pg() {
