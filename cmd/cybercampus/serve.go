@@ -60,7 +60,7 @@ func (e *env) newHTTP(mods []app.Module) *fiber.App {
 // server's live heap is small (tens of MiB) and nearly all its garbage is
 // per-request: collecting at three times the live heap instead of twice
 // halves the collector's work for about 20 MiB more memory (bench/RESULTS.md,
-// "garbage collector").
+// "Request path fixes").
 const defaultGCPercent = 200
 
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r roles) error {

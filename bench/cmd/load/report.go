@@ -80,18 +80,15 @@ func machineInfo() machine {
 // throughput, so runs on differently configured servers are not compared
 // unknowingly.
 func postgresInfo(db *sql.DB) string {
-	var version, port string
-	if db.QueryRow(`SELECT current_setting('server_version'), current_setting('port')`).Scan(&version, &port) != nil {
+	var info string
+	err := db.QueryRow(`SELECT current_setting('server_version') || ' on port ' || current_setting('port') || ', ' ||
+		string_agg(name || ' ' || current_setting(name), ', ' ORDER BY ord)
+		FROM unnest(ARRAY['shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression', 'synchronous_commit'])
+			WITH ORDINALITY AS s(name, ord)`).Scan(&info)
+	if err != nil {
 		return ""
 	}
-	parts := []string{version + " on port " + port}
-	for _, name := range []string{"shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression", "synchronous_commit"} {
-		var v string
-		if db.QueryRow(`SELECT current_setting($1)`, name).Scan(&v) == nil {
-			parts = append(parts, name+" "+v)
-		}
-	}
-	return strings.Join(parts, ", ")
+	return info
 }
 
 func command() string {
