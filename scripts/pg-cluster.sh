@@ -54,8 +54,12 @@ fi
 changed=0
 if [ -n "$conf" ] && ! as_root cmp -s "$conf" "$etc/conf.d/cybercampus.conf"; then
   log "configuring cluster $name with $conf"
-  as_root cp "$conf" "$etc/conf.d/cybercampus.conf"
+  # install, not cp: CONF may be a private temporary file, and the server
+  # (running as postgres) must be able to read the copy.
+  as_root install -m 0644 "$conf" "$etc/conf.d/cybercampus.conf"
   changed=1
+elif [ -n "$conf" ]; then
+  as_root chmod 0644 "$etc/conf.d/cybercampus.conf"
 fi
 if ! ready; then
   log "starting PostgreSQL cluster $ver/$name"
