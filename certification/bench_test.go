@@ -8,11 +8,16 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/valyala/fasthttp"
 )
 
 // Run the three together and compare verifications/s:
@@ -95,6 +100,58 @@ func BenchmarkVerifyRawRS256(b *testing.B) {
 			sum := sha256.Sum256([]byte(token[:cut]))
 			if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
 				b.Error(err)
+				return
+			}
+		}
+	})
+	reportRate(b)
+}
+
+// BenchmarkVerifyJWTReference is the harness's reference (bench/cmd/load):
+// golang-jwt parses and verifies the token into map claims, nothing more.
+func BenchmarkVerifyJWTReference(b *testing.B) {
+	f, token := benchToken(b)
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}))
+	keyfunc := func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		if pub, ok := f.mod.keys.PublicKey(context.Background(), kid); ok {
+			return pub, nil
+		}
+		return nil, errors.New("unknown kid")
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := parser.Parse(token, keyfunc); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	reportRate(b)
+}
+
+// BenchmarkVerifyHandler runs POST /v1/certificates/verify through the whole
+// Fiber stack (middleware, body, verifier, answer) without a network, so
+// changes to the request path show apart from the kernel's share.
+func BenchmarkVerifyHandler(b *testing.B) {
+	f, token := benchToken(b)
+	handler := f.App.Handler()
+	body, _ := json.Marshal(map[string]string{"token": token})
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var ctx fasthttp.RequestCtx
+		var req fasthttp.Request
+		req.Header.SetMethod(fiber.MethodPost)
+		req.SetRequestURI("/v1/certificates/verify")
+		req.Header.SetContentType(fiber.MIMEApplicationJSON)
+		req.SetBodyRaw(body)
+		for pb.Next() {
+			ctx.Init(&req, nil, nil)
+			ctx.ResetUserValues() // as the server does between requests
+			handler(&ctx)
+			if ctx.Response.StatusCode() != fiber.StatusOK || !bytes.Contains(ctx.Response.Body(), []byte(`"valid":true`)) {
+				b.Errorf("verify answered %d %s", ctx.Response.StatusCode(), ctx.Response.Body())
 				return
 			}
 		}

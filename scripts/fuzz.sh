@@ -17,6 +17,7 @@ targets=(
   "./learners FuzzMemberCSV"
   "./learners FuzzProgressBatch"
   "./certification FuzzVerify"
+  "./certification FuzzPlainTokenBody"
   "./reports FuzzReportQuery"
 )
 

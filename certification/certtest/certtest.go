@@ -68,6 +68,7 @@ func Attacks(in Inputs) []Attack {
 	add("missing typ", rs256(attacker, without(header, "typ"), claims), "bad_header")
 	add("missing kid", rs256(attacker, without(header, "kid"), claims), "bad_header")
 	add("numeric kid", rs256(attacker, with(header, "kid", 1), claims), "bad_header")
+	add("empty kid", rs256(attacker, with(header, "kid", ""), claims), "bad_header")
 	base, _, _ := strings.Cut(in.Kid, "/v1/certificates/keys/")
 	for name, kid := range map[string]string{
 		"unknown kid":                      base + "/v1/certificates/keys/" + strings.Repeat("A", 43),
@@ -136,6 +137,8 @@ func signed(in Inputs, header, claims map[string]any) []Attack {
 		{"not an OpenBadgeCredential", "claims_mismatch", with(claims, "type", []string{"VerifiableCredential"}), header},
 		{"another subject with the sub to match", "claims_mismatch", with(with(claims, "credentialSubject", subject), "sub", subject["id"]), header},
 		{"foreign issuer", "wrong_issuer", with(with(claims, "issuer", foreign), "iss", foreign["id"]), header},
+		{"foreign issuer as a bare IRI", "wrong_issuer", with(with(claims, "issuer", foreign["id"]), "iss", foreign["id"]), header},
+		{"our issuer as a bare IRI", "claims_mismatch", with(claims, "issuer", claims["iss"]), header},
 		{"credential id of no certificate", "unknown_certificate", with(with(claims, "id", "https://attacker.example/x"), "jti", "https://attacker.example/x"), header},
 		{"credential id of a certificate that does not exist", "unknown_certificate", with(with(claims, "id", unknownID), "jti", unknownID), header},
 		{"re-signed with a changed name", "claims_mismatch", with(claims, "name", "Forged Course"), header},

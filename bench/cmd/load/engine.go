@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -38,6 +39,19 @@ type measurement struct {
 	// ServerCPUms is the CPU time (user + system) the server under test
 	// spent per successful request during the measured window.
 	ServerCPUms float64 `json:"server_cpu_ms_per_request,omitempty"`
+	// LoadCPUms is the CPU time this load process spent per successful
+	// request in the same window: the client's share of the same cores
+	// (for an in-process reference, the reference's own cost).
+	LoadCPUms float64 `json:"load_cpu_ms_per_request,omitempty"`
+}
+
+// selfCPU returns the CPU time (user + system) this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // probe, when set, returns the CPU time the server under test has used; loop
@@ -59,6 +73,10 @@ func (m *measurement) finish(lat []time.Duration) {
 }
 
 func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/10) / 100 }
+
+// cpuMs gives CPU time per request in milliseconds to the microsecond: the
+// per-request costs compared here differ by a few microseconds.
+func cpuMs(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // closedLoop runs conns HTTP workers, each sending the next request as soon
 // as the previous answer arrived, over at most conns keep-alive connections.
@@ -130,14 +148,16 @@ func loop(conns int, warmup, dur time.Duration, fn func(worker int) (int, error)
 	if probe != nil {
 		cpu0 = probe()
 	}
+	self0 := selfCPU()
 	counting.Store(true)
 	start := time.Now()
 	time.Sleep(dur)
 	counting.Store(false)
 	m.Elapsed = time.Since(start)
-	if probe != nil {
-		if ok := reqs.Load() - errs.Load(); ok > 0 {
-			m.ServerCPUms = ms((probe() - cpu0) / time.Duration(ok))
+	if ok := reqs.Load() - errs.Load(); ok > 0 {
+		m.LoadCPUms = cpuMs((selfCPU() - self0) / time.Duration(ok))
+		if probe != nil {
+			m.ServerCPUms = cpuMs((probe() - cpu0) / time.Duration(ok))
 		}
 	}
 	stop.Store(true)

@@ -152,7 +152,7 @@ func (r run) markdown() string {
 	fmt.Fprintf(&sb, "- cold start of serve to /readyz 200: %.0f ms; API peak RSS (VmHWM) over all scenarios: %.1f MiB (target ≤ 150 MiB: %s)\n\n",
 		r.ColdStartMs, r.PeakRSSMiB, metStr(r.PeakRSSMiB <= 150))
 	sb.WriteString(roundsSummary(r.Results))
-	sb.WriteString("| scenario | ours | reference | ratio | target | met | ours p50 / p99 | ref p50 / p99 | errors | server CPU per request | peak RSS |\n")
+	sb.WriteString("| scenario | ours | reference | ratio | target | met | ours p50 / p99 | ref p50 / p99 | errors | CPU per request: server, load process | peak RSS |\n")
 	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range r.Results {
 		met := metStr(x.Met)
@@ -163,12 +163,7 @@ func (r run) markdown() string {
 		if x.OursRun != nil {
 			op = fmt.Sprintf("%.2f / %.2f ms", x.OursRun.P50ms, x.OursRun.P99ms)
 			errs = fmt.Sprintf("%d/%d", x.OursRun.Errors, x.OursRun.Requests)
-			if x.OursRun.ServerCPUms > 0 {
-				cpu = fmt.Sprintf("%.3f ms", x.OursRun.ServerCPUms)
-				if x.RefRun != nil && x.RefRun.ServerCPUms > 0 {
-					cpu += fmt.Sprintf(" (reference server %.3f ms)", x.RefRun.ServerCPUms)
-				}
-			}
+			cpu = cpuCell(x.OursRun, x.RefRun)
 		}
 		if x.RefRun != nil {
 			rp = fmt.Sprintf("%.2f / %.2f ms", x.RefRun.P50ms, x.RefRun.P99ms)
@@ -306,6 +301,29 @@ func medianRounds(results []result) []result {
 		xs := slices.Clone(by[name])
 		slices.SortStableFunc(xs, func(a, b result) int { return cmp.Compare(a.Ratio, b.Ratio) })
 		out = append(out, xs[(len(xs)-1)/2])
+	}
+	return out
+}
+
+// cpuCell gives the CPU time per request of the server under test and of the
+// load process, then the reference's (its server's, or its own when it runs
+// in the load process).
+func cpuCell(ours, ref *measurement) string {
+	cell := func(m *measurement) string {
+		var parts []string
+		if m.ServerCPUms > 0 {
+			parts = append(parts, fmt.Sprintf("%.3f ms server", m.ServerCPUms))
+		}
+		if m.LoadCPUms > 0 {
+			parts = append(parts, fmt.Sprintf("%.3f ms load", m.LoadCPUms))
+		}
+		return strings.Join(parts, ", ")
+	}
+	out := cell(ours)
+	if ref != nil {
+		if r := cell(ref); r != "" {
+			out += " (reference: " + r + ")"
+		}
 	}
 	return out
 }

@@ -38,3 +38,21 @@ func TestMedianRounds(t *testing.T) {
 		t.Fatalf("got %+v, want a's round 3 (ratio 0.4) then b", got)
 	}
 }
+
+func TestCPUCell(t *testing.T) {
+	for _, tc := range []struct {
+		ours, ref *measurement
+		want      string
+	}{
+		{&measurement{ServerCPUms: 0.15, LoadCPUms: 0.07}, &measurement{LoadCPUms: 0.093},
+			"0.150 ms server, 0.070 ms load (reference: 0.093 ms load)"},
+		{&measurement{ServerCPUms: 0.2}, &measurement{ServerCPUms: 0.1, LoadCPUms: 0.05},
+			"0.200 ms server (reference: 0.100 ms server, 0.050 ms load)"},
+		{&measurement{LoadCPUms: 0.01}, nil, "0.010 ms load"},
+		{&measurement{}, &measurement{}, ""},
+	} {
+		if got := cpuCell(tc.ours, tc.ref); got != tc.want {
+			t.Errorf("cpuCell = %q, want %q", got, tc.want)
+		}
+	}
+}
