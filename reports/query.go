@@ -189,10 +189,12 @@ func aggregateSQL(src source, q Query, dims []string) (string, []any) {
 	return "SELECT " + sel + measures + from + w.sql() + group, w.args
 }
 
+// sums adds up rollup columns with bigint_sum (migration 00061), which stays
+// in bigint where sum(bigint) goes through numeric.
 func sums(cols ...string) string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
-		out[i] = "coalesce(sum(" + c + "), 0)::bigint"
+		out[i] = "coalesce(bigint_sum(" + c + "), 0)"
 	}
 	return strings.Join(out, ", ")
 }
@@ -218,7 +220,7 @@ func overlapSQL(src source, q Query, dims []string) (string, []any) {
 		groupOuter = " GROUP BY " + strings.Join(outer, ", ")
 	}
 	wrap := func(parts string) string {
-		return "SELECT " + strings.Join(append(outer, "coalesce(sum(n), 0)::bigint, 0::bigint, 0::bigint, 0::bigint"), ", ") +
+		return "SELECT " + strings.Join(append(outer, "coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint"), ", ") +
 			" FROM (" + parts + ") o" + groupOuter
 	}
 	switch {
@@ -245,7 +247,7 @@ func overlapSQL(src source, q Query, dims []string) (string, []any) {
 		w.add("a_region = ?", q.Region)
 		w.conds = append(w.conds, "b_region = $"+itoa(len(w.args)))
 	}
-	pairs := "SELECT " + strings.Join(append(sel, "coalesce(sum(movers), 0)::bigint AS n"), ", ") +
+	pairs := "SELECT " + strings.Join(append(sel, "coalesce(bigint_sum(movers), 0) AS n"), ", ") +
 		" FROM report_mover_pairs" + w.sql()
 	if len(group) > 0 {
 		pairs += " GROUP BY " + strings.Join(group, ", ")
@@ -269,7 +271,7 @@ func perLearnerOverlap(q Query, dims []string, table, key string) (string, []any
 	if key != "" {
 		count = "count(DISTINCT (" + key + "))"
 	}
-	return "SELECT " + sel + "coalesce(sum(n - 1), 0)::bigint AS n FROM (" +
+	return "SELECT " + sel + "coalesce(bigint_sum(n - 1), 0) AS n FROM (" +
 		"SELECT " + keys + ", " + count + " AS n FROM " + table + w.sql() + " GROUP BY " + keys +
 		") b WHERE n > 1" + group, w.args
 }

@@ -170,33 +170,68 @@ func rowKey(r Row) string {
 
 // scanRows runs a query returning one text column per dimension followed by
 // learners, enrollments, completions and certificates.
+//
+// It scans into interface values, which database/sql fills with the driver's
+// values as they are (text as string, bigint as int64) instead of converting
+// each through reflection, and it shares one string per distinct dimension
+// value: a country × month report has thousands of rows but a few hundred
+// values.
 func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, args []any) ([]Row, error) {
 	rs, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
+	vals := make([]any, len(dims)+4)
+	dest := make([]any, len(vals))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	values := map[string]*string{}
 	out := []Row{}
 	for rs.Next() {
-		vals := make([]sql.NullString, len(dims))
-		var c Counts
-		dest := make([]any, 0, len(dims)+4)
-		for i := range vals {
-			dest = append(dest, &vals[i])
-		}
-		dest = append(dest, &c.Learners, &c.Enrollments, &c.Completions, &c.Certificates)
 		if err := rs.Scan(dest...); err != nil {
 			return nil, err
 		}
-		r := Row{dims: dims, Values: make([]*string, len(dims)), Counts: c}
-		for i, v := range vals {
-			if v.Valid {
-				r.Values[i] = &v.String
+		r := Row{dims: dims, Values: make([]*string, len(dims))}
+		for i := range dims {
+			if r.Values[i], err = dimValue(values, vals[i]); err != nil {
+				return nil, err
 			}
+		}
+		for i, c := range []*int64{&r.Counts.Learners, &r.Counts.Enrollments, &r.Counts.Completions, &r.Counts.Certificates} {
+			n, ok := vals[len(dims)+i].(int64)
+			if !ok {
+				return nil, fmt.Errorf("count column %d is %T, not bigint", i, vals[len(dims)+i])
+			}
+			*c = n
 		}
 		out = append(out, r)
 	}
 	return out, rs.Err()
+}
+
+// dimValue returns the shared copy of a dimension value (nil for NULL).
+func dimValue(values map[string]*string, v any) (*string, error) {
+	var s string
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		s = v
+	case []byte:
+		if p, ok := values[string(v)]; ok {
+			return p, nil
+		}
+		s = string(v)
+	default:
+		return nil, fmt.Errorf("dimension column is %T, not text", v)
+	}
+	if p, ok := values[s]; ok {
+		return p, nil
+	}
+	values[s] = &s
+	return &s, nil
 }
 
 func (s *Store) courseSlugs(ctx context.Context, tx *sqlx.Tx, rows []Row, i int) error {
@@ -225,19 +260,27 @@ func (s *Store) courseSlugs(ctx context.Context, tx *sqlx.Tx, rows []Row, i int)
 // sortRows orders rows by their dimension values; age bands go youngest first
 // and "no cohort" last.
 func sortRows(rows []Row) {
+	// Each row's values become one byte string that compares as the values
+	// do (appendSortKey), so that a comparison is one string comparison.
 	// Sorting positions rather than the rows themselves, with the position as
 	// the last key, keeps the order stable in O(n log n) comparisons and moves
 	// each row once (a stable sort of the rows rotates them in place).
+	keys := make([]string, len(rows))
+	var b []byte
+	for i, r := range rows {
+		b = b[:0]
+		for d, v := range r.Values {
+			b = appendSortKey(b, r.dims[d], v)
+		}
+		keys[i] = string(b)
+	}
 	order := make([]int, len(rows))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(x, y int) int {
-		a, b := rows[x], rows[y]
-		for i := range a.Values {
-			if c := compareValue(a.dims[i], a.Values[i], b.Values[i]); c != 0 {
-				return c
-			}
+		if c := strings.Compare(keys[x], keys[y]); c != 0 {
+			return c
 		}
 		return cmp.Compare(x, y)
 	})
@@ -248,18 +291,20 @@ func sortRows(rows []Row) {
 	copy(rows, sorted)
 }
 
-func compareValue(dim string, a, b *string) int {
+// appendSortKey appends the sort key of one dimension value. Values compare
+// by their bytes (text never holds a NUL or, being UTF-8, a 0xff byte), age
+// bands by their rank, and NULL after every value; the NUL ending each key
+// puts a value before the values it is a prefix of.
+func appendSortKey(b []byte, dim string, v *string) []byte {
 	switch {
-	case a == nil && b == nil:
-		return 0
-	case a == nil:
-		return 1
-	case b == nil:
-		return -1
+	case v == nil:
+		b = append(b, 0xff)
 	case dim == "age_band":
-		return slices.Index(cc.AgeBands, *a) - slices.Index(cc.AgeBands, *b)
+		b = append(b, byte(2+slices.Index(cc.AgeBands, *v))) // 1 for an unknown band, as Index gives -1
+	default:
+		b = append(b, *v...)
 	}
-	return strings.Compare(*a, *b)
+	return append(b, 0)
 }
 
 // Audit records a report request.
