@@ -249,9 +249,11 @@ func TestCountsAreExact(t *testing.T) {
 		}
 	})
 	t.Run("geography by month is served by its own rollup", func(t *testing.T) {
-		for _, g := range []string{"country,month", "month", "gender,region,month", "ldc,month"} {
-			if src := query(t, s, Params{GroupBy: g}).route(strings.Split(g, ",")); src != fromGeoMonthCells {
-				t.Errorf("group_by=%s is counted from source %d", g, src)
+		for g, want := range map[string]source{"country,month": fromPlaceMonthCells, "month": fromPlaceMonthCells,
+			"ldc,month": fromPlaceMonthCells, "region,country,month": fromPlaceMonthCells,
+			"gender,region,month": fromGeoMonthCells, "gender,month": fromGeoMonthCells} {
+			if src := query(t, s, Params{GroupBy: g}).route(strings.Split(g, ",")); src != want {
+				t.Errorf("group_by=%s is counted from source %d, want %d", g, src, want)
 			}
 		}
 		if src := query(t, s, Params{GroupBy: "audience,month"}).route([]string{"audience", "month"}); src != fromMonthCells {
@@ -313,6 +315,7 @@ func TestRollupsRefreshIncrementally(t *testing.T) {
 				UNION ALL SELECT 'M' || t::text FROM (SELECT * FROM report_month_cells ORDER BY 1,2,3,4,5,6,7,8,9) t
 				UNION ALL SELECT 'L' || t::text FROM (SELECT * FROM report_learner_cells ORDER BY 1,2,3,4,5,6,7,8) t
 				UNION ALL SELECT 'G' || t::text FROM (SELECT * FROM report_geo_month_cells ORDER BY 1,2,3,4,5,6,7) t
+				UNION ALL SELECT 'C' || t::text FROM (SELECT * FROM report_place_month_cells ORDER BY 1,2,3,4,5,6) t
 				UNION ALL SELECT 'P' || t::text FROM report_mover_pairs t
 				UNION ALL SELECT 'Q' || t::text FROM report_mover_profiles t
 				UNION ALL SELECT 'R' || t::text FROM report_month_movers t`)

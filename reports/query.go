@@ -10,11 +10,12 @@ import (
 type source int
 
 const (
-	fromLearnerCells  source = iota // demographics only: distinct learners + overlaps
-	fromMonthCells                  // demographics and month: distinct learners per month + overlaps
-	fromGeoMonthCells               // gender, geography and month: distinct learners per month + overlaps
-	fromCells                       // every dimension: one course at a time, so learners = enrollments
-	fromEnrollments                 // the raw tables, for what no rollup can answer exactly
+	fromLearnerCells    source = iota // demographics only: distinct learners + overlaps
+	fromMonthCells                    // demographics and month: distinct learners per month + overlaps
+	fromGeoMonthCells                 // gender, geography and month: distinct learners per month + overlaps
+	fromPlaceMonthCells               // geography and month: distinct learners per month + overlaps
+	fromCells                         // every dimension: one course at a time, so learners = enrollments
+	fromEnrollments                   // the raw tables, for what no rollup can answer exactly
 )
 
 // route picks the rollup that answers q grouped by dims exactly.
@@ -25,9 +26,10 @@ const (
 // learner with enrollments in several courses or months must count once:
 // report_learner_cells counts distinct people per demographic cell (exact
 // unless grouped or filtered by month), report_month_cells per demographic
-// cell and month (exact when grouped by month), and report_geo_month_cells
+// cell and month (exact when grouped by month), report_geo_month_cells
 // the same for gender and geography alone (no audience or age band, so up to
-// 21 times fewer rows) when nothing else is grouped. Filters on part of a
+// 21 times fewer rows) when nothing else is grouped, and
+// report_place_month_cells for geography alone (no gender either). Filters on part of a
 // month and cohort groupings that mix courses (the "no cohort" row) are
 // counted from the enrollments.
 func (q Query) route(dims []string) source {
@@ -40,7 +42,9 @@ func (q Query) route(dims []string) source {
 		return fromEnrollments
 	case oneCourse:
 		return fromCells
-	case has("month") && !slices.ContainsFunc(dims, func(d string) bool { return !slices.Contains(geoMonthDims, d) }):
+	case has("month") && onlyDims(dims, placeMonthDims):
+		return fromPlaceMonthCells
+	case has("month") && onlyDims(dims, geoMonthDims):
 		return fromGeoMonthCells
 	case has("month"):
 		return fromMonthCells
@@ -79,6 +83,17 @@ const geoMonth = "gender, region, country, ldc, sids, lldc"
 
 // geoMonthDims are the dimensions report_geo_month_cells can group by.
 var geoMonthDims = []string{"gender", "region", "country", "ldc", "sids", "lldc", "month"}
+
+// place is the key of report_place_month_cells: the geography alone.
+const place = "region, country, ldc, sids, lldc"
+
+// placeMonthDims are the dimensions report_place_month_cells can group by.
+var placeMonthDims = []string{"region", "country", "ldc", "sids", "lldc", "month"}
+
+// onlyDims reports whether every dimension of dims is one of allowed.
+func onlyDims(dims, allowed []string) bool {
+	return !slices.ContainsFunc(dims, func(d string) bool { return !slices.Contains(allowed, d) })
+}
 
 func dimText(src source, dim string) string {
 	if src == fromEnrollments {
@@ -182,6 +197,9 @@ func aggregateSQL(src source, q Query, dims []string) (string, []any) {
 	case fromGeoMonthCells:
 		measures = sums("learners", "enrollments", "completions", "certificates")
 		from = " FROM report_geo_month_cells"
+	case fromPlaceMonthCells:
+		measures = sums("learners", "enrollments", "completions", "certificates")
+		from = " FROM report_place_month_cells"
 	default:
 		measures = sums("learners", "enrollments", "completions", "certificates")
 		from = " FROM report_learner_cells"
@@ -209,7 +227,8 @@ func sums(cols ...string) string {
 // overlap.
 //
 // src is the rollup being corrected: report_geo_month_cells counts a learner
-// once per distinct gender and geography within the month, not per snapshot.
+// once per distinct gender and geography within the month, not per snapshot,
+// and report_place_month_cells once per distinct geography.
 func overlapSQL(src source, q Query, dims []string) (string, []any) {
 	outer := make([]string, 0, len(dims)+1)
 	for i := range dims {
@@ -226,6 +245,9 @@ func overlapSQL(src source, q Query, dims []string) (string, []any) {
 	switch {
 	case src == fromGeoMonthCells:
 		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", geoMonth)
+		return wrap(perMonth), args
+	case src == fromPlaceMonthCells:
+		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", place)
 		return wrap(perMonth), args
 	case slices.Contains(dims, "month"):
 		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", "")

@@ -150,6 +150,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx) error {
 		cellsDelta, `DELETE FROM report_cells WHERE enrollments = 0`,
 		learnerDelta("report_month_cells", profile+", month"), `DELETE FROM report_month_cells WHERE enrollments = 0`,
 		learnerDelta("report_geo_month_cells", geoMonth+", month"), `DELETE FROM report_geo_month_cells WHERE enrollments = 0`,
+		learnerDelta("report_place_month_cells", place+", month"), `DELETE FROM report_place_month_cells WHERE enrollments = 0`,
 		learnerDelta("report_learner_cells", profile), `DELETE FROM report_learner_cells WHERE enrollments = 0`,
 		pairsDelta, `DELETE FROM report_mover_pairs WHERE movers = 0`,
 		`DELETE FROM report_mover_profiles WHERE user_id IN (SELECT user_id FROM rc_users)`,
