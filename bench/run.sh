@@ -20,6 +20,9 @@
 #                       times in turn (default 1); the report gives the
 #                       rounds that met each target and the median ratio
 #   BENCH_SKIP_GEN=1    reuse the bench database as generated last time
+#                       (migrated to the current schema); completion →
+#                       certificate takes 40 of its 400 near-complete
+#                       enrollments per round and fails when none is left
 #   BENCH_PG_CLUSTER    the PostgreSQL cluster the bench creates and uses
 #                       (default "bench" on port BENCH_PG_PORT, 5434), set up
 #                       with deploy/postgres/cybercampus.conf and memory sized
