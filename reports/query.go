@@ -81,14 +81,32 @@ const profile = "gender, region, country, audience, age_band, ldc, sids, lldc"
 // geography (a country and what follows from it), whose filters it also serves.
 const geoMonth = "gender, region, country, ldc, sids, lldc"
 
-// geoMonthDims are the dimensions report_geo_month_cells can group by.
-var geoMonthDims = []string{"gender", "region", "country", "ldc", "sids", "lldc", "month"}
-
 // place is the key of report_place_month_cells: the geography alone.
 const place = "region, country, ldc, sids, lldc"
 
-// placeMonthDims are the dimensions report_place_month_cells can group by.
-var placeMonthDims = []string{"region", "country", "ldc", "sids", "lldc", "month"}
+// geoMonthDims and placeMonthDims are the dimensions report_geo_month_cells
+// and report_place_month_cells can group by: their key and the month.
+var (
+	geoMonthDims   = append(strings.Split(geoMonth, ", "), "month")
+	placeMonthDims = append(strings.Split(place, ", "), "month")
+)
+
+// learnerRollup is a rollup that counts distinct learners per cell, so that
+// a report reading it subtracts the learners counted in several of its cells.
+type learnerRollup struct {
+	table string
+	// distinct is the part of the snapshot a month rollup counts a learner
+	// once per (every snapshot when empty); see overlapSQL.
+	distinct string
+}
+
+// learnerRollups are the sources that read a learner rollup.
+var learnerRollups = map[source]learnerRollup{
+	fromLearnerCells:    {table: "report_learner_cells"},
+	fromMonthCells:      {table: "report_month_cells"},
+	fromGeoMonthCells:   {table: "report_geo_month_cells", distinct: geoMonth},
+	fromPlaceMonthCells: {table: "report_place_month_cells", distinct: place},
+}
 
 // onlyDims reports whether every dimension of dims is one of allowed.
 func onlyDims(dims, allowed []string) bool {
@@ -191,18 +209,9 @@ func aggregateSQL(src source, q Query, dims []string) (string, []any) {
 	case fromCells:
 		measures = sums("enrollments", "enrollments", "completions", "certificates")
 		from = " FROM report_cells"
-	case fromMonthCells:
-		measures = sums("learners", "enrollments", "completions", "certificates")
-		from = " FROM report_month_cells"
-	case fromGeoMonthCells:
-		measures = sums("learners", "enrollments", "completions", "certificates")
-		from = " FROM report_geo_month_cells"
-	case fromPlaceMonthCells:
-		measures = sums("learners", "enrollments", "completions", "certificates")
-		from = " FROM report_place_month_cells"
 	default:
 		measures = sums("learners", "enrollments", "completions", "certificates")
-		from = " FROM report_learner_cells"
+		from = " FROM " + learnerRollups[src].table
 	}
 	return "SELECT " + sel + measures + from + w.sql() + group, w.args
 }
@@ -226,9 +235,9 @@ func sums(cols ...string) string {
 // Grouped by month, only learners with several profiles within one month
 // overlap.
 //
-// src is the rollup being corrected: report_geo_month_cells counts a learner
-// once per distinct gender and geography within the month, not per snapshot,
-// and report_place_month_cells once per distinct geography.
+// src is the rollup being corrected: the month rollups count a learner once
+// per distinct snapshot within the month, or once per distinct part of it
+// (learnerRollup.distinct).
 func overlapSQL(src source, q Query, dims []string) (string, []any) {
 	outer := make([]string, 0, len(dims)+1)
 	for i := range dims {
@@ -242,15 +251,8 @@ func overlapSQL(src source, q Query, dims []string) (string, []any) {
 		return "SELECT " + strings.Join(append(outer, "coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint"), ", ") +
 			" FROM (" + parts + ") o" + groupOuter
 	}
-	switch {
-	case src == fromGeoMonthCells:
-		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", geoMonth)
-		return wrap(perMonth), args
-	case src == fromPlaceMonthCells:
-		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", place)
-		return wrap(perMonth), args
-	case slices.Contains(dims, "month"):
-		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", "")
+	if src != fromLearnerCells {
+		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", learnerRollups[src].distinct)
 		return wrap(perMonth), args
 	}
 	perUser, args := perLearnerOverlap(q, dims, "report_mover_profiles", "")

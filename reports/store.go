@@ -129,7 +129,7 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %v: %w", dims, err)
 	}
-	if src != fromLearnerCells && src != fromMonthCells && src != fromGeoMonthCells && src != fromPlaceMonthCells {
+	if _, ok := learnerRollups[src]; !ok {
 		return rows, nil
 	}
 	query, args = overlapSQL(src, q, dims)
