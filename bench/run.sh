@@ -34,6 +34,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 DB_NAME=${BENCH_DB:-cybercampus_bench}
 if [[ "$DB_NAME" == "cybercampus" ]]; then
@@ -79,9 +81,8 @@ find_pgbench() {
 	return 1
 }
 if ! PGBENCH=$(find_pgbench); then
-	echo "bench: pgbench not found; installing postgresql-contrib" >&2
-	SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
-	$SUDO apt-get update -qq && $SUDO apt-get install -y -qq postgresql-contrib postgresql-client >/dev/null
+	echo "bench: pgbench not found" >&2
+	apt_install postgresql-contrib postgresql-client
 	PGBENCH=$(find_pgbench)
 fi
 export BENCH_PGBENCH="$PGBENCH"

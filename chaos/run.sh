@@ -23,21 +23,8 @@ REDIS_PORT=${CHAOS_REDIS_PORT:-6380}
 REDIS_DIR=${CHAOS_REDIS_DIR:-/tmp/chaos-redis}
 WORK_DIR=${CHAOS_DIR:-/tmp/cybercampus-chaos}
 
-log() { printf '==> %s\n' "$*" >&2; }
-
-# as_root runs a command as root: directly when we are root, else through sudo.
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null; then sudo "$@"
-  else log "need root (or sudo) to run: $*"; exit 1
-  fi
-}
-
-apt_install() {
-  log "installing $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 pg_version() {
   if [ -n "${CHAOS_PG_VERSION:-}" ]; then echo "$CHAOS_PG_VERSION"; return; fi

@@ -4,7 +4,8 @@
 # chromium binary is on PATH. Safe to run any number of times.
 set -euo pipefail
 
-log() { printf '==> %s\n' "$*" >&2; }
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 for bin in chromium chromium-browser; do
   if command -v "$bin" >/dev/null 2>&1; then
@@ -16,18 +17,5 @@ if ! command -v apt-get >/dev/null 2>&1; then
   log "chromium is missing and apt-get is not available; install Chromium by hand"
   exit 1
 fi
-if [ "$(id -u)" != 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO=sudo
-  else
-    log "need root to install chromium"
-    exit 1
-  fi
-else
-  SUDO=
-fi
-
-log "installing chromium"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+apt_install --no-install-recommends chromium fonts-dejavu-core
 command -v chromium >/dev/null

@@ -16,14 +16,8 @@ name=${1:?cluster name}
 port=${2:?port}
 conf=${3:-}
 
-log() { printf '==> %s\n' "$*" >&2; }
-
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null; then sudo "$@"
-  else log "need root (or sudo) to run: $*"; exit 1
-  fi
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 pg_version() {
   if [ -n "${PG_VERSION:-}" ]; then echo "$PG_VERSION"; return; fi
@@ -34,9 +28,7 @@ pg_version() {
 ready() { pg_isready -q -h 127.0.0.1 -p "$port" 2>/dev/null; }
 
 if ! command -v pg_createcluster >/dev/null || [ -z "$(pg_version)" ]; then
-  log "installing PostgreSQL"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib >/dev/null
+  apt_install postgresql postgresql-contrib
 fi
 ver=$(pg_version)
 etc="/etc/postgresql/$ver/$name"
