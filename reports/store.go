@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -258,37 +259,120 @@ func (s *Store) courseSlugs(ctx context.Context, tx *sqlx.Tx, rows []Row, i int)
 }
 
 // sortRows orders rows by their dimension values; age bands go youngest first
-// and "no cohort" last.
+// and "no cohort" last. Equal rows keep their order.
 func sortRows(rows []Row) {
-	// Each row's values become one byte string that compares as the values
-	// do (appendSortKey), so that a comparison is one string comparison.
-	// Sorting positions rather than the rows themselves, with the position as
-	// the last key, keeps the order stable in O(n log n) comparisons and moves
-	// each row once (a stable sort of the rows rotates them in place).
-	keys := make([]string, len(rows))
-	var b []byte
-	for i, r := range rows {
-		b = b[:0]
-		for d, v := range r.Values {
-			b = appendSortKey(b, r.dims[d], v)
+	if !sortRowsByRank(rows) {
+		sortRowsByKey(rows)
+	}
+}
+
+// sortRowsByRank sorts rows by integers: a report has thousands of rows but a
+// few hundred distinct values per dimension, so each value is ranked once
+// among its dimension's distinct values, and each row becomes one number (its
+// ranks in mixed radix, then its position, which keeps the sort stable). It
+// reports false, leaving the rows as they are, when the numbers would not fit
+// in 64 bits.
+func sortRowsByRank(rows []Row) bool {
+	if len(rows) < 2 {
+		return true
+	}
+	dims := rows[0].dims
+	ranks := make([]map[*string]uint64, len(dims))
+	radix := make([]uint64, len(dims))
+	span := uint64(len(rows)) // the product of the radixes, with the position's
+	for d, dim := range dims {
+		rank := map[*string]uint64{}
+		type value struct {
+			at  *string
+			key string
 		}
-		keys[i] = string(b)
+		var distinct []value
+		for _, r := range rows {
+			if _, ok := rank[r.Values[d]]; !ok {
+				rank[r.Values[d]] = 0
+				distinct = append(distinct, value{r.Values[d], string(appendSortKey(nil, dim, r.Values[d]))})
+			}
+		}
+		slices.SortFunc(distinct, func(a, b value) int { return strings.Compare(a.key, b.key) })
+		var n uint64 // values equal in content but held at two addresses share a rank
+		for i, v := range distinct {
+			if i > 0 && distinct[i-1].key != v.key {
+				n++
+			}
+			rank[v.at] = n
+		}
+		hi, lo := bits.Mul64(span, n+1)
+		if hi != 0 {
+			return false
+		}
+		span, ranks[d], radix[d] = lo, rank, n+1
 	}
-	order := make([]int, len(rows))
-	for i := range order {
-		order[i] = i
+	count := uint64(len(rows))
+	keys := make([]uint64, len(rows))
+	for i, r := range rows {
+		var k uint64
+		for d, v := range r.Values {
+			k = k*radix[d] + ranks[d][v]
+		}
+		keys[i] = k*count + uint64(i)
 	}
-	slices.SortFunc(order, func(x, y int) int {
-		if c := strings.Compare(keys[x], keys[y]); c != 0 {
+	slices.Sort(keys)
+	permute(rows, func(i int) int { return int(keys[i] % count) })
+	return true
+}
+
+// sortRowsByKey sorts rows whose ranks would not fit in 64 bits. Each row's
+// values become one byte string that compares as the values do
+// (appendSortKey), in one shared allocation, and the sort moves (key,
+// position) pairs, the position keeping the order stable.
+func sortRowsByKey(rows []Row) {
+	ends := make([]int, len(rows))
+	arena := make([]byte, 0, 16*len(rows))
+	for i, r := range rows {
+		for d, v := range r.Values {
+			arena = appendSortKey(arena, r.dims[d], v)
+		}
+		ends[i] = len(arena)
+	}
+	all := string(arena)
+	type entry struct {
+		key string
+		at  int
+	}
+	order := make([]entry, len(rows))
+	for i, start := 0, 0; i < len(rows); i++ {
+		order[i] = entry{all[start:ends[i]], i}
+		start = ends[i]
+	}
+	slices.SortFunc(order, func(x, y entry) int {
+		if c := strings.Compare(x.key, y.key); c != 0 {
 			return c
 		}
-		return cmp.Compare(x, y)
+		return cmp.Compare(x.at, y.at)
 	})
-	sorted := make([]Row, len(rows))
-	for i, j := range order {
-		sorted[i] = rows[j]
+	permute(rows, func(i int) int { return order[i].at })
+}
+
+// permute moves into position i the row at from(i), for a permutation from,
+// along its cycles: each row moves once, without a copy of the report.
+func permute(rows []Row, from func(i int) int) {
+	done := make([]bool, len(rows))
+	for i := range rows {
+		if done[i] {
+			continue
+		}
+		held, j := rows[i], i
+		for {
+			done[j] = true
+			k := from(j)
+			if k == i {
+				rows[j] = held
+				break
+			}
+			rows[j] = rows[k]
+			j = k
+		}
 	}
-	copy(rows, sorted)
 }
 
 // appendSortKey appends the sort key of one dimension value. Values compare

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -25,6 +26,31 @@ func compareValue(dim string, a, b *string) int {
 	return strings.Compare(*a, *b)
 }
 
+// sortedAsPromised sorts a copy of rows stably by compareValue.
+func sortedAsPromised(rows []Row) []Row {
+	want := slices.Clone(rows)
+	slices.SortStableFunc(want, func(a, b Row) int {
+		for i := range a.Values {
+			if c := compareValue(a.dims[i], a.Values[i], b.Values[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	return want
+}
+
+// samePositions checks rows against want; Learners holds each row's original
+// position, so equal rows must keep their order.
+func samePositions(t *testing.T, what string, rows, want []Row) {
+	t.Helper()
+	for i := range rows {
+		if rows[i].Counts.Learners != want[i].Counts.Learners {
+			t.Fatalf("%s: position %d holds row %d, want row %d", what, i, rows[i].Counts.Learners, want[i].Counts.Learners)
+		}
+	}
+}
+
 func TestSortRowsOrdersAsTheValuesCompare(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 9))
 	pool := map[string][]string{
@@ -32,35 +58,58 @@ func TestSortRowsOrdersAsTheValuesCompare(t *testing.T) {
 		"age_band": append(slices.Clone(cc.AgeBands), "unknown", "other"),
 		"cohort":   {"0f0c", "0f0c1", "ffff", "a"},
 	}
-	for round := range 200 {
+	sorts := map[string]func([]Row){
+		"by rank": func(rows []Row) {
+			if !sortRowsByRank(rows) {
+				t.Fatal("a small report did not fit in 64-bit keys")
+			}
+		},
+		"by key": sortRowsByKey,
+	}
+	for round := range 300 {
 		dims := [][]string{{"country"}, {"age_band", "country"}, {"cohort", "age_band", "country"}}[round%3]
 		rows := make([]Row, 1+r.IntN(60))
 		for i := range rows {
 			rows[i] = Row{dims: dims, Values: make([]*string, len(dims)), Counts: Counts{Learners: int64(i)}}
 			for d, dim := range dims {
 				if r.IntN(6) > 0 {
-					v := pool[dim][r.IntN(len(pool[dim]))]
+					// A fresh copy: equal values at different addresses, as
+					// after courseSlugs, must still compare equal.
+					v := strings.Clone(pool[dim][r.IntN(len(pool[dim]))])
 					rows[i].Values[d] = &v
 				}
 			}
 		}
-		want := slices.Clone(rows)
-		slices.SortStableFunc(want, func(a, b Row) int {
-			for i := range a.Values {
-				if c := compareValue(a.dims[i], a.Values[i], b.Values[i]); c != 0 {
-					return c
-				}
-			}
-			return 0
-		})
-		sortRows(rows)
-		for i := range rows {
-			// Learners holds the original position: equal rows keep their order.
-			if rows[i].Counts.Learners != want[i].Counts.Learners {
-				t.Fatalf("round %d: position %d holds row %d, want row %d", round, i, rows[i].Counts.Learners, want[i].Counts.Learners)
-			}
+		want := sortedAsPromised(rows)
+		for name, sort := range sorts {
+			got := slices.Clone(rows)
+			sort(got)
+			samePositions(t, fmt.Sprintf("round %d, %s", round, name), got, want)
 		}
 	}
+}
+
+// A report whose distinct values would overflow 64-bit ranks is sorted by
+// its keys instead.
+func TestSortRowsBeyondSixtyFourBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	dims := []string{"cohort", "course", "country", "month", "region"}
+	rows := make([]Row, 5000)
+	for i := range rows {
+		rows[i] = Row{dims: dims, Values: make([]*string, len(dims)), Counts: Counts{Learners: int64(i)}}
+		for d := range dims {
+			v := fmt.Sprint(r.IntN(5000))
+			rows[i].Values[d] = &v
+		}
+	}
+	want := sortedAsPromised(rows)
+	unchanged := slices.Clone(rows)
+	if sortRowsByRank(unchanged) {
+		t.Fatal("5,000^6 was taken to fit in 64 bits")
+	}
+	samePositions(t, "after refusing", unchanged, rows)
+	sortRows(rows)
+	samePositions(t, "sortRows", rows, want)
 }
 
 func TestDimValueSharesOneStringPerValue(t *testing.T) {
@@ -76,5 +125,28 @@ func TestDimValueSharesOneStringPerValue(t *testing.T) {
 	}
 	if _, err := dimValue(values, int64(1)); err == nil {
 		t.Fatal("a number was taken as a dimension value")
+	}
+}
+
+// BenchmarkSortRows sorts a country × month report: 250 countries × 24
+// months, in the order a hash aggregate returns them.
+func BenchmarkSortRows(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	dims := []string{"country", "month"}
+	values := map[string]*string{} // shared as scanRows shares them
+	var rows []Row
+	for c := range 250 {
+		country, _ := dimValue(values, string([]byte{'A' + byte(c/26), 'A' + byte(c%26)}))
+		for m := range 24 {
+			month, _ := dimValue(values, fmt.Sprintf("2024-%02d", m+1))
+			rows = append(rows, Row{dims: dims, Values: []*string{country, month}})
+		}
+	}
+	r.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	work := make([]Row, len(rows))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(work, rows)
+		sortRows(work)
 	}
 }
