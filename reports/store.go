@@ -14,6 +14,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"golang.org/x/sync/errgroup"
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
@@ -74,38 +75,74 @@ func (s *Store) Participation(ctx context.Context, q Query) (*Report, error) {
 
 // participation computes the report; forceLive counts it from the raw tables
 // (benchmarks compare the two).
+//
+// The rows and the margins (totals and the gender split behind the parity
+// index) are independent reads of the same snapshot. When the reports
+// database can export its snapshot (a primary; a standby in recovery cannot)
+// and a second connection is at hand, the margins are read on that
+// connection, in the exported snapshot, while the rows are read here; else
+// they are read after the rows in this transaction. Either way they see the
+// same data.
 func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Report, error) {
 	tx, err := s.rdb.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("begin report: %w", err)
 	}
 	defer tx.Rollback()
-	var asOf sql.NullTime
-	if err := tx.GetContext(ctx, &asOf, `SELECT data_as_of FROM report_rollup_state`); err != nil {
+	var state struct {
+		AsOf     sql.NullTime   `db:"data_as_of"`
+		Snapshot sql.NullString `db:"snapshot"`
+	}
+	share := len(q.GroupBy) > 0 // with no grouping the totals are the whole report
+	if err := tx.GetContext(ctx, &state, `SELECT data_as_of, CASE WHEN $1 AND NOT pg_is_in_recovery()
+		THEN pg_export_snapshot() END AS snapshot FROM report_rollup_state`, share); err != nil {
 		return nil, fmt.Errorf("rollup state: %w", err)
 	}
-	live := forceLive || !asOf.Valid || q.needsLive()
-	totals, err := s.aggregate(ctx, tx, q, nil, live)
-	if err != nil {
-		return nil, err
+	live := forceLive || !state.AsOf.Valid || q.needsLive()
+	var totals, byGender []Row
+	margins := func(ctx context.Context, tx *sqlx.Tx) (err error) {
+		if totals, err = s.aggregate(ctx, tx, q, nil, live); err != nil {
+			return err
+		}
+		if !slices.Equal(q.GroupBy, []string{"gender"}) {
+			byGender, err = s.aggregate(ctx, tx, q, []string{"gender"}, live)
+		}
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	shared := false
+	if state.Snapshot.Valid {
+		if helper, release := s.sharedSnapshot(gctx, state.Snapshot.String); helper != nil {
+			shared = true
+			g.Go(func() error {
+				defer release()
+				return margins(gctx, helper)
+			})
+		}
 	}
 	rows := []Row{} // no dimensions: only the totals
 	if len(q.GroupBy) > 0 {
-		if rows, err = s.aggregate(ctx, tx, q, q.GroupBy, live); err != nil {
+		g.Go(func() (err error) {
+			rows, err = s.aggregate(gctx, tx, q, q.GroupBy, live)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if !shared {
+		if err := margins(ctx, tx); err != nil {
 			return nil, err
 		}
 	}
-	byGender := rows
-	if !slices.Equal(q.GroupBy, []string{"gender"}) {
-		if byGender, err = s.aggregate(ctx, tx, q, []string{"gender"}, live); err != nil {
-			return nil, err
-		}
+	if byGender == nil {
+		byGender = rows
 	}
 	r := &Report{GroupBy: q.GroupBy, Rows: rows, MinCellSize: q.MinCellSize, GeneratedAt: s.now().UTC(),
 		GenderParity: genderParity(byGender, q.MinCellSize)}
 	r.DataAsOf = r.GeneratedAt
 	if !live {
-		r.DataAsOf = asOf.Time.UTC()
+		r.DataAsOf = state.AsOf.Time.UTC()
 	}
 	r.Totals = Totals{Counts: totals[0].Counts, Suppressed: totals[0].Counts.Learners < int64(q.MinCellSize)}
 	suppress(r.Rows, len(q.GroupBy), q.MinCellSize)
@@ -116,6 +153,61 @@ func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Re
 	}
 	sortRows(r.Rows)
 	return r, nil
+}
+
+// sharedSnapshotWait bounds the wait for a second connection: past it, the
+// report reads its margins on its own connection rather than hold that
+// connection while waiting for another (which, with every connection held by
+// a waiting report, would never come).
+const sharedSnapshotWait = 100 * time.Millisecond
+
+// sharedSnapshot opens a read-only transaction on a second connection of the
+// reports database in the snapshot a report exported, so that both read the
+// same data. It returns nil when the pool has no connection to spare; release
+// ends the transaction and returns the connection.
+func (s *Store) sharedSnapshot(ctx context.Context, snapshot string) (tx *sqlx.Tx, release func()) {
+	if !validSnapshotID(snapshot) {
+		return nil, nil
+	}
+	if st := s.rdb.Stats(); st.MaxOpenConnections > 0 && st.InUse+1 >= st.MaxOpenConnections {
+		return nil, nil // leave the last connection to a report that has none
+	}
+	wait, cancel := context.WithTimeout(ctx, sharedSnapshotWait)
+	conn, err := s.rdb.Connx(wait)
+	cancel()
+	if err != nil {
+		return nil, nil
+	}
+	tx, err = conn.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err == nil {
+		// The snapshot name cannot be a parameter; validSnapshotID allows
+		// only the hexadecimal digits and dashes PostgreSQL names it with.
+		if _, err = tx.ExecContext(ctx, "SET TRANSACTION SNAPSHOT '"+snapshot+"'"); err != nil {
+			tx.Rollback()
+		}
+	}
+	if err != nil {
+		conn.Close()
+		return nil, nil
+	}
+	return tx, func() {
+		tx.Rollback()
+		conn.Close()
+	}
+}
+
+// validSnapshotID reports whether id looks like a name pg_export_snapshot
+// returns, such as 00000003-0000001B-1.
+func validSnapshotID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // aggregate returns the exact counts of q grouped by dims, from the rollup
