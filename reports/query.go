@@ -121,7 +121,10 @@ func dimText(src source, dim string) string {
 		return "e." + columns[dim] + "::text"
 	}
 	if dim == "month" {
-		return "to_char(month, 'YYYY-MM')"
+		// The date as text (2024-05-01: lib/pq fixes DateStyle to ISO), cut
+		// to its month by scanRows: to_char costs a fifth of a report
+		// grouped by country and month.
+		return "month::text"
 	}
 	return columns[dim] + "::text"
 }

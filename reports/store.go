@@ -281,10 +281,14 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 		dest[i] = &vals[i]
 	}
 	values := map[string]*string{}
+	month := slices.Index(dims, "month")
 	out := []Row{}
 	for rs.Next() {
 		if err := rs.Scan(dest...); err != nil {
 			return nil, err
+		}
+		if month >= 0 {
+			vals[month] = isoMonth(vals[month])
 		}
 		r := Row{dims: dims, Values: make([]*string, len(dims))}
 		for i := range dims {
@@ -302,6 +306,22 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 		out = append(out, r)
 	}
 	return out, rs.Err()
+}
+
+// isoMonth cuts an ISO date (2024-05-01), as the rollups give their month,
+// to the month (2024-05) the reports show; other values pass as they are.
+func isoMonth(v any) any {
+	switch d := v.(type) {
+	case string:
+		if len(d) == len("2006-01-02") && d[4] == '-' && d[7] == '-' {
+			return d[:7]
+		}
+	case []byte:
+		if len(d) == len("2006-01-02") && d[4] == '-' && d[7] == '-' {
+			return d[:7]
+		}
+	}
+	return v
 }
 
 // dimValue returns the shared copy of a dimension value (nil for NULL).
