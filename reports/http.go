@@ -89,12 +89,23 @@ func format(c *fiber.Ctx) (string, error) {
 	return "", cc.Errorf(cc.ENOTACCEPTABLE, "This report is available as application/json or text/csv.")
 }
 
-// run audits the request, then computes the report.
+// run audits the request and computes the report. The audit row is written
+// on the primary while the report is read, and the report is released only
+// once the audit row is committed: no one sees a report nobody recorded.
 func (h *Handler) run(c *fiber.Ctx, endpoint, format string, q Query) (*Report, error) {
-	if err := h.store.Audit(c.UserContext(), web.MustPrincipal(c).UserID, endpoint, q, format); err != nil {
-		return nil, err
+	var audit error
+	done := make(chan struct{})
+	userID, ctx := web.MustPrincipal(c).UserID, c.UserContext()
+	go func() {
+		defer close(done)
+		audit = h.store.Audit(ctx, userID, endpoint, q, format)
+	}()
+	rep, err := h.store.Participation(ctx, q)
+	<-done
+	if audit != nil {
+		return nil, audit
 	}
-	return h.store.Participation(c.UserContext(), q)
+	return rep, err
 }
 
 func (h *Handler) participation(c *fiber.Ctx) error {

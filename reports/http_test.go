@@ -188,6 +188,25 @@ func TestParticipationReport(t *testing.T) {
 			t.Fatalf("%d svg/csv audit rows", n)
 		}
 	})
+	t.Run("a report whose audit row cannot be written is not released", func(t *testing.T) {
+		unaudited := env.NewUser(t, cc.RoleAnalyst)
+		// The audit row is written while the report is read; refusing it
+		// must withhold the report however far the reading got.
+		f.exec(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN RAISE EXCEPTION 'audit refused'; END $$`)
+		f.exec(`CREATE TRIGGER refuse_audit BEFORE INSERT ON report_audit FOR EACH ROW
+			WHEN (NEW.user_id = '` + unaudited.ID + `') EXECUTE FUNCTION refuse_audit()`)
+		t.Cleanup(func() {
+			f.exec(`DROP TRIGGER refuse_audit ON report_audit`)
+			f.exec(`DROP FUNCTION refuse_audit()`)
+		})
+		for _, p := range []string{"&group_by=country,gender", "&group_by=gender&format=csv", ""} {
+			resp := env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?course=" + c.Slug + p, Token: unaudited.Token}, 500)
+			if bytes.Contains(resp.Body, []byte("learners")) || bytes.Contains(resp.Body, []byte("KE")) {
+				t.Fatalf("%s: the refused request got report data: %s", p, resp.Body)
+			}
+		}
+	})
 	t.Run("CSV opens in a spreadsheet", func(t *testing.T) {
 		for _, h := range []apptest.Request{
 			{Method: "GET", Path: "/v1/reports/participation?group_by=country,gender&course=" + c.Slug, Token: analyst.Token, Headers: map[string]string{"Accept": "text/csv"}},
