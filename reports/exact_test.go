@@ -119,7 +119,7 @@ func reference(facts []fact, q Query, dims []string) map[string]Counts {
 // counted runs the store's aggregation (no suppression) from the rollups, or live.
 func counted(t testing.TB, s *Store, q Query, dims []string, live bool) map[string]Counts {
 	t.Helper()
-	tx, err := s.rdb.BeginTxx(context.Background(), &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	tx, err := s.rdb.BeginTxx(context.Background(), reportTx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"database/sql"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -24,6 +23,22 @@ func storeWithPool(t *testing.T, n int) *Store {
 	return NewStore(testDB.DB, rdb, time.Now)
 }
 
+// exportSnapshot opens a report's transaction on s and exports its snapshot;
+// the transaction ends with the test.
+func exportSnapshot(t *testing.T, s *Store) (*sqlx.Tx, string) {
+	t.Helper()
+	tx, err := s.rdb.BeginTxx(context.Background(), reportTx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	var id string
+	if err := tx.Get(&id, `SELECT pg_export_snapshot()`); err != nil {
+		t.Fatal(err)
+	}
+	return tx, id
+}
+
 func TestSharedSnapshot(t *testing.T) {
 	ctx := context.Background()
 	s := storeWithPool(t, 4)
@@ -36,15 +51,7 @@ func TestSharedSnapshot(t *testing.T) {
 		}
 		return n
 	}
-	tx, err := s.rdb.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	var id string
-	if err := tx.GetContext(ctx, &id, `SELECT pg_export_snapshot()`); err != nil {
-		t.Fatal(err)
-	}
+	tx, id := exportSnapshot(t, s)
 	before := count(tx)
 	user := fixtures{t, testDB.DB}.user("female", "KE")
 	if _, err := testDB.Exec(`INSERT INTO report_audit (user_id, endpoint, params, format) VALUES ($1, 'participation', '{}', 'json')`, user); err != nil {
@@ -70,15 +77,7 @@ func TestSharedSnapshot(t *testing.T) {
 	})
 	t.Run("without a connection to spare the report reads on its own", func(t *testing.T) {
 		one := storeWithPool(t, 1)
-		tx, err := one.rdb.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback()
-		var id string
-		if err := tx.GetContext(ctx, &id, `SELECT pg_export_snapshot()`); err != nil {
-			t.Fatal(err)
-		}
+		_, id := exportSnapshot(t, one) // holds the pool's one connection
 		start := time.Now()
 		if helper, _ := one.sharedSnapshot(ctx, id); helper != nil {
 			t.Fatal("a second connection from a pool of one")

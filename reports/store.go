@@ -84,7 +84,7 @@ func (s *Store) Participation(ctx context.Context, q Query) (*Report, error) {
 // they are read after the rows in this transaction. Either way they see the
 // same data.
 func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Report, error) {
-	tx, err := s.rdb.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	tx, err := s.rdb.BeginTxx(ctx, reportTx)
 	if err != nil {
 		return nil, fmt.Errorf("begin report: %w", err)
 	}
@@ -155,6 +155,10 @@ func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Re
 	return r, nil
 }
 
+// reportTx is the transaction a report reads in: one read-only snapshot,
+// which a second connection can share (sharedSnapshot).
+var reportTx = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+
 // sharedSnapshotWait bounds the wait for a second connection: past it, the
 // report reads its margins on its own connection rather than hold that
 // connection while waiting for another (which, with every connection held by
@@ -178,7 +182,7 @@ func (s *Store) sharedSnapshot(ctx context.Context, snapshot string) (tx *sqlx.T
 	if err != nil {
 		return nil, nil
 	}
-	tx, err = conn.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	tx, err = conn.BeginTxx(ctx, reportTx)
 	if err == nil {
 		// The snapshot name cannot be a parameter; validSnapshotID allows
 		// only the hexadecimal digits and dashes PostgreSQL names it with.
