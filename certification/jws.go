@@ -19,20 +19,22 @@ type jwsHeader struct {
 
 // signJWS returns the compact RS256 JWS of payload under key.
 func signJWS(key *rsa.PrivateKey, kid string, payload any) (string, error) {
-	h, err := json.Marshal(jwsHeader{Alg: "RS256", Kid: kid, Typ: JWTType})
-	if err != nil {
-		return "", err
-	}
 	p, err := json.Marshal(payload)
 	if err != nil {
 		return "", err
 	}
-	input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(p)
+	input := headerSegment(kid) + "." + base64.RawURLEncoding.EncodeToString(p)
 	sig, err := signInput(key, input)
 	if err != nil {
 		return "", err
 	}
 	return input + "." + sig, nil
+}
+
+// headerSegment is the encoded protected header we sign with the key kid.
+func headerSegment(kid string) string {
+	h, _ := json.Marshal(jwsHeader{Alg: "RS256", Kid: kid, Typ: JWTType}) // strings only: cannot fail
+	return base64.RawURLEncoding.EncodeToString(h)
 }
 
 // signInput returns the base64url RS256 signature of a JWS signing input.

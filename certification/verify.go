@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,12 +88,19 @@ type Verifier struct {
 	valid  *jwt.Validator // checks exp and nbf
 	now    func() time.Time
 	mu     sync.Mutex
-	cache  map[string]cachedRecord
+	cache  map[string]cachedRecord // by certificate id
+	// byToken finds the certificate id of a token issued() read by itself,
+	// by the token's hash; the record it names is still checked to hold the
+	// very token.
+	byToken map[uint64]string
+	seed    maphash.Seed
+	headers sync.Map // header segment → kid, for the segments we write (ourHeader)
 }
 
 // NewVerifier returns a verifier. It accepts RS256 only, the one algorithm we sign with.
 func NewVerifier(keys *Keyring, baseURL string, db *sqlx.DB, now func() time.Time) *Verifier {
 	return &Verifier{keys: keys, urls: urls{baseURL}, db: db, now: now, cache: map[string]cachedRecord{},
+		byToken: map[uint64]string{}, seed: maphash.MakeSeed(),
 		parser: jwt.NewParser(jwt.WithStrictDecoding()),
 		valid:  jwt.NewValidator(jwt.WithLeeway(clockLeeway), jwt.WithTimeFunc(now))}
 }
@@ -100,11 +108,91 @@ func NewVerifier(keys *Keyring, baseURL string, db *sqlx.DB, now func() time.Tim
 // Verify checks token and says why it is not valid. Bad input never is an
 // error: only a failing database is.
 func (v *Verifier) Verify(ctx context.Context, token string) (VerifyResult, error) {
-	claims, reason := v.check(ctx, token)
+	res, sig, done, err := v.issued(ctx, token)
+	if done || err != nil {
+		return res, err
+	}
+	return v.full(ctx, token, sig)
+}
+
+// full is the verification of any token: every check, in golang-jwt's
+// order, then the record.
+func (v *Verifier) full(ctx context.Context, token string, sig signature) (VerifyResult, error) {
+	claims, reason := v.check(ctx, token, sig)
 	if reason != "" {
 		return VerifyResult{Reason: reason}, nil
 	}
 	return v.lookup(ctx, token, claims)
+}
+
+// signature is what the first path learnt of a token's RS256 signature, so
+// that the full path does not check it twice.
+type signature uint8
+
+const (
+	sigUnchecked signature = iota
+	sigBad
+	sigGood
+)
+
+// issued answers for a token that is, byte for byte, one we issued: its
+// header is the one we write for one of our keys, its RS256 signature holds,
+// and a certificate record holds this very token. Every check of the full
+// path (check, then lookup) holds for such a token by construction: we wrote
+// its claims from that record, under the base URL its kid carries, which is
+// ours, and gave it no validUntil. So the answer comes from the record, read
+// by the token itself (certificates_token_md5_idx), without decoding the
+// 2 kB credential; nbf is the issuance time, which is checked.
+//
+// Any other token goes the full path (done false), which names the reason;
+// sig tells it what was learnt of the signature here.
+func (v *Verifier) issued(ctx context.Context, token string) (res VerifyResult, sig signature, done bool, err error) {
+	if len(token) == 0 || len(token) > MaxTokenBytes {
+		return
+	}
+	head, rest, _ := strings.Cut(token, ".")
+	payload, sigSeg, ok := strings.Cut(rest, ".")
+	if !ok || strings.IndexByte(sigSeg, '.') >= 0 {
+		return
+	}
+	kid, ok := v.ourHeader(ctx, head)
+	if !ok {
+		return
+	}
+	pub, ok := v.keys.PublicKey(ctx, kid)
+	if !ok {
+		return
+	}
+	raw, derr := v.parser.DecodeSegment(sigSeg)
+	if derr != nil {
+		return
+	}
+	if jwt.SigningMethodRS256.Verify(token[:len(head)+1+len(payload)], raw, pub) != nil {
+		return res, sigBad, false, nil
+	}
+	row, found, err := v.recordByToken(ctx, token)
+	if err != nil || !found || row.IssuedAt.After(v.now().Add(clockLeeway)) {
+		return VerifyResult{}, sigGood, err != nil, err
+	}
+	return verified(row), sigGood, true, nil
+}
+
+// ourHeader returns the kid of a header segment that is exactly the one we
+// write for one of our keys (headerSegment). Those segments are remembered:
+// there is one per key.
+func (v *Verifier) ourHeader(ctx context.Context, seg string) (string, bool) {
+	if kid, ok := v.headers.Load(seg); ok {
+		return kid.(string), true
+	}
+	kid, reason := checkHeader(seg)
+	if reason != "" || seg != headerSegment(kid) || !strings.HasPrefix(kid, v.urls.base+"/v1/certificates/keys/") {
+		return "", false // the last: a key under another base URL than our claims' (wrong_issuer)
+	}
+	if _, ok := v.keys.PublicKey(ctx, kid); !ok {
+		return "", false
+	}
+	v.headers.Store(seg, kid)
+	return kid, true
 }
 
 // check verifies the signature and the claims; it returns a reason on failure.
@@ -115,7 +203,10 @@ func (v *Verifier) Verify(ctx context.Context, token string) (VerifyResult, erro
 // because that decodes the header a second time into a map and copies the
 // signing input once more, a tenth of the work of a verification; the header
 // is checked more strictly here anyway (checkHeader).
-func (v *Verifier) check(ctx context.Context, token string) (*verifyClaims, string) {
+//
+// sig is what Verify learnt of the signature already (issued): the result of
+// the RS256 check, which is then not repeated.
+func (v *Verifier) check(ctx context.Context, token string, sig signature) (*verifyClaims, string) {
 	if len(token) == 0 || len(token) > MaxTokenBytes || strings.Count(token, ".") != 2 {
 		return nil, ReasonMalformed
 	}
@@ -130,7 +221,7 @@ func (v *Verifier) check(ctx context.Context, token string) (*verifyClaims, stri
 	if err != nil || json.Unmarshal(raw, &claims) != nil {
 		return nil, ReasonMalformed
 	}
-	sig, err := v.parser.DecodeSegment(sigSeg)
+	rawSig, err := v.parser.DecodeSegment(sigSeg)
 	if err != nil {
 		return nil, ReasonMalformed
 	}
@@ -138,7 +229,7 @@ func (v *Verifier) check(ctx context.Context, token string) (*verifyClaims, stri
 	if !ok {
 		return nil, ReasonUnknownKey
 	}
-	if jwt.SigningMethodRS256.Verify(token[:len(head)+1+len(payload)], sig, pub) != nil {
+	if sig == sigBad || sig == sigUnchecked && jwt.SigningMethodRS256.Verify(token[:len(head)+1+len(payload)], rawSig, pub) != nil {
 		return nil, ReasonSignature
 	}
 	if err := v.valid.Validate(&claims); err != nil {
@@ -267,20 +358,54 @@ func (v *Verifier) record(ctx context.Context, id string) (verifiedRow, bool, er
 	if ok && now.Before(c.expires) {
 		return c.row, c.found, nil
 	}
-	const q = `SELECT id, learner_name, course_title, issued_at, token, status_list_id, status_index, revoked_at
-		FROM certificates WHERE id = $1`
 	var row verifiedRow
-	err := v.db.GetContext(ctx, &row, q, id)
+	err := v.db.GetContext(ctx, &row, verifiedSelect+` WHERE id = $1`, id)
 	if err != nil && !postgres.IsNoRows(err) {
 		return verifiedRow{}, false, err
 	}
-	v.mu.Lock()
-	if len(v.cache) >= maxCachedRecords {
-		clear(v.cache)
-	}
-	v.cache[id] = cachedRecord{row: row, found: err == nil, expires: now.Add(recordTTL)}
-	v.mu.Unlock()
+	v.remember(id, cachedRecord{row: row, found: err == nil, expires: now.Add(recordTTL)})
 	return row, err == nil, nil
+}
+
+// verifiedSelect reads a verifiedRow.
+const verifiedSelect = `SELECT id, learner_name, course_title, issued_at, token, status_list_id, status_index, revoked_at
+	FROM certificates`
+
+// recordByToken reads, through the same cache, the certificate whose token
+// is exactly token.
+func (v *Verifier) recordByToken(ctx context.Context, token string) (verifiedRow, bool, error) {
+	now := v.now()
+	h := maphash.String(v.seed, token)
+	v.mu.Lock()
+	id, ok := v.byToken[h]
+	c := v.cache[id]
+	v.mu.Unlock()
+	if ok && c.found && c.row.Token == token && now.Before(c.expires) {
+		return c.row, true, nil
+	}
+	var row verifiedRow
+	err := v.db.GetContext(ctx, &row, verifiedSelect+` WHERE md5(token) = md5($1) AND token = $1`, token)
+	if postgres.IsNoRows(err) {
+		return verifiedRow{}, false, nil
+	} else if err != nil {
+		return verifiedRow{}, false, err
+	}
+	v.remember(row.ID, cachedRecord{row: row, found: true, expires: now.Add(recordTTL)})
+	v.mu.Lock()
+	v.byToken[h] = row.ID
+	v.mu.Unlock()
+	return row, true, nil
+}
+
+// remember caches a record read, within maxCachedRecords.
+func (v *Verifier) remember(id string, c cachedRecord) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.cache) >= maxCachedRecords || len(v.byToken) >= maxCachedRecords {
+		clear(v.cache)
+		clear(v.byToken)
+	}
+	v.cache[id] = c
 }
 
 // Forget drops a certificate's cached record, so a revocation on this
@@ -317,10 +442,16 @@ func (v *Verifier) lookup(ctx context.Context, token string, c *verifyClaims) (V
 		c.CredentialStatus.StatusListCredential != v.urls.statusList(row.ListID) {
 		return VerifyResult{Reason: ReasonClaimsMismatch}, nil
 	}
+	return verified(row), nil
+}
+
+// verified is the answer for a well-signed token that is the one we issued
+// for row: valid, unless the certificate was revoked.
+func verified(row verifiedRow) VerifyResult {
 	res := VerifyResult{Valid: true, Certificate: &VerifiedCertificate{ID: row.ID, LearnerName: row.LearnerName,
 		CourseTitle: row.CourseTitle, IssuedAt: row.IssuedAt.UTC(), Issuer: IssuerName}}
 	if row.RevokedAt != nil {
 		res.Valid, res.Revoked, res.Reason = false, true, ReasonRevoked
 	}
-	return res, nil
+	return res
 }
