@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -23,14 +24,45 @@ import (
 // Store runs report queries on the reports database (a replica in production)
 // and writes audit rows, exports and rollups on the primary.
 type Store struct {
-	db  *sqlx.DB
-	rdb *sqlx.DB
-	now func() time.Time
+	db    *sqlx.DB
+	rdb   *sqlx.DB
+	now   func() time.Time
+	sizes rowCounts
 }
 
 // NewStore returns a store over the primary db and the reports database rdb.
 func NewStore(db, rdb *sqlx.DB, now func() time.Time) *Store {
-	return &Store{db: db, rdb: rdb, now: now}
+	return &Store{db: db, rdb: rdb, now: now, sizes: rowCounts{m: map[string]int{}}}
+}
+
+// rowCounts remembers how many rows each report query returned last time, so
+// that the next run of it allocates its rows once. A country × month report
+// has thousands: growing them by doubling took a fifth of the report's time
+// (each step a fresh, zeroed, pointer-holding array, copied with the
+// collector's write barriers). The count is only a capacity: a query that
+// returns more rows grows as before.
+type rowCounts struct {
+	mu sync.Mutex
+	m  map[string]int // by query text
+}
+
+// maxRowCounts bounds the remembered queries (there is one text per
+// grouping, route and set of filters, the filter values being parameters).
+const maxRowCounts = 1024
+
+func (c *rowCounts) get(query string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[query]
+}
+
+func (c *rowCounts) put(query string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[query]; !ok && len(c.m) >= maxRowCounts {
+		clear(c.m)
+	}
+	c.m[query] = n
 }
 
 // Resolve checks that the course, cohort and country a query filters on
@@ -222,15 +254,16 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 		src = q.route(dims)
 	}
 	query, args := aggregateSQL(src, q, dims)
-	rows, err := scanRows(ctx, tx, dims, query, args)
+	rows, err := scanRows(ctx, tx, dims, query, args, s.sizes.get(query))
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %v: %w", dims, err)
 	}
+	s.sizes.put(query, len(rows))
 	if _, ok := learnerRollups[src]; !ok {
 		return rows, nil
 	}
 	query, args = overlapSQL(src, q, dims)
-	overlaps, err := scanRows(ctx, tx, dims, query, args)
+	overlaps, err := scanRows(ctx, tx, dims, query, args, 0)
 	if err != nil {
 		return nil, fmt.Errorf("overlaps %v: %w", dims, err)
 	}
@@ -240,29 +273,43 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 // subtractOverlaps removes, from each row's learners, the people the rollup
 // counted in more than one of its cells that fall into the row.
 func subtractOverlaps(rows, overlaps []Row) []Row {
+	if len(overlaps) == 0 {
+		return rows // most reports: nobody moved between the rollup's cells
+	}
 	idx := make(map[string]int, len(rows))
+	var key []byte
 	for i, r := range rows {
-		idx[rowKey(r)] = i
+		key = appendRowKey(key[:0], r)
+		idx[string(key)] = i
 	}
 	for _, o := range overlaps {
-		if i, ok := idx[rowKey(o)]; ok {
+		key = appendRowKey(key[:0], o)
+		if i, ok := idx[string(key)]; ok {
 			rows[i].Counts.Learners -= o.Counts.Learners
 		}
 	}
 	return rows
 }
 
+// rowKey identifies a row by its dimension values.
 func rowKey(r Row) string {
-	var b strings.Builder
+	return string(appendRowKey(nil, r))
+}
+
+func appendRowKey(b []byte, r Row) []byte {
 	for _, v := range r.Values {
-		if v == nil {
-			b.WriteString("\x01")
-		} else {
-			b.WriteString(*v)
-		}
-		b.WriteByte(0)
+		b = appendValueKey(b, v)
 	}
-	return b.String()
+	return b
+}
+
+// appendValueKey appends one dimension value of a row key: the value and a
+// zero byte, or \x01 and a zero byte for NULL.
+func appendValueKey(b []byte, v *string) []byte {
+	if v == nil {
+		return append(b, 1, 0)
+	}
+	return append(append(b, *v...), 0)
 }
 
 // scanRows runs a query returning one text column per dimension followed by
@@ -272,8 +319,9 @@ func rowKey(r Row) string {
 // values as they are (text as string, bigint as int64) instead of converting
 // each through reflection, and it shares one string per distinct dimension
 // value: a country × month report has thousands of rows but a few hundred
-// values.
-func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, args []any) ([]Row, error) {
+// values. size is the number of rows expected (a capacity, 0 when unknown);
+// the rows' values share arrays of that many rows' worth.
+func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, args []any, size int) ([]Row, error) {
 	rs, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -286,17 +334,19 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 	}
 	values := map[string]*string{}
 	month := slices.Index(dims, "month")
-	out := []Row{}
+	out := make([]Row, 0, size)
+	var backing []*string // the rows' Values, cut from shared arrays
 	for rs.Next() {
 		if err := rs.Scan(dest...); err != nil {
 			return nil, err
 		}
-		if month >= 0 {
-			vals[month] = isoMonth(vals[month])
+		if len(backing)+len(dims) > cap(backing) {
+			backing = make([]*string, 0, max(size, 64)*len(dims))
 		}
-		r := Row{dims: dims, Values: make([]*string, len(dims))}
+		backing = backing[:len(backing)+len(dims)]
+		r := Row{dims: dims, Values: backing[len(backing)-len(dims) : len(backing) : len(backing)]}
 		for i := range dims {
-			if r.Values[i], err = dimValue(values, vals[i]); err != nil {
+			if r.Values[i], err = dimValue(values, vals[i], i == month); err != nil {
 				return nil, err
 			}
 		}
@@ -314,41 +364,45 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 
 // isoMonth cuts an ISO date (2024-05-01), as the rollups give their month,
 // to the month (2024-05) the reports show; other values pass as they are.
-func isoMonth(v any) any {
-	switch d := v.(type) {
-	case string:
-		if len(d) == len("2006-01-02") && d[4] == '-' && d[7] == '-' {
-			return d[:7]
-		}
-	case []byte:
-		if len(d) == len("2006-01-02") && d[4] == '-' && d[7] == '-' {
-			return d[:7]
-		}
+func isoMonth[T string | []byte](d T) T {
+	if len(d) == len("2006-01-02") && d[4] == '-' && d[7] == '-' {
+		return d[:7]
 	}
-	return v
+	return d
 }
 
-// dimValue returns the shared copy of a dimension value (nil for NULL).
-func dimValue(values map[string]*string, v any) (*string, error) {
-	var s string
+// dimValue returns the shared copy of a dimension value (nil for NULL),
+// cut to its month first when the dimension is the month. It allocates only
+// for a value not seen before.
+func dimValue(values map[string]*string, v any, month bool) (*string, error) {
 	switch v := v.(type) {
 	case nil:
 		return nil, nil
 	case string:
-		s = v
+		if month {
+			v = isoMonth(v)
+		}
+		return sharedValue(values, v), nil
 	case []byte:
+		if month {
+			v = isoMonth(v)
+		}
 		if p, ok := values[string(v)]; ok {
 			return p, nil
 		}
-		s = string(v)
-	default:
-		return nil, fmt.Errorf("dimension column is %T, not text", v)
+		return sharedValue(values, string(v)), nil
 	}
+	return nil, fmt.Errorf("dimension column is %T, not text", v)
+}
+
+func sharedValue(values map[string]*string, s string) *string {
 	if p, ok := values[s]; ok {
-		return p, nil
+		return p
 	}
-	values[s] = &s
-	return &s, nil
+	p := new(string)
+	*p = s
+	values[s] = p
+	return p
 }
 
 func (s *Store) courseSlugs(ctx context.Context, tx *sqlx.Tx, rows []Row, i int) error {

@@ -114,17 +114,28 @@ func TestSortRowsBeyondSixtyFourBits(t *testing.T) {
 
 func TestDimValueSharesOneStringPerValue(t *testing.T) {
 	values := map[string]*string{}
-	a, _ := dimValue(values, "KE")
-	b, _ := dimValue(values, []byte("KE"))
-	c, _ := dimValue(values, "UG")
+	a, _ := dimValue(values, "KE", false)
+	b, _ := dimValue(values, []byte("KE"), false)
+	c, _ := dimValue(values, "UG", false)
 	if a != b || *a != "KE" || c == a || *c != "UG" {
 		t.Fatalf("got %p %p %p", a, b, c)
 	}
-	if n, err := dimValue(values, nil); n != nil || err != nil {
+	if n, err := dimValue(values, nil, false); n != nil || err != nil {
 		t.Fatalf("NULL gave %v, %v", n, err)
 	}
-	if _, err := dimValue(values, int64(1)); err == nil {
+	if _, err := dimValue(values, int64(1), false); err == nil {
 		t.Fatal("a number was taken as a dimension value")
+	}
+	// a month column: the rollups' ISO dates are cut to their month, as text
+	// or as bytes, and share the month's one string
+	m1, _ := dimValue(values, "2024-05-01", true)
+	m2, _ := dimValue(values, []byte("2024-05-01"), true)
+	m3, _ := dimValue(values, "2024-05", true)
+	if m1 != m2 || m1 != m3 || *m1 != "2024-05" {
+		t.Fatalf("months %q %q %q", *m1, *m2, *m3)
+	}
+	if d, _ := dimValue(values, "2024-05-01", false); *d != "2024-05-01" {
+		t.Fatalf("a date outside the month column was cut: %q", *d)
 	}
 }
 
@@ -136,9 +147,9 @@ func BenchmarkSortRows(b *testing.B) {
 	values := map[string]*string{} // shared as scanRows shares them
 	var rows []Row
 	for c := range 250 {
-		country, _ := dimValue(values, string([]byte{'A' + byte(c/26), 'A' + byte(c%26)}))
+		country, _ := dimValue(values, string([]byte{'A' + byte(c/26), 'A' + byte(c%26)}), false)
 		for m := range 24 {
-			month, _ := dimValue(values, fmt.Sprintf("2024-%02d", m+1))
+			month, _ := dimValue(values, fmt.Sprintf("2024-%02d", m+1), false)
 			rows = append(rows, Row{dims: dims, Values: []*string{country, month}})
 		}
 	}

@@ -82,32 +82,26 @@ func dependent(dims []string, d int) bool {
 	return slices.Contains(dims, "country") && slices.Contains([]string{"region", "ldc", "sids", "lldc"}, dims[d])
 }
 
-// marginGroups returns the indexes of the rows grouped by every dimension but d.
+// marginGroups returns the indexes of the rows grouped by every dimension but
+// d, the groups in the order of their first row.
 func marginGroups(rows []Row, ndims, d int) [][]int {
-	byKey := map[string][]int{}
-	var order []string
+	index := map[string]int{} // a group's key → its place in groups
+	var groups [][]int
+	var key []byte
 	for i, r := range rows {
-		var b strings.Builder
+		key = key[:0]
 		for j := range ndims {
-			if j == d {
-				continue
+			if j != d {
+				key = appendValueKey(key, r.Values[j])
 			}
-			if v := r.Values[j]; v != nil {
-				b.WriteString(*v)
-			} else {
-				b.WriteString("\x01")
-			}
-			b.WriteByte(0)
 		}
-		key := b.String()
-		if _, ok := byKey[key]; !ok {
-			order = append(order, key)
+		g, ok := index[string(key)]
+		if !ok {
+			g = len(groups)
+			index[string(key)] = g
+			groups = append(groups, nil)
 		}
-		byKey[key] = append(byKey[key], i)
-	}
-	groups := make([][]int, 0, len(order))
-	for _, key := range order {
-		groups = append(groups, byKey[key])
+		groups[g] = append(groups[g], i)
 	}
 	return groups
 }
