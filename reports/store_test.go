@@ -161,3 +161,23 @@ func BenchmarkSortRows(b *testing.B) {
 		sortRows(work)
 	}
 }
+
+// TestRowCountsStayBounded: the remembered row counts are capacities for the
+// next run of the same query, kept for at most maxRowCounts queries.
+func TestRowCountsStayBounded(t *testing.T) {
+	c := rowCounts{m: map[string]int{}}
+	if n := c.get("q0"); n != 0 {
+		t.Fatalf("unknown query: %d", n)
+	}
+	for i := range maxRowCounts + 10 {
+		c.put(fmt.Sprint("q", i), i)
+	}
+	if len(c.m) > maxRowCounts {
+		t.Fatalf("%d queries remembered", len(c.m))
+	}
+	last := fmt.Sprint("q", maxRowCounts+9)
+	c.put(last, 7)
+	if n := c.get(last); n != 7 {
+		t.Fatalf("got %d, want the last count, 7", n)
+	}
+}
