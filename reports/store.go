@@ -254,7 +254,7 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 		src = q.route(dims)
 	}
 	query, args := aggregateSQL(src, q, dims)
-	rows, err := scanRows(ctx, tx, dims, query, args, s.sizes.get(query))
+	rows, err := scanRows(ctx, tx, dims, query, args, s.sizes.get(query), rowPerCell(src, dims))
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %v: %w", dims, err)
 	}
@@ -263,7 +263,7 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 		return rows, nil
 	}
 	query, args = overlapSQL(src, q, dims)
-	overlaps, err := scanRows(ctx, tx, dims, query, args, 0)
+	overlaps, err := scanRows(ctx, tx, dims, query, args, 0, false)
 	if err != nil {
 		return nil, fmt.Errorf("overlaps %v: %w", dims, err)
 	}
@@ -320,8 +320,13 @@ func appendValueKey(b []byte, v *string) []byte {
 // each through reflection, and it shares one string per distinct dimension
 // value: a country × month report has thousands of rows but a few hundred
 // values. size is the number of rows expected (a capacity, 0 when unknown);
-// the rows' values share arrays of that many rows' worth.
-func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, args []any, size int) ([]Row, error) {
+// the rows' values share arrays of that many rows' worth. With merge, rows
+// with the same dimension values are added up into the first of them (the
+// query did not group them: rowPerCell).
+func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, args []any, size int, merge bool) ([]Row, error) {
+	if merge && len(dims) > maxCellDims {
+		return nil, fmt.Errorf("cannot merge rows of %d dimensions", len(dims))
+	}
 	rs, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -336,6 +341,12 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 	month := slices.Index(dims, "month")
 	out := make([]Row, 0, size)
 	var backing []*string // the rows' Values, cut from shared arrays
+	// With merge, a row's place in out by its values: they are the shared
+	// strings of dimValue, so equal values are equal pointers.
+	var seen map[rowValues]int
+	if merge {
+		seen = make(map[rowValues]int, size)
+	}
 	for rs.Next() {
 		if err := rs.Scan(dest...); err != nil {
 			return nil, err
@@ -357,10 +368,27 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 			}
 			*c = n
 		}
+		if merge {
+			var k rowValues
+			copy(k[:], r.Values)
+			if i, ok := seen[k]; ok {
+				out[i].Counts = out[i].Counts.plus(r.Counts)
+				backing = backing[:len(backing)-len(dims)] // its values' place, unused
+				continue
+			}
+			seen[k] = len(out)
+		}
 		out = append(out, r)
 	}
 	return out, rs.Err()
 }
+
+// maxCellDims bounds the dimensions of rows scanRows merges: the place and
+// the month of report_place_month_cells.
+const maxCellDims = 6
+
+// rowValues identifies a row by its shared dimension values (see seen in scanRows).
+type rowValues [maxCellDims]*string
 
 // isoMonth cuts an ISO date (2024-05-01), as the rollups give their month,
 // to the month (2024-05) the reports show; other values pass as they are.
