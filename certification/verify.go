@@ -89,10 +89,12 @@ type Verifier struct {
 	now    func() time.Time
 	mu     sync.Mutex
 	cache  map[string]cachedRecord // by certificate id
-	// byToken finds the certificate id of a token issued() read by itself,
-	// by the token's hash; the record it names is still checked to hold the
-	// very token.
-	byToken map[uint64]string
+	// byToken finds, by the token's hash, the certificate id of a token
+	// issued() read by itself (the record it names is still checked to hold
+	// the very token), or remembers for recordTTL that no certificate holds
+	// it (id empty): our status list credentials are signed as certificates
+	// are, and would otherwise cost a query each.
+	byToken map[uint64]tokenRecord
 	seed    maphash.Seed
 	headers sync.Map // header segment → kid, for the segments we write (ourHeader)
 }
@@ -100,7 +102,7 @@ type Verifier struct {
 // NewVerifier returns a verifier. It accepts RS256 only, the one algorithm we sign with.
 func NewVerifier(keys *Keyring, baseURL string, db *sqlx.DB, now func() time.Time) *Verifier {
 	return &Verifier{keys: keys, urls: urls{baseURL}, db: db, now: now, cache: map[string]cachedRecord{},
-		byToken: map[uint64]string{}, seed: maphash.MakeSeed(),
+		byToken: map[uint64]tokenRecord{}, seed: maphash.MakeSeed(),
 		parser: jwt.NewParser(jwt.WithStrictDecoding()),
 		valid:  jwt.NewValidator(jwt.WithLeeway(clockLeeway), jwt.WithTimeFunc(now))}
 }
@@ -108,9 +110,9 @@ func NewVerifier(keys *Keyring, baseURL string, db *sqlx.DB, now func() time.Tim
 // Verify checks token and says why it is not valid. Bad input never is an
 // error: only a failing database is.
 func (v *Verifier) Verify(ctx context.Context, token string) (VerifyResult, error) {
-	res, sig, done, err := v.issued(ctx, token)
-	if done || err != nil {
-		return res, err
+	res, sig, done := v.issued(ctx, token)
+	if done {
+		return res, nil
 	}
 	return v.full(ctx, token, sig)
 }
@@ -144,37 +146,45 @@ const (
 // by the token itself (certificates_token_md5_idx), without decoding the
 // 2 kB credential; nbf is the issuance time, which is checked.
 //
+// This rests on how certificates are issued (Store.insert, urls.credential):
+// a stored token is never rewritten (revocation sets revoked_at only), its
+// nbf is issued_at, it has no validUntil, and its status entry is the
+// record's. TestIssuedPathAgreesWithFullPath holds the two paths to the same
+// answers for the tokens the issuer makes.
+//
 // Any other token goes the full path (done false), which names the reason;
-// sig tells it what was learnt of the signature here.
-func (v *Verifier) issued(ctx context.Context, token string) (res VerifyResult, sig signature, done bool, err error) {
+// sig tells it what was learnt of the signature here. So does a token whose
+// record cannot be read: the full path reads it again, or needs no record to
+// refuse it.
+func (v *Verifier) issued(ctx context.Context, token string) (res VerifyResult, sig signature, done bool) {
 	if len(token) == 0 || len(token) > MaxTokenBytes {
-		return
+		return VerifyResult{}, sigUnchecked, false
 	}
 	head, rest, _ := strings.Cut(token, ".")
 	payload, sigSeg, ok := strings.Cut(rest, ".")
 	if !ok || strings.IndexByte(sigSeg, '.') >= 0 {
-		return
+		return VerifyResult{}, sigUnchecked, false
 	}
 	kid, ok := v.ourHeader(ctx, head)
 	if !ok {
-		return
+		return VerifyResult{}, sigUnchecked, false
 	}
 	pub, ok := v.keys.PublicKey(ctx, kid)
 	if !ok {
-		return
+		return VerifyResult{}, sigUnchecked, false
 	}
-	raw, derr := v.parser.DecodeSegment(sigSeg)
-	if derr != nil {
-		return
+	raw, err := v.parser.DecodeSegment(sigSeg)
+	if err != nil {
+		return VerifyResult{}, sigUnchecked, false
 	}
 	if jwt.SigningMethodRS256.Verify(token[:len(head)+1+len(payload)], raw, pub) != nil {
-		return res, sigBad, false, nil
+		return VerifyResult{}, sigBad, false
 	}
 	row, found, err := v.recordByToken(ctx, token)
 	if err != nil || !found || row.IssuedAt.After(v.now().Add(clockLeeway)) {
-		return VerifyResult{}, sigGood, err != nil, err
+		return VerifyResult{}, sigGood, false
 	}
-	return verified(row), sigGood, true, nil
+	return verified(row), sigGood, true
 }
 
 // ourHeader returns the kid of a header segment that is exactly the one we
@@ -229,7 +239,7 @@ func (v *Verifier) check(ctx context.Context, token string, sig signature) (*ver
 	if !ok {
 		return nil, ReasonUnknownKey
 	}
-	if sig == sigBad || sig == sigUnchecked && jwt.SigningMethodRS256.Verify(token[:len(head)+1+len(payload)], rawSig, pub) != nil {
+	if sig == sigBad || (sig == sigUnchecked && jwt.SigningMethodRS256.Verify(token[:len(head)+1+len(payload)], rawSig, pub) != nil) {
 		return nil, ReasonSignature
 	}
 	if err := v.valid.Validate(&claims); err != nil {
@@ -377,24 +387,38 @@ func (v *Verifier) recordByToken(ctx context.Context, token string) (verifiedRow
 	now := v.now()
 	h := maphash.String(v.seed, token)
 	v.mu.Lock()
-	id, ok := v.byToken[h]
-	c := v.cache[id]
+	t, ok := v.byToken[h]
+	c := v.cache[t.id]
 	v.mu.Unlock()
-	if ok && c.found && c.row.Token == token && now.Before(c.expires) {
+	switch {
+	case ok && t.id == "" && now.Before(t.expires):
+		return verifiedRow{}, false, nil // a hash collision only sends a token to the full path
+	case ok && c.found && c.row.Token == token && now.Before(c.expires):
 		return c.row, true, nil
 	}
 	var row verifiedRow
 	err := v.db.GetContext(ctx, &row, verifiedSelect+` WHERE md5(token) = md5($1) AND token = $1`, token)
-	if postgres.IsNoRows(err) {
-		return verifiedRow{}, false, nil
-	} else if err != nil {
+	if err != nil && !postgres.IsNoRows(err) {
 		return verifiedRow{}, false, err
 	}
-	v.remember(row.ID, cachedRecord{row: row, found: true, expires: now.Add(recordTTL)})
+	found := err == nil
+	if found {
+		v.remember(row.ID, cachedRecord{row: row, found: true, expires: now.Add(recordTTL)})
+	}
 	v.mu.Lock()
-	v.byToken[h] = row.ID
+	if len(v.byToken) >= maxCachedRecords {
+		clear(v.byToken)
+	}
+	v.byToken[h] = tokenRecord{id: row.ID, expires: now.Add(recordTTL)}
 	v.mu.Unlock()
-	return row, true, nil
+	return row, found, nil
+}
+
+// tokenRecord is what byToken knows of a token: its certificate, or none
+// until expires.
+type tokenRecord struct {
+	id      string
+	expires time.Time
 }
 
 // remember caches a record read, within maxCachedRecords.

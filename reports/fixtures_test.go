@@ -183,3 +183,8 @@ func (f fixtures) randomData(r *rand.Rand, users int) dataset {
 }
 
 func pick(r *rand.Rand, xs []string) string { return xs[r.IntN(len(xs))] }
+
+// rowKey identifies a row by its dimension values.
+func rowKey(r Row) string {
+	return string(appendRowKey(nil, r))
+}

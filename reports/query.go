@@ -202,7 +202,7 @@ func selectDims(src source, dims []string) (sel, group string) {
 // rowPerCell reports whether the rows of src are the report's rows grouped
 // by dims but for a few: report_place_month_cells grouped by country and
 // month (and any of the country's region and groups) has one row per country
-// and month, or two when the country's region or groups changed within the
+// and month, or more when the country's region or groups changed within the
 // month. The report then reads the cells as they are and adds up those few
 // in Go (scanRows) rather than have PostgreSQL hash every row into a group of
 // its own: a country × month report at 100,000 learners read 5,242 cells in

@@ -50,10 +50,14 @@ type rowCounts struct {
 // grouping, route and set of filters, the filter values being parameters).
 const maxRowCounts = 1024
 
+// maxRowCount caps a remembered count: the filters' values are parameters,
+// so the same text may next return far fewer rows.
+const maxRowCount = 1 << 14
+
 func (c *rowCounts) get(query string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.m[query]
+	return min(c.m[query], maxRowCount)
 }
 
 func (c *rowCounts) put(query string, n int) {
@@ -289,11 +293,6 @@ func subtractOverlaps(rows, overlaps []Row) []Row {
 		}
 	}
 	return rows
-}
-
-// rowKey identifies a row by its dimension values.
-func rowKey(r Row) string {
-	return string(appendRowKey(nil, r))
 }
 
 func appendRowKey(b []byte, r Row) []byte {

@@ -180,4 +180,8 @@ func TestRowCountsStayBounded(t *testing.T) {
 	if n := c.get(last); n != 7 {
 		t.Fatalf("got %d, want the last count, 7", n)
 	}
+	c.put(last, 10*maxRowCount)
+	if n := c.get(last); n != maxRowCount {
+		t.Fatalf("got %d, want the cap, %d", n, maxRowCount)
+	}
 }
