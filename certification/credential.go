@@ -136,6 +136,11 @@ type issuance struct {
 }
 
 // credential builds the OpenBadgeCredential for src.
+//
+// Verifier.issued answers for a stored token from its record alone, which
+// holds while credentials get no validUntil, validFrom is the issuance time
+// and the status entry is the record's: a change to any of these must be
+// made there too.
 func (u urls) credential(src source, is issuance) Credential {
 	id := u.certificate(is.ID)
 	validFrom := is.IssuedAt.UTC().Truncate(time.Second)
