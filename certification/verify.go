@@ -402,15 +402,13 @@ func (v *Verifier) recordByToken(ctx context.Context, token string) (verifiedRow
 		return verifiedRow{}, false, err
 	}
 	found := err == nil
-	if found {
-		v.remember(row.ID, cachedRecord{row: row, found: true, expires: now.Add(recordTTL)})
-	}
 	v.mu.Lock()
-	if len(v.byToken) >= maxCachedRecords {
-		clear(v.byToken)
+	defer v.mu.Unlock()
+	v.makeRoom()
+	if found {
+		v.cache[row.ID] = cachedRecord{row: row, found: true, expires: now.Add(recordTTL)}
 	}
 	v.byToken[h] = tokenRecord{id: row.ID, expires: now.Add(recordTTL)}
-	v.mu.Unlock()
 	return row, found, nil
 }
 
@@ -421,15 +419,20 @@ type tokenRecord struct {
 	expires time.Time
 }
 
-// remember caches a record read, within maxCachedRecords.
+// remember caches a record read by id.
 func (v *Verifier) remember(id string, c cachedRecord) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.makeRoom()
+	v.cache[id] = c
+}
+
+// makeRoom keeps both caches within maxCachedRecords; v.mu is held.
+func (v *Verifier) makeRoom() {
 	if len(v.cache) >= maxCachedRecords || len(v.byToken) >= maxCachedRecords {
 		clear(v.cache)
 		clear(v.byToken)
 	}
-	v.cache[id] = c
 }
 
 // Forget drops a certificate's cached record, so a revocation on this
