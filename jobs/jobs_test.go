@@ -23,7 +23,7 @@ var testDB *pgtest.DB
 
 func TestMain(m *testing.M) { pgtest.Main(m, "jobs", &testDB) }
 
-var redisOpt = asynq.RedisClientOpt{Addr: "127.0.0.1:6379", DB: redisDB}
+var redisOpt = asynq.RedisClientOpt{Addr: pgtest.RedisAddr(), DB: redisDB}
 
 // deadRedis is a port nothing listens on: Redis "down" without stopping the shared server.
 var deadRedis = asynq.RedisClientOpt{Addr: "127.0.0.1:1", DB: redisDB, DialTimeout: 200 * time.Millisecond}

@@ -52,7 +52,7 @@ type server struct {
 func testEnv(redisDB int, overrides map[string]string) func(string) string {
 	vars := map[string]string{
 		"DATABASE_URL":             testDB.URL,
-		"REDIS_URL":                fmt.Sprintf("redis://127.0.0.1:6379/%d", redisDB),
+		"REDIS_URL":                fmt.Sprintf("redis://%s/%d", pgtest.RedisAddr(), redisDB),
 		"HTTP_ADDR":                "127.0.0.1:0",
 		"PUBLIC_BASE_URL":          "http://cybercampus.test",
 		"AUTH_IP_LIMIT_PER_MINUTE": "100000",
@@ -66,7 +66,7 @@ func testEnv(redisDB int, overrides map[string]string) func(string) string {
 
 // flushRedis empties a Redis database so counters from earlier runs never leak in.
 func flushRedis(t testing.TB, db int) {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: db})
+	rdb := redis.NewClient(&redis.Options{Addr: pgtest.RedisAddr(), DB: db})
 	defer rdb.Close()
 	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
 		t.Fatalf("flush redis: %v", err)

@@ -59,7 +59,7 @@ func New(tb testing.TB, db *pgtest.DB, o Options, build func(d app.Deps) []app.M
 		tb.Fatal(err)
 	}
 	cfg.DatabaseURL, cfg.ReportsDatabaseURL = db.URL, db.URL
-	cfg.RedisURL = fmt.Sprintf("redis://127.0.0.1:6379/%d", o.RedisDB)
+	cfg.RedisURL = fmt.Sprintf("redis://%s/%d", pgtest.RedisAddr(), o.RedisDB)
 	cfg.PublicBaseURL = "http://cybercampus.test"
 	cfg.AuthIPLimitPerMinute = 100000
 	if o.Config != nil {
@@ -70,8 +70,8 @@ func New(tb testing.TB, db *pgtest.DB, o Options, build func(d app.Deps) []app.M
 		logs = io.Discard
 	}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	ropt := asynq.RedisClientOpt{Addr: "127.0.0.1:6379", DB: o.RedisDB}
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: o.RedisDB})
+	ropt := asynq.RedisClientOpt{Addr: pgtest.RedisAddr(), DB: o.RedisDB}
+	rdb := redis.NewClient(&redis.Options{Addr: pgtest.RedisAddr(), DB: o.RedisDB})
 	tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), cfg.PublicBaseURL, 15*time.Minute)
 	d := app.Deps{Config: cfg, DB: db.DB, ReportsDB: db.DB, Redis: rdb, Queue: asynq.NewClient(ropt),
 		Inspector: asynq.NewInspector(ropt), Logger: logger, Registry: prometheus.NewRegistry(),

@@ -29,12 +29,15 @@ func AdminURL() string {
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
-// RedisURL is the Redis the tests use (TEST_REDIS_URL, default local db 15).
-func RedisURL() string {
-	if v := os.Getenv("TEST_REDIS_URL"); v != "" {
-		return v
+// RedisAddr is the host:port of the Redis the tests use: the one REDIS_URL
+// names, as for the program, or the local default.
+func RedisAddr() string {
+	if v := os.Getenv("REDIS_URL"); v != "" {
+		if u, err := url.Parse(v); err == nil && u.Host != "" {
+			return u.Host
+		}
 	}
-	return "redis://127.0.0.1:6379/15"
+	return "127.0.0.1:6379"
 }
 
 // DB is a migrated test database.
