@@ -11,6 +11,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	cc "github.com/cybercampus/cybercampus"
 )
@@ -31,6 +32,7 @@ const (
 	TypeIssueCertificate    = "certificate:issue"    // payload EnrollmentPayload
 	TypeDeliverNotification = "notification:deliver" // payload NotificationPayload
 	TypeCohortCreated       = "cohort:created"       // payload CohortPayload
+	TypeCohortInvitation    = "cohort:invitation"    // payload InvitationPayload
 	TypeBuildExport         = "report:export"        // payload ExportPayload
 	TypeReminders           = "periodic:reminders"   // no payload
 	TypeCohortDeadlines     = "periodic:cohort-deadlines"
@@ -89,6 +91,14 @@ type CohortPayload struct {
 // Validate checks the id.
 func (p CohortPayload) Validate() error { return checkID("cohort_id", p.CohortID) }
 
+// InvitationPayload names a cohort invitation to email.
+type InvitationPayload struct {
+	InvitationID string `json:"invitation_id"`
+}
+
+// Validate checks the id.
+func (p InvitationPayload) Validate() error { return checkID("invitation_id", p.InvitationID) }
+
 // ExportPayload names a report export.
 type ExportPayload struct {
 	ExportID string `json:"export_id"`
@@ -139,4 +149,26 @@ func Enqueue(ctx context.Context, tx sqlx.ExtContext, taskType, queue string, pa
 		return "", fmt.Errorf("enqueue %s: %w", taskType, err)
 	}
 	return id, nil
+}
+
+// EnqueueAll inserts one outbox row per payload, all of one task type, in the
+// caller's transaction and in one statement (a roster of thousands of
+// invitations is one round trip, not thousands).
+func EnqueueAll(ctx context.Context, tx sqlx.ExtContext, taskType, queue string, payloads []any) error {
+	if len(payloads) == 0 {
+		return nil
+	}
+	docs := make([]string, len(payloads))
+	for i, p := range payloads {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("encode %s payload: %w", taskType, err)
+		}
+		docs[i] = string(b)
+	}
+	const q = `INSERT INTO outbox (task_type, payload, queue) SELECT $1, p::jsonb, $2 FROM unnest($3::text[]) AS p`
+	if _, err := tx.ExecContext(ctx, q, taskType, queue, pq.StringArray(docs)); err != nil {
+		return fmt.Errorf("enqueue %s: %w", taskType, err)
+	}
+	return nil
 }

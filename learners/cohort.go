@@ -18,15 +18,20 @@ type Cohort struct {
 	EndsOn    string       `db:"ends_on" json:"ends_on"`
 	OwnerID   string       `db:"owner_id" json:"owner_id"`
 	CreatedAt time.Time    `db:"created_at" json:"created_at"`
-	Counts    CohortCounts `db:"" json:"counts"`
+	// ArchivedAt is when the trainer ended the cohort: it then takes no new
+	// invitations or joins, and its members keep their enrollments.
+	ArchivedAt *time.Time   `db:"archived_at" json:"archived_at"`
+	Counts     CohortCounts `db:"" json:"counts"`
 }
 
-// CohortCounts summarise a cohort's members.
+// CohortCounts summarise a cohort's members (those who accepted) and the
+// invitations still waiting for an answer.
 type CohortCounts struct {
-	Members   int `db:"members" json:"members"`
-	Active    int `db:"active" json:"active"`
-	Completed int `db:"completed" json:"completed"`
-	Certified int `db:"certified" json:"certified"`
+	Members            int `db:"members" json:"members"`
+	Active             int `db:"active" json:"active"`
+	Completed          int `db:"completed" json:"completed"`
+	Certified          int `db:"certified" json:"certified"`
+	PendingInvitations int `db:"pending_invitations" json:"pending_invitations"`
 }
 
 // CohortCreate is the body of POST /v1/cohorts.
@@ -45,19 +50,72 @@ func (r *CohortCreate) Validate() error {
 	r.Course = strings.TrimSpace(r.Course)
 	r.Country = strings.ToUpper(strings.TrimSpace(r.Country))
 	var v cc.Validation
-	v.Check(r.Name != "", "name", "is required")
-	v.Check(utf8.RuneCountInString(r.Name) <= 200, "name", "must be at most 200 characters")
-	v.Check(printable(r.Name), "name", "must not contain control characters")
+	validateCohortName(&v, r.Name)
 	v.Check(r.Course != "", "course", "is required: the course's slug")
 	v.Check(isAlpha2(r.Country), "country", "must be an ISO 3166-1 alpha-2 code such as KE")
-	start, serr := time.Parse(time.DateOnly, r.StartsOn)
+	validateCohortDates(&v, r.StartsOn, r.EndsOn)
+	return v.Err()
+}
+
+// maxCohortName bounds a cohort's name; the schema holds the same limit.
+const maxCohortName = 200
+
+func validateCohortName(v *cc.Validation, name string) {
+	v.Check(name != "", "name", "is required")
+	v.Check(utf8.RuneCountInString(name) <= maxCohortName, "name", "must be at most %d characters", maxCohortName)
+	v.Check(printable(name), "name", "must not contain control characters")
+}
+
+// validateCohortDates checks both dates and that the cohort ends after it starts.
+func validateCohortDates(v *cc.Validation, startsOn, endsOn string) {
+	start, serr := time.Parse(time.DateOnly, startsOn)
 	v.Check(serr == nil, "starts_on", "must be a date YYYY-MM-DD")
-	end, eerr := time.Parse(time.DateOnly, r.EndsOn)
+	end, eerr := time.Parse(time.DateOnly, endsOn)
 	v.Check(eerr == nil, "ends_on", "must be a date YYYY-MM-DD")
 	if serr == nil && eerr == nil {
 		v.Check(end.After(start), "ends_on", "must be after starts_on")
 	}
+}
+
+// CohortUpdate is the body of PATCH /v1/cohorts/{id}: any of the name and
+// the dates. The course and country stay, since members enrolled for them.
+type CohortUpdate struct {
+	Name     *string `json:"name"`
+	StartsOn *string `json:"starts_on"`
+	EndsOn   *string `json:"ends_on"`
+}
+
+// Validate normalises the name and checks every field sent; the dates are
+// checked together with the cohort's current ones by apply.
+func (r *CohortUpdate) Validate() error {
+	var v cc.Validation
+	if r.Name == nil && r.StartsOn == nil && r.EndsOn == nil {
+		v.Add("name", "send at least one of name, starts_on, ends_on")
+		return v.Err()
+	}
+	if r.Name != nil {
+		*r.Name = strings.TrimSpace(*r.Name)
+		validateCohortName(&v, *r.Name)
+	}
 	return v.Err()
+}
+
+// apply returns the cohort's new name and dates, checking the dates as they
+// will be (a new end date must still follow the current start date).
+func (r CohortUpdate) apply(h Cohort) (name, startsOn, endsOn string, err error) {
+	name, startsOn, endsOn = h.Name, h.StartsOn, h.EndsOn
+	if r.Name != nil {
+		name = *r.Name
+	}
+	if r.StartsOn != nil {
+		startsOn = *r.StartsOn
+	}
+	if r.EndsOn != nil {
+		endsOn = *r.EndsOn
+	}
+	var v cc.Validation
+	validateCohortDates(&v, startsOn, endsOn)
+	return name, startsOn, endsOn, v.Err()
 }
 
 // CohortMember is one member's progress in the cohort's course.
@@ -77,11 +135,12 @@ type CohortProgress struct {
 	Members []CohortMember `json:"members"`
 }
 
-// MembersResult says what adding members did.
-type MembersResult struct {
-	Added          int         `json:"added"`
+// InviteResult says what inviting a roster did. It never tells which
+// addresses have an account: every valid address that is not a member yet is
+// invited, whether or not anyone has it.
+type InviteResult struct {
+	Invited        int         `json:"invited"`
 	AlreadyMembers int         `json:"already_members"`
-	Unknown        []string    `json:"unknown"`
 	Errors         []LineError `json:"errors"`
 }
 

@@ -8,19 +8,37 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/internal/spreadsheet"
 	"github.com/cybercampus/cybercampus/internal/web"
 )
 
-// CohortHandler serves trainers' cohorts. Every route needs the trainer or
-// admin role; a trainer sees only the cohorts they own.
+// CohortHandler serves trainers' cohorts and learners' side of them
+// (invitations, join codes). Managing a cohort needs the trainer or admin
+// role, and a trainer manages only the cohorts they own.
 type CohortHandler struct {
-	store *CohortStore
+	store   *CohortStore
+	limiter *ratelimit.Limiter
+	// Limits bound join-code guessing; see DefaultJoinLimits.
+	Limits JoinLimits
 }
 
+// JoinLimits bound how many join codes may be tried per window, by one
+// account and from one address. Every try counts, right or wrong, so the
+// count and the check are one atomic step.
+type JoinLimits struct {
+	PerUser int
+	PerIP   int
+	Window  time.Duration
+}
+
+// DefaultJoinLimits let a learner mistype a few times; the address limit is
+// higher because a whole classroom often shares one address.
+var DefaultJoinLimits = JoinLimits{PerUser: 10, PerIP: 300, Window: 15 * time.Minute}
+
 // NewCohortHandler returns the cohort endpoints.
-func NewCohortHandler(store *CohortStore) *CohortHandler {
-	return &CohortHandler{store: store}
+func NewCohortHandler(store *CohortStore, limiter *ratelimit.Limiter) *CohortHandler {
+	return &CohortHandler{store: store, limiter: limiter, Limits: DefaultJoinLimits}
 }
 
 // Register mounts the routes.
@@ -30,9 +48,17 @@ func (h *CohortHandler) Register(r fiber.Router, a *web.Auth) {
 	}
 	r.Post("/v1/cohorts", staff(h.create)...)
 	r.Get("/v1/cohorts", staff(h.list)...)
+	r.Post("/v1/cohorts/join", a.Required, h.join)
 	r.Get("/v1/cohorts/:id", staff(h.get)...)
-	r.Post("/v1/cohorts/:id/members", staff(h.addMembers)...)
+	r.Patch("/v1/cohorts/:id", staff(h.update)...)
+	r.Post("/v1/cohorts/:id/archive", staff(h.archive)...)
+	r.Post("/v1/cohorts/:id/members", staff(h.invite)...)
+	r.Delete("/v1/cohorts/:id/members/:user_id", staff(h.removeMember)...)
+	r.Post("/v1/cohorts/:id/join-code", staff(h.joinCode)...)
 	r.Get("/v1/cohorts/:id/progress", staff(h.progress)...)
+	r.Get("/v1/me/invitations", a.Required, h.invitations)
+	r.Post("/v1/invitations/:id/accept", a.Required, h.accept)
+	r.Post("/v1/invitations/:id/decline", a.Required, h.decline)
 }
 
 func (h *CohortHandler) create(c *fiber.Ctx) error {
@@ -73,7 +99,38 @@ func (h *CohortHandler) get(c *fiber.Ctx) error {
 	return private(c).JSON(cohort)
 }
 
-func (h *CohortHandler) addMembers(c *fiber.Ctx) error {
+func (h *CohortHandler) update(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := h.store.Cohort(c.UserContext(), web.MustPrincipal(c), id); err != nil {
+		return err
+	}
+	var r CohortUpdate
+	if err := web.Bind(c, &r); err != nil {
+		return err
+	}
+	cohort, err := h.store.UpdateCohort(c.UserContext(), web.MustPrincipal(c), id, r)
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(fiber.Map{"cohort": cohort})
+}
+
+func (h *CohortHandler) archive(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	cohort, err := h.store.ArchiveCohort(c.UserContext(), web.MustPrincipal(c), id)
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(fiber.Map{"cohort": cohort})
+}
+
+func (h *CohortHandler) invite(c *fiber.Ctx) error {
 	id, err := web.UUIDParam(c, "id")
 	if err != nil {
 		return err
@@ -87,11 +144,111 @@ func (h *CohortHandler) addMembers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.store.AddMembers(c.UserContext(), web.MustPrincipal(c), id, list)
+	res, err := h.store.Invite(c.UserContext(), web.MustPrincipal(c), id, list)
 	if err != nil {
 		return err
 	}
 	return c.JSON(res)
+}
+
+func (h *CohortHandler) removeMember(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := h.store.Cohort(c.UserContext(), web.MustPrincipal(c), id); err != nil {
+		return err
+	}
+	userID, err := web.UUIDParam(c, "user_id")
+	if err != nil {
+		return err
+	}
+	if err := h.store.RemoveMember(c.UserContext(), web.MustPrincipal(c), id, userID); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *CohortHandler) joinCode(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	jc, err := h.store.NewJoinCode(c.UserContext(), web.MustPrincipal(c), id)
+	if err != nil {
+		return err
+	}
+	return private(c).Status(fiber.StatusCreated).JSON(jc)
+}
+
+func (h *CohortHandler) join(c *fiber.Ctx) error {
+	p := web.MustPrincipal(c)
+	if err := h.limitJoin(c, p.UserID); err != nil {
+		return err
+	}
+	var r JoinRequest
+	if err := web.Bind(c, &r); err != nil {
+		return err
+	}
+	if !p.Has(cc.RoleLearner) {
+		return learnersOnly()
+	}
+	cohort, err := h.store.JoinByCode(c.UserContext(), p, r.Code)
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(fiber.Map{"cohort": cohort})
+}
+
+// limitJoin counts a join-code try against the caller's and the address's
+// limits before the code is looked at, so that guessing is slowed whatever
+// the codes tried.
+func (h *CohortHandler) limitJoin(c *fiber.Ctx, userID string) error {
+	l := h.Limits
+	if res := h.limiter.Take(c.UserContext(), "join-code-user", userID, l.PerUser, l.Window); !res.Allowed {
+		return tooMany(res.RetryAfter, "Too many join codes tried; wait a while, then check the code with your trainer.")
+	}
+	if res := h.limiter.Take(c.UserContext(), "join-code-ip", c.IP(), l.PerIP, l.Window); !res.Allowed {
+		return tooMany(res.RetryAfter, "Too many join codes tried from this network; try again later.")
+	}
+	return nil
+}
+
+func (h *CohortHandler) invitations(c *fiber.Ctx) error {
+	var after keyset
+	p, err := web.Paging(c, &after)
+	if err != nil {
+		return err
+	}
+	items, err := h.store.Invitations(c.UserContext(), web.MustPrincipal(c).UserID, cursorOrNil(p, &after), p.Limit)
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(web.NewPage(items, p.Limit, func(i Invitation) any { return keyset{i.ExpiresAt, i.ID} }))
+}
+
+func (h *CohortHandler) accept(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	cohort, err := h.store.AcceptInvitation(c.UserContext(), web.MustPrincipal(c), id)
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(fiber.Map{"cohort": cohort})
+}
+
+func (h *CohortHandler) decline(c *fiber.Ctx) error {
+	id, err := web.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	res, err := h.store.DeclineInvitation(c.UserContext(), web.MustPrincipal(c).UserID, id)
+	if err != nil {
+		return err
+	}
+	return private(c).JSON(res)
 }
 
 // readMembers reads a member list sent as JSON or as CSV.

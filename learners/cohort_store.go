@@ -2,25 +2,23 @@ package learners
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
-// CohortStore keeps cohorts and their members.
+// CohortStore keeps cohorts, their invitations, join codes and members.
 type CohortStore struct {
 	db  *sqlx.DB
 	now func() time.Time
 }
 
-// NewCohortStore returns a store over db; now dates the members' age bands.
+// NewCohortStore returns a store over db; now dates invitations, join codes
+// and the members' age bands.
 func NewCohortStore(db *sqlx.DB, now func() time.Time) *CohortStore {
 	if now == nil {
 		now = time.Now
@@ -28,11 +26,14 @@ func NewCohortStore(db *sqlx.DB, now func() time.Time) *CohortStore {
 	return &CohortStore{db: db, now: now}
 }
 
-// cohortSelect reads cohorts with their counts; a revoked certificate does not
-// count as certified.
+// cohortSelect reads cohorts with their counts: members are those who
+// accepted; a revoked certificate does not count as certified; an invitation
+// past its expiry is no longer pending.
 const cohortSelect = `SELECT h.id, h.name, c.slug AS course_slug, coalesce(v.title, c.slug) AS course_title,
-		h.country, h.starts_on::text AS starts_on, h.ends_on::text AS ends_on, h.owner_id, h.created_at,
-		s.members, s.active, s.completed, s.certified
+		h.country, h.starts_on::text AS starts_on, h.ends_on::text AS ends_on, h.owner_id, h.created_at, h.archived_at,
+		s.members, s.active, s.completed, s.certified,
+		(SELECT count(*) FROM cohort_invitations i
+			WHERE i.cohort_id = h.id AND i.status = 'pending' AND i.expires_at > now()) AS pending_invitations
 	FROM cohorts h JOIN courses c ON c.id = h.course_id
 	LEFT JOIN course_versions v ON v.id = c.current_version_id
 	CROSS JOIN LATERAL (SELECT count(*) AS members,
@@ -42,13 +43,19 @@ const cohortSelect = `SELECT h.id, h.name, c.slug AS course_slug, coalesce(v.tit
 				WHERE ct.enrollment_id = e.id AND ct.revoked_at IS NULL)) AS certified
 		FROM cohort_members m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.cohort_id = h.id) s`
 
+func noSuchCohort() error { return cc.Errorf(cc.ENOTFOUND, "No such cohort.") }
+
+func cohortEnded() error {
+	return cc.Errorf(cc.ECONFLICT, "The cohort has ended: it takes no new members, invitations or changes.")
+}
+
 // Cohort returns a cohort the caller may see: its owner's, or any for an
 // admin. Anyone else's is not found, so its existence is never confirmed.
 func (s *CohortStore) Cohort(ctx context.Context, p cc.Principal, id string) (Cohort, error) {
 	const q = cohortSelect + ` WHERE h.id = $1 AND ($2 OR h.owner_id = $3)`
 	var h Cohort
 	if err := s.db.GetContext(ctx, &h, q, id, p.Has(cc.RoleAdmin), p.UserID); postgres.IsNoRows(err) {
-		return h, cc.Errorf(cc.ENOTFOUND, "No such cohort.")
+		return h, noSuchCohort()
 	} else if err != nil {
 		return h, err
 	}
@@ -113,100 +120,98 @@ func (s *CohortStore) checkCohortRefs(ctx context.Context, r CohortCreate) (stri
 	return c.ID, v.Err()
 }
 
-// AddMembers adds the listed learners to a cohort the caller may see and
-// enrols them in its course, in one transaction: an existing enrollment is
-// reused (and joins the cohort when it has none), new ones pin the current
-// version and snapshot demographics. Emails without an account are reported,
-// never created.
-func (s *CohortStore) AddMembers(ctx context.Context, p cc.Principal, cohortID string, l memberList) (MembersResult, error) {
-	res := MembersResult{Unknown: []string{}, Errors: l.errors}
-	if res.Errors == nil {
-		res.Errors = []LineError{}
-	}
-	var courseID string
-	const sel = `SELECT course_id FROM cohorts WHERE id = $1 AND ($2 OR owner_id = $3)`
-	if err := s.db.GetContext(ctx, &courseID, sel, cohortID, p.Has(cc.RoleAdmin), p.UserID); postgres.IsNoRows(err) {
-		return res, cc.Errorf(cc.ENOTFOUND, "No such cohort.")
+// ownedCohort is the part of a cohort its managers' writes check, read under
+// a row lock so that ending the cohort and writing to it never interleave.
+type ownedCohort struct {
+	ID       string     `db:"id"`
+	CourseID string     `db:"course_id"`
+	Archived *time.Time `db:"archived_at"`
+}
+
+// lockCohort locks a cohort the caller may manage; anyone else's is not found.
+func lockCohort(ctx context.Context, tx *sqlx.Tx, p cc.Principal, id string) (ownedCohort, error) {
+	const q = `SELECT id, course_id, archived_at FROM cohorts WHERE id = $1 AND ($2 OR owner_id = $3) FOR UPDATE`
+	var h ownedCohort
+	if err := tx.GetContext(ctx, &h, q, id, p.Has(cc.RoleAdmin), p.UserID); postgres.IsNoRows(err) {
+		return h, noSuchCohort()
 	} else if err != nil {
-		return res, err
+		return h, err
 	}
+	return h, nil
+}
+
+// UpdateCohort renames or re-dates a cohort the caller may manage. An ended
+// cohort is a 409; dates that would end the cohort before it starts are a 422.
+func (s *CohortStore) UpdateCohort(ctx context.Context, p cc.Principal, id string, r CohortUpdate) (Cohort, error) {
 	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
-		users, unknown, err := usersByEmail(ctx, tx, l.emails)
+		if _, err := lockCohort(ctx, tx, p, id); err != nil {
+			return err
+		}
+		var h Cohort
+		if err := tx.GetContext(ctx, &h, cohortSelect+` WHERE h.id = $1`, id); err != nil {
+			return err
+		}
+		if h.ArchivedAt != nil {
+			return cohortEnded()
+		}
+		name, startsOn, endsOn, err := r.apply(h)
 		if err != nil {
 			return err
 		}
-		res.Unknown = unknown
-		added, err := s.join(ctx, tx, cohortID, courseID, users)
-		res.Added, res.AlreadyMembers = added, len(users)-added
+		const upd = `UPDATE cohorts SET name = $2, starts_on = $3, ends_on = $4, updated_at = now() WHERE id = $1`
+		_, err = tx.ExecContext(ctx, upd, id, name, startsOn, endsOn)
 		return err
 	})
-	return res, err
-}
-
-// usersByEmail resolves emails (case-insensitively) to user IDs, sorted so
-// concurrent uploads lock rows in the same order; unknown emails keep the
-// spelling they were given in.
-func usersByEmail(ctx context.Context, q sqlx.QueryerContext, emails []string) (ids, unknown []string, err error) {
-	lower := make([]string, len(emails))
-	for i, e := range emails {
-		lower[i] = strings.ToLower(e)
-	}
-	var rows []struct {
-		ID    string `db:"id"`
-		Email string `db:"email"`
-	}
-	const sel = `SELECT id, lower(email) AS email FROM users WHERE lower(email) = ANY($1::text[])`
-	if err := sqlx.SelectContext(ctx, q, &rows, sel, pq.StringArray(lower)); err != nil {
-		return nil, nil, err
-	}
-	found := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		found[r.Email] = true
-		ids = append(ids, r.ID)
-	}
-	unknown = []string{}
-	for i, e := range emails {
-		if !found[lower[i]] {
-			unknown = append(unknown, e)
-		}
-	}
-	slices.Sort(ids)
-	return ids, unknown, nil
-}
-
-// join enrols users in the course and makes them members; it returns how many
-// became members now.
-func (s *CohortStore) join(ctx context.Context, tx *sqlx.Tx, cohortID, courseID string, users []string) (int, error) {
-	if len(users) == 0 {
-		return 0, nil
-	}
-	var c courseRow
-	const sel = `SELECT id, current_version_id, archived_at IS NOT NULL AS archived FROM courses WHERE id = $1`
-	if err := tx.GetContext(ctx, &c, sel, courseID); err != nil {
-		return 0, err
-	}
-	if c.VersionID == nil || c.Archived {
-		return 0, cc.Errorf(cc.ECONFLICT, "The cohort's course takes no new enrollments (it is archived or unpublished).")
-	}
-	if _, err := enrollUsers(ctx, tx, courseID, users, &cohortID, s.now()); err != nil {
-		return 0, err
-	}
-	const adopt = `UPDATE enrollments SET cohort_id = $1 WHERE course_id = $2 AND user_id = ANY($3::uuid[]) AND cohort_id IS NULL`
-	if _, err := tx.ExecContext(ctx, adopt, cohortID, courseID, pq.StringArray(users)); err != nil {
-		return 0, err
-	}
-	const members = `INSERT INTO cohort_members (cohort_id, user_id, enrollment_id)
-		SELECT $1, e.user_id, e.id FROM enrollments e WHERE e.course_id = $2 AND e.user_id = ANY($3::uuid[])
-		ORDER BY e.user_id ON CONFLICT DO NOTHING`
-	r, err := tx.ExecContext(ctx, members, cohortID, courseID, pq.StringArray(users))
 	if err != nil {
-		return 0, err
+		return Cohort{}, err
 	}
-	n, err := r.RowsAffected()
-	return int(n), err
+	return s.Cohort(ctx, p, id)
 }
 
-// Progress returns a visible cohort with every member's progress, by name.
+// ArchiveCohort ends a cohort the caller may manage: its join code goes, its
+// pending invitations can no longer be accepted, and its members keep their
+// enrollments, progress and certificates. Ending it again changes nothing.
+func (s *CohortStore) ArchiveCohort(ctx context.Context, p cc.Principal, id string) (Cohort, error) {
+	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+		h, err := lockCohort(ctx, tx, p, id)
+		if err != nil || h.Archived != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cohorts SET archived_at = $2, updated_at = $2 WHERE id = $1`, id, s.now()); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM cohort_join_codes WHERE cohort_id = $1`, id)
+		return err
+	})
+	if err != nil {
+		return Cohort{}, err
+	}
+	return s.Cohort(ctx, p, id)
+}
+
+// RemoveMember takes a member out of a cohort the caller may manage. The
+// learner keeps their enrollment, progress and certificates; the enrollment
+// just no longer counts for this cohort. Someone who is not a member is a 404.
+func (s *CohortStore) RemoveMember(ctx context.Context, p cc.Principal, cohortID, userID string) error {
+	return postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+		if _, err := lockCohort(ctx, tx, p, cohortID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM cohort_members WHERE cohort_id = $1 AND user_id = $2`, cohortID, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return cc.Errorf(cc.ENOTFOUND, "No such member in this cohort.")
+		}
+		const detach = `UPDATE enrollments SET cohort_id = NULL WHERE cohort_id = $1 AND user_id = $2`
+		_, err = tx.ExecContext(ctx, detach, cohortID, userID)
+		return err
+	})
+}
+
+// Progress returns a visible cohort with the progress of every member who
+// accepted, by name; the cohort's counts say how many invitations wait.
 func (s *CohortStore) Progress(ctx context.Context, p cc.Principal, id string) (CohortProgress, error) {
 	h, err := s.Cohort(ctx, p, id)
 	if err != nil {

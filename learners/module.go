@@ -28,7 +28,7 @@ func NewModule(d app.Deps, tokens *auth.Tokens, limiter *ratelimit.Limiter) *Mod
 		deps:     d,
 		Accounts: accounts,
 		Learning: NewLearningHandler(NewLearningStore(d.DB, d.Now)),
-		Cohorts:  NewCohortHandler(NewCohortStore(d.DB, d.Now)),
+		Cohorts:  NewCohortHandler(NewCohortStore(d.DB, d.Now), limiter),
 	}
 }
 

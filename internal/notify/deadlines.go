@@ -35,6 +35,7 @@ JOIN users u ON u.id = cm.user_id
 JOIN courses c ON c.id = e.course_id
 JOIN course_versions cv ON cv.id = e.version_id
 WHERE co.ends_on BETWEEN $1 AND $2
+  AND co.archived_at IS NULL
   AND e.status = 'active'
   AND u.notify_reminders
   AND (co.id, cm.user_id) > ($3::uuid, $4::uuid)
@@ -42,7 +43,7 @@ ORDER BY co.id, cm.user_id
 LIMIT $5`
 
 // CohortDeadlines handles periodic:cohort-deadlines (daily): members of a
-// cohort that ends in DeadlineDays days who have not completed the course get
+// cohort (not ended early by its trainer) that ends in DeadlineDays days who have not completed the course get
 // a reminder, once per cohort and member. Cohorts ending sooner (but not
 // today or earlier) are included too, so a day the job did not run is caught
 // up the next day; the dedupe key keeps it to one reminder.

@@ -23,12 +23,13 @@ type trainer struct {
 	NotifyEmail bool   `db:"notify_email"`
 }
 
-// One keyset page of the owners of cohorts that ended on or after $1.
+// One keyset page of the owners of cohorts that ended on or after $1 (and
+// were not ended early, archived, by their trainer).
 const digestTrainers = `
 SELECT u.id, u.name, u.language, u.notify_email
 FROM users u
 WHERE u.id > $2::uuid
-  AND EXISTS (SELECT 1 FROM cohorts co WHERE co.owner_id = u.id AND co.ends_on >= $1)
+  AND EXISTS (SELECT 1 FROM cohorts co WHERE co.owner_id = u.id AND co.ends_on >= $1 AND co.archived_at IS NULL)
 ORDER BY u.id
 LIMIT $3`
 
@@ -51,7 +52,7 @@ CROSS JOIN LATERAL (SELECT least(100, greatest(0,
     floor(100.0 * ($3::date - co.starts_on) / (co.ends_on - co.starts_on))))::int AS expected) x
 LEFT JOIN cohort_members cm ON cm.cohort_id = co.id
 LEFT JOIN enrollments e ON e.id = cm.enrollment_id
-WHERE co.owner_id = $1 AND co.ends_on >= $2
+WHERE co.owner_id = $1 AND co.ends_on >= $2 AND co.archived_at IS NULL
 GROUP BY co.id, cv.id, c.slug, x.expected
 ORDER BY co.ends_on, co.id
 LIMIT $6`

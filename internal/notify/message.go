@@ -180,9 +180,9 @@ func (d DeadlineData) compose(m *Message) bool {
 		return false
 	}
 	l := m.Lang
-	m.Subject = tr(l, "cohort_deadline.subject", "cohort", d.CohortName, "date", d.EndsOn)
+	m.Subject = tr(l, "cohort_deadline.subject", "date", d.EndsOn)
 	m.Lines = []string{
-		tr(l, "cohort_deadline.intro", "cohort", d.CohortName, "date", d.EndsOn, "days", days(l, d.DaysLeft)),
+		tr(l, "cohort_deadline.intro", "cohort", quoted(d.CohortName), "date", d.EndsOn, "days", days(l, d.DaysLeft)),
 		tr(l, "cohort_deadline.progress", "percent", strconv.Itoa(d.ProgressPercent), "course", d.CourseTitle),
 	}
 	m.Action = &Action{Label: tr(l, "cohort_deadline.action"), URL: d.URL}
@@ -219,7 +219,7 @@ func (d DigestData) compose(m *Message) bool {
 	m.Subject = tr(l, "digest.subject", "week", d.Week)
 	m.Lines = []string{tr(l, "digest.intro")}
 	for _, c := range d.Cohorts {
-		m.Items = append(m.Items, tr(l, "digest.cohort", "cohort", c.Name, "course", c.CourseTitle,
+		m.Items = append(m.Items, tr(l, "digest.cohort", "cohort", quoted(c.Name), "course", c.CourseTitle,
 			"start", c.StartsOn, "end", c.EndsOn, "members", strconv.Itoa(c.Members),
 			"active", strconv.Itoa(c.ActiveThisWeek), "completed", strconv.Itoa(c.Completed),
 			"behind", strconv.Itoa(c.Behind)))
@@ -265,9 +265,9 @@ func (d CohortCreatedData) compose(m *Message) bool {
 		return false
 	}
 	l := m.Lang
-	m.Subject = tr(l, "cohort_created.subject", "cohort", d.CohortName)
+	m.Subject = tr(l, "cohort_created.subject", "cohort", quoted(d.CohortName))
 	m.Lines = []string{
-		tr(l, "cohort_created.intro", "cohort", d.CohortName, "course", d.CourseTitle, "start", d.StartsOn, "end", d.EndsOn),
+		tr(l, "cohort_created.intro", "cohort", quoted(d.CohortName), "course", d.CourseTitle, "start", d.StartsOn, "end", d.EndsOn),
 		tr(l, "cohort_created.members", "url", d.MembersURL),
 	}
 	m.Action = &Action{Label: tr(l, "cohort_created.action"), URL: d.URL}

@@ -73,6 +73,7 @@ func (m *Module) Routes(r fiber.Router) {}
 func (m *Module) Tasks(mux *asynq.ServeMux) {
 	mux.HandleFunc(jobs.TypeDeliverNotification, m.Deliver)
 	mux.HandleFunc(jobs.TypeCohortCreated, m.CohortCreated)
+	mux.HandleFunc(jobs.TypeCohortInvitation, m.CohortInvitation)
 	mux.HandleFunc(jobs.TypeReminders, m.Reminders)
 	mux.HandleFunc(jobs.TypeCohortDeadlines, m.CohortDeadlines)
 	mux.HandleFunc(jobs.TypeDigests, m.Digests)
