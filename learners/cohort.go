@@ -10,14 +10,14 @@ import (
 
 // Cohort is a group of learners a trainer runs through one course.
 type Cohort struct {
-	ID        string       `db:"id" json:"id"`
-	Name      string       `db:"name" json:"name"`
-	Course    CourseRef    `db:"" json:"course"`
-	Country   string       `db:"country" json:"country"`
-	StartsOn  string       `db:"starts_on" json:"starts_on"`
-	EndsOn    string       `db:"ends_on" json:"ends_on"`
-	OwnerID   string       `db:"owner_id" json:"owner_id"`
-	CreatedAt time.Time    `db:"created_at" json:"created_at"`
+	ID        string    `db:"id" json:"id"`
+	Name      string    `db:"name" json:"name"`
+	Course    CourseRef `db:"" json:"course"`
+	Country   string    `db:"country" json:"country"`
+	StartsOn  string    `db:"starts_on" json:"starts_on"`
+	EndsOn    string    `db:"ends_on" json:"ends_on"`
+	OwnerID   string    `db:"owner_id" json:"owner_id"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
 	// ArchivedAt is when the trainer ended the cohort: it then takes no new
 	// invitations or joins, and its members keep their enrollments.
 	ArchivedAt *time.Time   `db:"archived_at" json:"archived_at"`

@@ -80,7 +80,11 @@ func (h *CohortHandler) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := h.store.Cohorts(c.UserContext(), web.MustPrincipal(c), cursorOrNil(p, &after), p.Limit)
+	cursor, err := positionOf(p, &after)
+	if err != nil {
+		return err
+	}
+	items, err := h.store.Cohorts(c.UserContext(), web.MustPrincipal(c), cursor, p.Limit)
 	if err != nil {
 		return err
 	}
@@ -220,7 +224,11 @@ func (h *CohortHandler) invitations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := h.store.Invitations(c.UserContext(), web.MustPrincipal(c).UserID, cursorOrNil(p, &after), p.Limit)
+	cursor, err := positionOf(p, &after)
+	if err != nil {
+		return err
+	}
+	items, err := h.store.Invitations(c.UserContext(), web.MustPrincipal(c).UserID, cursor, p.Limit)
 	if err != nil {
 		return err
 	}
@@ -249,6 +257,17 @@ func (h *CohortHandler) decline(c *fiber.Ctx) error {
 		return err
 	}
 	return private(c).JSON(res)
+}
+
+// positionOf returns the decoded cursor (nil on the first page); a cursor
+// that decodes but names no row position (such as {}) is a 400 naming it.
+func positionOf(p web.PageParams, k *keyset) (*keyset, error) {
+	k = cursorOrNil(p, k)
+	if k != nil && (!cc.IsUUID(k.ID) || k.At.IsZero()) {
+		return nil, &cc.Error{Code: cc.EBADREQUEST, Message: "The cursor is not valid.",
+			Fields: []cc.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}}
+	}
+	return k, nil
 }
 
 // readMembers reads a member list sent as JSON or as CSV.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -20,16 +21,18 @@ type cohortView struct {
 	Course  struct {
 		Slug string `json:"slug"`
 	} `json:"course"`
-	StartsOn string `json:"starts_on"`
-	Counts   struct {
+	StartsOn   string  `json:"starts_on"`
+	EndsOn     string  `json:"ends_on"`
+	ArchivedAt *string `json:"archived_at"`
+	Counts     struct {
 		Members, Active, Completed, Certified int
+		PendingInvitations                    int `json:"pending_invitations"`
 	} `json:"counts"`
 }
 
 type membersResult struct {
-	Added          int      `json:"added"`
-	AlreadyMembers int      `json:"already_members"`
-	Unknown        []string `json:"unknown"`
+	Invited        int `json:"invited"`
+	AlreadyMembers int `json:"already_members"`
 	Errors         []struct {
 		Line  int    `json:"line"`
 		Error string `json:"error"`
@@ -122,16 +125,20 @@ func TestCohortAuthorization(t *testing.T) {
 	mine := createCohort(t, env, owner, course.Slug)
 	theirs := createCohort(t, env, rival, course.Slug)
 	member := env.NewUser(t)
-	membersJSON := map[string]any{"emails": []string{member.Email}}
+	joinCohort(t, env, owner, member, mine.ID)
+	membersJSON := map[string]any{"emails": []string{"someone-" + pgtest.RandomSuffix() + "@example.org"}}
 
 	routes := []struct {
 		method, path string
 		body         any
+		ok           int
 	}{
-		{http.MethodGet, "/v1/cohorts/" + mine.ID, nil},
-		{http.MethodPost, "/v1/cohorts/" + mine.ID + "/members", membersJSON},
-		{http.MethodGet, "/v1/cohorts/" + mine.ID + "/progress", nil},
-		{http.MethodGet, "/v1/cohorts/" + mine.ID + "/progress?format=csv", nil},
+		{http.MethodGet, "/v1/cohorts/" + mine.ID, nil, http.StatusOK},
+		{http.MethodPatch, "/v1/cohorts/" + mine.ID, map[string]any{"name": "Renamed"}, http.StatusOK},
+		{http.MethodPost, "/v1/cohorts/" + mine.ID + "/members", membersJSON, http.StatusOK},
+		{http.MethodPost, "/v1/cohorts/" + mine.ID + "/join-code", nil, http.StatusCreated},
+		{http.MethodGet, "/v1/cohorts/" + mine.ID + "/progress", nil, http.StatusOK},
+		{http.MethodGet, "/v1/cohorts/" + mine.ID + "/progress?format=csv", nil, http.StatusOK},
 	}
 	for _, r := range routes {
 		t.Run("another trainer gets 404 on "+r.method+" "+r.path, func(t *testing.T) {
@@ -140,25 +147,55 @@ func TestCohortAuthorization(t *testing.T) {
 		t.Run("a learner gets 403 on "+r.method+" "+r.path, func(t *testing.T) {
 			env.Expect(t, apptest.Request{Method: r.method, Path: r.path, Token: learner.Token, Body: r.body}, http.StatusForbidden)
 		})
-		t.Run("the owner gets 200 on "+r.method+" "+r.path, func(t *testing.T) {
-			env.Expect(t, apptest.Request{Method: r.method, Path: r.path, Token: owner.Token, Body: r.body}, http.StatusOK)
+		t.Run("an anonymous caller gets 401 on "+r.method+" "+r.path, func(t *testing.T) {
+			env.Expect(t, apptest.Request{Method: r.method, Path: r.path, Body: r.body}, http.StatusUnauthorized)
 		})
-		t.Run("an admin gets 200 on "+r.method+" "+r.path, func(t *testing.T) {
-			env.Expect(t, apptest.Request{Method: r.method, Path: r.path, Token: admin.Token, Body: r.body}, http.StatusOK)
+		t.Run("the owner succeeds on "+r.method+" "+r.path, func(t *testing.T) {
+			env.Expect(t, apptest.Request{Method: r.method, Path: r.path, Token: owner.Token, Body: r.body}, r.ok)
+		})
+		t.Run("an admin succeeds on "+r.method+" "+r.path, func(t *testing.T) {
+			env.Expect(t, apptest.Request{Method: r.method, Path: r.path, Token: admin.Token, Body: r.body}, r.ok)
 		})
 	}
+	removal := "/v1/cohorts/" + mine.ID + "/members/" + member.ID
+	t.Run("removing a member: another trainer 404, a learner 403, anonymous 401", func(t *testing.T) {
+		env.Expect(t, apptest.Request{Method: http.MethodDelete, Path: removal, Token: rival.Token}, http.StatusNotFound)
+		env.Expect(t, apptest.Request{Method: http.MethodDelete, Path: removal, Token: member.Token}, http.StatusForbidden)
+		env.Expect(t, apptest.Request{Method: http.MethodDelete, Path: removal}, http.StatusUnauthorized)
+		if !isMember(t, mine.ID, member.ID) {
+			t.Fatal("a refused removal removed the member")
+		}
+	})
+	t.Run("ending a cohort: another trainer 404, a learner 403, anonymous 401", func(t *testing.T) {
+		path := "/v1/cohorts/" + mine.ID + "/archive"
+		env.Expect(t, apptest.Request{Method: http.MethodPost, Path: path, Token: rival.Token}, http.StatusNotFound)
+		env.Expect(t, apptest.Request{Method: http.MethodPost, Path: path, Token: learner.Token}, http.StatusForbidden)
+		env.Expect(t, apptest.Request{Method: http.MethodPost, Path: path}, http.StatusUnauthorized)
+		var archived *time.Time
+		mustGet(t, &archived, `SELECT archived_at FROM cohorts WHERE id = $1`, mine.ID)
+		if archived != nil {
+			t.Fatal("a refused archive ended the cohort")
+		}
+	})
+	t.Run("an admin removes a member of a trainer's cohort", func(t *testing.T) {
+		env.Expect(t, apptest.Request{Method: http.MethodDelete, Path: removal, Token: admin.Token}, http.StatusNoContent)
+	})
 	t.Run("a learner gets 403 on the list", func(t *testing.T) {
 		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/cohorts", Token: learner.Token}, http.StatusForbidden)
 	})
 	t.Run("an unknown cohort is 404", func(t *testing.T) {
 		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/cohorts/" + uuid.NewString(), Token: admin.Token}, http.StatusNotFound)
 	})
-	t.Run("another trainer's upload changed nothing", func(t *testing.T) {
+	t.Run("another trainer's upload, rename and join code changed nothing", func(t *testing.T) {
 		env.Do(t, apptest.Request{Method: http.MethodPost, Path: "/v1/cohorts/" + theirs.ID + "/members", Token: owner.Token, Body: membersJSON})
+		env.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/v1/cohorts/" + theirs.ID, Token: owner.Token, Body: map[string]any{"name": "Mine now"}})
+		env.Do(t, apptest.Request{Method: http.MethodPost, Path: "/v1/cohorts/" + theirs.ID + "/join-code", Token: owner.Token})
 		var n int
-		mustGet(t, &n, `SELECT count(*) FROM cohort_members WHERE cohort_id = $1`, theirs.ID)
+		mustGet(t, &n, `SELECT (SELECT count(*) FROM cohort_invitations WHERE cohort_id = $1)
+			+ (SELECT count(*) FROM cohort_join_codes WHERE cohort_id = $1)
+			+ (SELECT count(*) FROM cohorts WHERE id = $1 AND name <> 'Nairobi spring')`, theirs.ID)
 		if n != 0 {
-			t.Fatalf("%d members in the other trainer's cohort", n)
+			t.Fatalf("%d changes to the other trainer's cohort", n)
 		}
 	})
 
@@ -215,28 +252,29 @@ func TestCohortListPagination(t *testing.T) {
 	}
 }
 
-func TestCohortMembers(t *testing.T) {
+func TestCohortRoster(t *testing.T) {
 	env := newLearningEnv(t)
 	course := newCourse(t, courseSpec{Lessons: 2})
 	trainer := env.NewUser(t, "trainer")
 
-	t.Run("JSON list: added, already members, unknown and bad lines", func(t *testing.T) {
+	t.Run("JSON list: invited, already members and bad lines", func(t *testing.T) {
 		h := createCohort(t, env, trainer, course.Slug)
-		a, b := env.NewUser(t), env.NewUser(t)
-		var r membersResult
-		body := map[string]any{"emails": []string{a.Email, strings.ToUpper(b.Email), "ghost@example.org", "not-an-email", a.Email}}
-		env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/cohorts/" + h.ID + "/members", Token: trainer.Token, Body: body}, http.StatusOK).JSON(t, &r)
-		if r.Added != 2 || r.AlreadyMembers != 0 || len(r.Unknown) != 1 || r.Unknown[0] != "ghost@example.org" || len(r.Errors) != 1 || r.Errors[0].Line != 4 {
+		a, b, joined := env.NewUser(t), env.NewUser(t), env.NewUser(t)
+		joinCohort(t, env, trainer, joined, h.ID)
+		body := map[string]any{"emails": []string{a.Email, strings.ToUpper(b.Email), "ghost-" + pgtest.RandomSuffix() + "@example.org",
+			"not-an-email", a.Email, joined.Email}}
+		r := invite(t, env, trainer, h.ID, body)
+		if r.Invited != 3 || r.AlreadyMembers != 1 || len(r.Errors) != 1 || r.Errors[0].Line != 4 {
 			t.Fatalf("result = %+v", r)
 		}
-		env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/cohorts/" + h.ID + "/members", Token: trainer.Token, Body: body}, http.StatusOK).JSON(t, &r)
-		if r.Added != 0 || r.AlreadyMembers != 2 {
+		r = invite(t, env, trainer, h.ID, body)
+		if r.Invited != 3 || r.AlreadyMembers != 1 {
 			t.Fatalf("second upload = %+v", r)
 		}
-		var n int
-		mustGet(t, &n, `SELECT count(*) FROM users WHERE email = 'ghost@example.org'`)
-		if n != 0 {
-			t.Fatal("an unknown email was turned into an account")
+		var accounts int
+		mustGet(t, &accounts, `SELECT count(*) FROM users WHERE email LIKE 'ghost-%'`)
+		if accounts != 0 {
+			t.Fatal("an address without an account was turned into an account")
 		}
 	})
 	t.Run("empty JSON list is 422", func(t *testing.T) {
@@ -249,56 +287,29 @@ func TestCohortMembers(t *testing.T) {
 		env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/cohorts/" + h.ID + "/members", Token: trainer.Token,
 			Raw: []byte("a@b.org"), Type: "text/plain"}, http.StatusUnsupportedMediaType)
 	})
-	t.Run("members are enrolled; an existing enrollment is reused and joins the cohort", func(t *testing.T) {
-		h := createCohort(t, env, trainer, course.Slug)
-		fresh, existing := env.NewUser(t), env.NewUser(t)
-		existingID := enroll(t, env, existing, course.Slug)
-		r := addMembersCSV(t, env, trainer, h.ID, "email\n"+fresh.Email+"\n"+existing.Email+"\n", http.StatusOK)
-		if r.Added != 2 {
-			t.Fatalf("result = %+v", r)
-		}
-		var rows []struct {
-			ID     string `db:"id"`
-			User   string `db:"user_id"`
-			Cohort string `db:"cohort_id"`
-		}
-		if err := learningDB.Select(&rows, `SELECT id, user_id, cohort_id FROM enrollments WHERE course_id = $1 AND user_id IN ($2, $3)`,
-			course.ID, fresh.ID, existing.ID); err != nil {
-			t.Fatal(err)
-		}
-		if len(rows) != 2 {
-			t.Fatalf("%d enrollments", len(rows))
-		}
-		for _, e := range rows {
-			if e.Cohort != h.ID || (e.User == existing.ID && e.ID != existingID) {
-				t.Fatalf("enrollment %+v", e)
-			}
-		}
-	})
 
 	csvCases := []struct {
 		name      string
 		body      func(a, b apptest.User) string
-		added     int
+		invited   int
 		errLines  []int
-		unknown   int
 		wantError int // HTTP status when the whole file is refused
 	}{
 		{name: "BOM and CRLF", body: func(a, b apptest.User) string {
 			return "\uFEFFemail,name\r\n" + a.Email + ",Ada\r\n" + b.Email + ",Kwame\r\n"
-		}, added: 2},
+		}, invited: 2},
 		{name: "quoted commas and the email column not first, header in any case", body: func(a, b apptest.User) string {
 			return "Name, EMAIL ,org\n\"Lovelace, Ada\"," + a.Email + ",\"ACME, Inc\"\n\"Kwame \"\"K\"\"\"," + b.Email + ",x\n"
-		}, added: 2},
+		}, invited: 2},
 		{name: "duplicates in the file count once", body: func(a, b apptest.User) string {
 			return "email\n" + a.Email + "\n" + strings.ToUpper(a.Email) + "\n" + a.Email + "\n"
-		}, added: 1},
+		}, invited: 1},
 		{name: "a malformed line is reported and the rest applied", body: func(a, b apptest.User) string {
 			return "email,name\n" + a.Email + ",Ada\nbad\"quote@example.org,x\nnot-an-email,y\n," + "z\n" + b.Email + ",Kwame\n"
-		}, added: 2, errLines: []int{3, 4, 5}},
-		{name: "unknown emails are reported", body: func(a, b apptest.User) string {
+		}, invited: 2, errLines: []int{3, 4, 5}},
+		{name: "addresses without an account are invited like the others", body: func(a, b apptest.User) string {
 			return "email\nnobody-" + pgtest.RandomSuffix() + "@example.org\n" + a.Email + "\n"
-		}, added: 1, unknown: 1},
+		}, invited: 2},
 		{name: "missing email column is 422", body: func(a, b apptest.User) string {
 			return "name,mail\nAda," + a.Email + "\n"
 		}, wantError: http.StatusUnprocessableEntity},
@@ -319,10 +330,8 @@ func TestCohortMembers(t *testing.T) {
 			a, b := env.NewUser(t), env.NewUser(t)
 			if tc.wantError != 0 {
 				addMembersCSV(t, env, trainer, h.ID, tc.body(a, b), tc.wantError)
-				var n int
-				mustGet(t, &n, `SELECT count(*) FROM cohort_members WHERE cohort_id = $1`, h.ID)
-				if n != 0 {
-					t.Fatalf("%d members added by a refused file", n)
+				if n := invitationsIn(t, h.ID); n != 0 {
+					t.Fatalf("%d invitations made by a refused file", n)
 				}
 				return
 			}
@@ -331,29 +340,34 @@ func TestCohortMembers(t *testing.T) {
 			for _, e := range r.Errors {
 				lines = append(lines, e.Line)
 			}
-			if r.Added != tc.added || len(r.Unknown) != tc.unknown || fmt.Sprint(lines) != fmt.Sprint(tc.errLines) && len(tc.errLines)+len(lines) > 0 {
-				t.Fatalf("result = %+v, want added %d, unknown %d, error lines %v", r, tc.added, tc.unknown, tc.errLines)
+			if r.Invited != tc.invited || fmt.Sprint(lines) != fmt.Sprint(tc.errLines) && len(tc.errLines)+len(lines) > 0 {
+				t.Fatalf("result = %+v, want invited %d, error lines %v", r, tc.invited, tc.errLines)
+			}
+			if n := invitationsIn(t, h.ID); n != tc.invited {
+				t.Fatalf("%d invitations stored, want %d", n, tc.invited)
 			}
 		})
 	}
-	t.Run("CSV: 10,000 rows are applied in one go", func(t *testing.T) {
+	t.Run("CSV: 10,000 rows are invited in one go, one email task each, nobody enrolled", func(t *testing.T) {
 		h := createCohort(t, env, trainer, course.Slug)
 		prefix := "bulk-" + pgtest.RandomSuffix()
 		mustExec(t, `INSERT INTO users (email, password_hash, name, gender, birth_year, country, audience)
-			SELECT $1 || '-' || g || '@example.org', 'x', 'Bulk ' || g, 'other', 1990, 'FJ', 'professional' FROM generate_series(1, 10000) g`, prefix)
+			SELECT $1 || '-' || g || '@example.org', 'x', 'Bulk ' || g, 'other', 1990, 'FJ', 'professional' FROM generate_series(1, 5000) g`, prefix)
 		var sb strings.Builder
 		sb.WriteString("email\r\n")
 		for i := 1; i <= 10000; i++ {
 			fmt.Fprintf(&sb, "%s-%d@example.org\r\n", prefix, i)
 		}
 		r := addMembersCSV(t, env, trainer, h.ID, sb.String(), http.StatusOK)
-		if r.Added != 10000 || len(r.Errors) != 0 || len(r.Unknown) != 0 {
-			t.Fatalf("added %d, %d errors, %d unknown", r.Added, len(r.Errors), len(r.Unknown))
+		if r.Invited != 10000 || len(r.Errors) != 0 {
+			t.Fatalf("invited %d, %d errors", r.Invited, len(r.Errors))
 		}
-		var sids int
-		mustGet(t, &sids, `SELECT count(*) FROM enrollments WHERE cohort_id = $1 AND sids AND region = 'asia_pacific' AND age_band <> ''`, h.ID)
-		if sids != 10000 {
-			t.Fatalf("%d enrollments with the snapshot, want 10000", sids)
+		var tasks, enrolled int
+		mustGet(t, &tasks, `SELECT count(*) FROM outbox o JOIN cohort_invitations i ON i.id = (o.payload->>'invitation_id')::uuid
+			WHERE o.task_type = 'cohort:invitation' AND i.cohort_id = $1`, h.ID)
+		mustGet(t, &enrolled, `SELECT count(*) FROM enrollments WHERE cohort_id = $1`, h.ID)
+		if tasks != 10000 || enrolled != 0 {
+			t.Fatalf("%d email tasks (want 10000), %d enrolled (want 0)", tasks, enrolled)
 		}
 	})
 }
@@ -366,21 +380,26 @@ func TestCohortProgress(t *testing.T) {
 	done := env.NewUserWith(t, apptest.Profile{Name: "=HYPERLINK(\"http://evil\")"})
 	halfway := env.NewUserWith(t, apptest.Profile{Name: "Kwame, Jr."})
 	idle := env.NewUserWith(t, apptest.Profile{Name: "Zoë"})
-	addMembersCSV(t, env, trainer, h.ID, "email\n"+done.Email+"\n"+halfway.Email+"\n"+idle.Email+"\n", http.StatusOK)
+	for _, u := range []apptest.User{done, halfway, idle} {
+		joinCohort(t, env, trainer, u, h.ID)
+	}
+	undecided := env.NewUser(t)
+	invite(t, env, trainer, h.ID, map[string]any{"emails": []string{undecided.Email, "nobody-" + pgtest.RandomSuffix() + "@example.org"}})
 	sendProgress(t, env, done, completeAll(course.Lessons))
 	sendProgress(t, env, halfway, completeAll(course.Lessons[:1]))
 	var doneEnrollment string
 	mustGet(t, &doneEnrollment, `SELECT id FROM enrollments WHERE user_id = $1`, done.ID)
 	issueCertificate(t, done.ID, doneEnrollment, course)
 
-	t.Run("details count members, active, completed and certified", func(t *testing.T) {
+	t.Run("details count members who accepted, active, completed, certified and pending invitations", func(t *testing.T) {
 		var got cohortView
 		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/cohorts/" + h.ID, Token: trainer.Token}, http.StatusOK).JSON(t, &got)
-		if got.Counts.Members != 3 || got.Counts.Active != 2 || got.Counts.Completed != 1 || got.Counts.Certified != 1 {
-			t.Fatalf("counts = %+v", got.Counts)
+		c := got.Counts
+		if c.Members != 3 || c.Active != 2 || c.Completed != 1 || c.Certified != 1 || c.PendingInvitations != 2 {
+			t.Fatalf("counts = %+v", c)
 		}
 	})
-	t.Run("JSON has every member's progress", func(t *testing.T) {
+	t.Run("JSON has every accepted member's progress and nobody else", func(t *testing.T) {
 		var p struct {
 			Cohort  cohortView `json:"cohort"`
 			Members []struct {
@@ -392,12 +411,15 @@ func TestCohortProgress(t *testing.T) {
 			} `json:"members"`
 		}
 		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/cohorts/" + h.ID + "/progress", Token: trainer.Token}, http.StatusOK).JSON(t, &p)
-		if p.Cohort.ID != h.ID || len(p.Members) != 3 {
+		if p.Cohort.ID != h.ID || len(p.Members) != 3 || p.Cohort.Counts.PendingInvitations != 2 {
 			t.Fatalf("progress = %+v", p)
 		}
 		byUser := map[string]int{}
 		for i, m := range p.Members {
 			byUser[m.UserID] = i
+		}
+		if _, ok := byUser[undecided.ID]; ok {
+			t.Fatal("an invitee who has not accepted is listed")
 		}
 		d, hw := p.Members[byUser[done.ID]], p.Members[byUser[halfway.ID]]
 		if d.Percent != 100 || d.Completed == nil || !d.Certified || hw.Percent != 50 || hw.Certified || hw.Email != halfway.Email {
