@@ -13,23 +13,26 @@ import (
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 )
 
+// learnerCohortView is a cohort as invitees and members see it.
+type learnerCohortView struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Course struct {
+		Slug  string `json:"slug"`
+		Title string `json:"title"`
+	} `json:"course"`
+	StartsOn string `json:"starts_on"`
+	EndsOn   string `json:"ends_on"`
+	Trainer  struct {
+		Name string `json:"name"`
+	} `json:"trainer"`
+}
+
 // invitationView is an item of GET /v1/me/invitations.
 type invitationView struct {
-	ID     string `json:"id"`
-	Cohort struct {
-		ID     string `json:"id"`
-		Name   string `json:"name"`
-		Course struct {
-			Slug  string `json:"slug"`
-			Title string `json:"title"`
-		} `json:"course"`
-		StartsOn string `json:"starts_on"`
-		EndsOn   string `json:"ends_on"`
-		Trainer  struct {
-			Name string `json:"name"`
-		} `json:"trainer"`
-	} `json:"cohort"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ID        string            `json:"id"`
+	Cohort    learnerCohortView `json:"cohort"`
+	ExpiresAt time.Time         `json:"expires_at"`
 }
 
 func invite(tb testing.TB, env *apptest.Env, trainer apptest.User, cohortID string, body any) membersResult {
@@ -202,9 +205,12 @@ func TestInvitationLifecycle(t *testing.T) {
 		invite(t, env, trainer, h.ID, map[string]any{"emails": []string{u.Email}})
 		id := invitationTo(t, env, u, h.ID)
 		var r struct {
-			Cohort invitationView `json:"cohort"`
+			Cohort learnerCohortView `json:"cohort"`
 		}
 		answer(t, env, u, id, "accept", http.StatusOK).JSON(t, &r)
+		if r.Cohort.ID != h.ID || r.Cohort.Trainer.Name != "Trainer Amina" {
+			t.Fatalf("accept answered %+v", r.Cohort)
+		}
 		answer(t, env, u, id, "accept", http.StatusOK)
 		var via, cohortOfEnrollment string
 		mustGet(t, &via, `SELECT joined_via FROM cohort_members WHERE cohort_id = $1 AND user_id = $2`, h.ID, u.ID)
