@@ -232,6 +232,6 @@ func (m *Module) sendInvitation(ctx context.Context, d invitationMail) error {
 	}
 	// Each sending has its own Message-ID, so a re-sent invitation is a new
 	// email while a retried one is recognisably the same.
-	id := fmt.Sprintf("%s.%d", d.ID, d.SentAt.Unix())
+	id := fmt.Sprintf("%s.%d", d.ID, d.SentAt.UnixMicro())
 	return m.mailer.Send(ctx, Email{ID: id, To: d.Email, ToName: name, Subject: msg.Subject, Text: msg.Text(), HTML: html})
 }
