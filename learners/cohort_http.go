@@ -187,11 +187,11 @@ func (h *CohortHandler) joinCode(c *fiber.Ctx) error {
 
 func (h *CohortHandler) join(c *fiber.Ctx) error {
 	p := web.MustPrincipal(c)
-	if err := h.limitJoin(c, p.UserID); err != nil {
-		return err
-	}
 	var r JoinRequest
 	if err := web.Bind(c, &r); err != nil {
+		return err
+	}
+	if err := h.limitJoin(c, p.UserID); err != nil {
 		return err
 	}
 	if !p.Has(cc.RoleLearner) {
@@ -206,7 +206,8 @@ func (h *CohortHandler) join(c *fiber.Ctx) error {
 
 // limitJoin counts a join-code try against the caller's and the address's
 // limits before the code is looked at, so that guessing is slowed whatever
-// the codes tried.
+// the codes tried. A body that is not even a request names no code, so it is
+// refused before it counts.
 func (h *CohortHandler) limitJoin(c *fiber.Ctx, userID string) error {
 	l := h.Limits
 	if res := h.limiter.Take(c.UserContext(), "join-code-user", userID, l.PerUser, l.Window); !res.Allowed {

@@ -90,8 +90,16 @@ var securityRoutes = []secRoute{
 	{"POST", "/v1/cohorts", accStaff, "/v1/cohorts", true},
 	{"GET", "/v1/cohorts", accStaff, "/v1/cohorts", false},
 	{"GET", "/v1/cohorts/:id", accStaff, "/v1/cohorts/{cohort}", false},
+	{"PATCH", "/v1/cohorts/:id", accStaff, "/v1/cohorts/{cohort}", true},
+	{"POST", "/v1/cohorts/:id/archive", accStaff, "/v1/cohorts/{cohort}/archive", false},
 	{"POST", "/v1/cohorts/:id/members", accStaff, "/v1/cohorts/{cohort}/members", true},
+	{"DELETE", "/v1/cohorts/:id/members/:user_id", accStaff, "/v1/cohorts/{cohort}/members/{userB}", false},
+	{"POST", "/v1/cohorts/:id/join-code", accStaff, "/v1/cohorts/{cohort}/join-code", false},
 	{"GET", "/v1/cohorts/:id/progress", accStaff, "/v1/cohorts/{cohort}/progress", false},
+	{"POST", "/v1/cohorts/join", accUser, "/v1/cohorts/join", true},
+	{"GET", "/v1/me/invitations", accUser, "/v1/me/invitations", false},
+	{"POST", "/v1/invitations/:id/accept", accUser, "/v1/invitations/{invitation}/accept", false},
+	{"POST", "/v1/invitations/:id/decline", accUser, "/v1/invitations/{invitation}/decline", false},
 
 	{"GET", "/.well-known/jwks.json", accPublic, "/.well-known/jwks.json", false},
 	{"GET", "/v1/issuer", accPublic, "/v1/issuer", false},
@@ -268,6 +276,7 @@ type world struct {
 
 	slug, lesson, quiz, question, right, wrong string // learner A's course
 	cohort, export, notification, thumbprint   string
+	invitation                                 string // learner B's pending invitation to trainer A's cohort
 	cert, good, other, revoked, revokedID, kid string // learner A's certificates
 	enrollment                                 string
 }
@@ -345,7 +354,7 @@ func (w *world) refuse(t *testing.T, attack, route string, a attempt, want ...in
 func (w *world) fill(sample string) string {
 	return strings.NewReplacer("{userB}", w.learnerB.id, "{slug}", w.slug, "{lesson}", w.lesson, "{quiz}", w.quiz,
 		"{notification}", w.notification, "{cohort}", w.cohort, "{thumbprint}", w.thumbprint, "{cert}", w.cert,
-		"{export}", w.export).Replace(sample)
+		"{export}", w.export, "{invitation}", w.invitation).Replace(sample)
 }
 
 // caller returns a token allowed through a route's role check; routes for
@@ -449,10 +458,16 @@ func newWorld(t *testing.T) *world {
 	}
 	w.cohort = decode(t, b)["cohort"].(map[string]any)["id"].(string)
 	code, _, b = w.send(t, attempt{method: "POST", path: "/v1/cohorts/" + w.cohort + "/members", token: w.trainerA.token,
-		body: map[string]any{"emails": []string{w.learnerA.email, w.learnerC.email}}})
+		body: map[string]any{"emails": []string{w.learnerA.email, w.learnerC.email, w.learnerB.email}}})
 	if code != 200 {
 		t.Fatalf("members: %d %s", code, b)
 	}
+	for _, u := range []user{w.learnerA, w.learnerC} {
+		if code, _, b := w.send(t, attempt{method: "POST", path: "/v1/invitations/" + w.invitationOf(t, u) + "/accept", token: u.token}); code != 200 {
+			t.Fatalf("accept: %d %s", code, b)
+		}
+	}
+	w.invitation = w.invitationOf(t, w.learnerB)
 	code, _, b = w.send(t, attempt{method: "POST", path: "/v1/reports/exports", token: w.analyst.token,
 		body: map[string]string{"group_by": "gender"}})
 	if code != 202 {
@@ -460,6 +475,19 @@ func newWorld(t *testing.T) *world {
 	}
 	w.export = decode(t, b)["id"].(string)
 	return w
+}
+
+// invitationOf returns u's pending invitation to trainer A's cohort.
+func (w *world) invitationOf(t *testing.T, u user) string {
+	t.Helper()
+	_, _, b := w.send(t, attempt{method: "GET", path: "/v1/me/invitations", token: u.token})
+	for _, it := range itemsOf(t, b) {
+		if it["cohort"].(map[string]any)["id"] == w.cohort {
+			return it["id"].(string)
+		}
+	}
+	t.Fatalf("%s has no invitation to the cohort: %s", u.email, b)
+	return ""
 }
 
 // hostileName is learner A's name: markup and SQL that must come back as typed.
