@@ -145,6 +145,15 @@ func TestInvitationEmails(t *testing.T) {
 			t.Fatalf("%d emails after re-inviting", len(sent))
 		}
 	})
+	t.Run("an account that turned email off is not emailed but sees the invitation in the app", func(t *testing.T) {
+		quiet := env.NewUser(t)
+		mustExec(t, `UPDATE users SET notify_email = false WHERE id = $1`, quiet.ID)
+		invite(t, env, trainer, h.ID, map[string]any{"emails": []string{quiet.Email}})
+		runInvitationTasks(t, m, h.ID)
+		if n := len(mailer.to(quiet.Email)); n != 0 || invitationTo(t, env, quiet, h.ID) == "" {
+			t.Fatalf("%d emails; listed: %v", n, invitationTo(t, env, quiet, h.ID) != "")
+		}
+	})
 	t.Run("an answered invitation is not emailed", func(t *testing.T) {
 		late := env.NewUser(t)
 		invite(t, env, trainer, h.ID, map[string]any{"emails": []string{late.Email}})
