@@ -97,7 +97,20 @@ func (r *CohortUpdate) Validate() error {
 		*r.Name = strings.TrimSpace(*r.Name)
 		validateCohortName(&v, *r.Name)
 	}
+	switch {
+	case r.StartsOn != nil && r.EndsOn != nil:
+		validateCohortDates(&v, *r.StartsOn, *r.EndsOn)
+	case r.StartsOn != nil:
+		v.Check(isDate(*r.StartsOn), "starts_on", "must be a date YYYY-MM-DD")
+	case r.EndsOn != nil:
+		v.Check(isDate(*r.EndsOn), "ends_on", "must be a date YYYY-MM-DD")
+	}
 	return v.Err()
+}
+
+func isDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
 }
 
 // apply returns the cohort's new name and dates, checking the dates as they

@@ -52,6 +52,7 @@ func TestRenameAndRedateCohort(t *testing.T) {
 		{"a start after the current end", map[string]any{"starts_on": "2027-01-01"}, []string{"ends_on"}},
 		{"a field that cannot change", map[string]any{"course": "other"}, []string{"course"}},
 		{"a wrong type", map[string]any{"name": 7}, []string{"name"}},
+		{"a blank name and a bad date together", map[string]any{"name": "", "ends_on": "soon"}, []string{"name", "ends_on"}},
 	} {
 		t.Run(tc.name+" is 422 naming the field, and changes nothing", func(t *testing.T) {
 			_, resp := patchCohort(t, env, trainer, h.ID, tc.body, http.StatusUnprocessableEntity)
