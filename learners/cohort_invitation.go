@@ -2,7 +2,6 @@ package learners
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -79,11 +78,11 @@ func (s *CohortStore) Invite(ctx context.Context, p cc.Principal, cohortID strin
 		if h.Archived != nil {
 			return cohortEnded()
 		}
-		invitees, err := notMembers(ctx, tx, cohortID, l.emails)
+		invitees, members, err := notMembers(ctx, tx, cohortID, l.emails)
 		if err != nil {
 			return err
 		}
-		res.Invited, res.AlreadyMembers = len(invitees), len(l.emails)-len(invitees)
+		res.Invited, res.AlreadyMembers = len(invitees), members
 		return s.upsertInvitations(ctx, tx, cohortID, p.UserID, invitees)
 	})
 	if err != nil {
@@ -92,33 +91,35 @@ func (s *CohortStore) Invite(ctx context.Context, p cc.Principal, cohortID strin
 	return res, nil
 }
 
-// notMembers returns the emails that are not the account email of a member.
-func notMembers(ctx context.Context, tx *sqlx.Tx, cohortID string, emails []string) ([]string, error) {
-	keys := make([]string, len(emails))
-	for i, e := range emails {
-		keys[i] = strings.ToLower(e)
+// notMembers returns the distinct addresses of the list (compared in lower
+// case as the database compares them, so that one statement never writes the
+// same invitation twice) that are not a current member's account email, and
+// how many are.
+func notMembers(ctx context.Context, tx *sqlx.Tx, cohortID string, emails []string) (fresh []string, members int, err error) {
+	var rows []struct {
+		Email  string `db:"email"`
+		Member bool   `db:"member"`
 	}
-	var members []string
-	const q = `SELECT lower(u.email) FROM cohort_members m JOIN users u ON u.id = m.user_id
-		WHERE m.cohort_id = $1 AND lower(u.email) = ANY($2::text[])`
-	if err := tx.SelectContext(ctx, &members, q, cohortID, pq.StringArray(keys)); err != nil {
-		return nil, err
+	const q = `SELECT DISTINCT ON (lower(x.e)) x.e AS email,
+			EXISTS (SELECT 1 FROM cohort_members m JOIN users u ON u.id = m.user_id
+				WHERE m.cohort_id = $1 AND lower(u.email) = lower(x.e)) AS member
+		FROM unnest($2::text[]) AS x(e) ORDER BY lower(x.e)`
+	if err := tx.SelectContext(ctx, &rows, q, cohortID, pq.StringArray(emails)); err != nil {
+		return nil, 0, err
 	}
-	member := make(map[string]bool, len(members))
-	for _, m := range members {
-		member[m] = true
-	}
-	out := make([]string, 0, len(emails))
-	for i, e := range emails {
-		if !member[keys[i]] {
-			out = append(out, e)
+	fresh = make([]string, 0, len(rows))
+	for _, r := range rows {
+		if r.Member {
+			members++
+		} else {
+			fresh = append(fresh, r.Email)
 		}
 	}
-	return out, nil
+	return fresh, members, nil
 }
 
-// upsertInvitations writes the invitations, sorted by address so concurrent
-// uploads lock rows in the same order, and queues one email for each.
+// upsertInvitations writes the invitations of distinct addresses, sorted so
+// concurrent uploads lock rows in the same order, and queues one email each.
 func (s *CohortStore) upsertInvitations(ctx context.Context, tx *sqlx.Tx, cohortID, by string, emails []string) error {
 	if len(emails) == 0 {
 		return nil
