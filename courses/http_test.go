@@ -618,7 +618,11 @@ func TestCatalogueConcurrentReadsAndWrites(t *testing.T) {
 					return
 				default:
 				}
-				if resp := e.Do(t, apptest.Request{Method: "GET", Path: "/v1/courses?limit=200"}); resp.StatusCode != 200 {
+				resp, err := e.Try(apptest.Request{Method: "GET", Path: "/v1/courses?limit=200"})
+				if err != nil {
+					errs <- err.Error()
+					return
+				} else if resp.StatusCode != 200 {
 					errs <- string(resp.Body)
 					return
 				}

@@ -76,7 +76,8 @@ func TestOutboxToHandledTask(t *testing.T) {
 	startWorker(t, nil, s.handle)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { newRelay(t, redisOpt).Run(ctx); close(done) }()
+	relay := newRelay(t, redisOpt)
+	go func() { relay.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
 	ids := enqueue(t, 5, jobs.QueueCritical)
