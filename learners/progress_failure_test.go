@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/lib/pq"
 
 	"github.com/cybercampus/cybercampus/internal/apptest"
@@ -193,5 +194,43 @@ func waitBlockedBy(tb testing.TB, pid, n int) {
 			tb.Fatalf("%d of %d sessions waiting for the lock", waiting, n)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestQuizAttemptFailureSpendsNothing fails the transaction of the attempt
+// that completes a course (its certificate cannot be queued): the attempt is
+// not stored and spends nothing, so its resend is graded as new (201), not
+// answered as a stored attempt or refused for want of attempts left.
+func TestQuizAttemptFailureSpendsNothing(t *testing.T) {
+	env := newLearningEnv(t)
+	c := newCourse(t, courseSpec{Lessons: 1, Quiz: true, PassScore: 50, MaxAttempts: 1})
+	u := env.NewUser(t)
+	enrollmentID := enroll(t, env, u, c.Slug)
+	sendProgress(t, env, u, completeAll(c.Lessons))
+	q := c.Quizzes[0]
+	attempt := apptest.Request{Method: http.MethodPost, Path: "/v1/quizzes/" + q.ID + "/attempts", Token: u.Token,
+		Body: map[string]any{"id": uuid.NewString(), "answers": q.rightAnswers()}}
+	attempts := func() int {
+		var n int
+		mustGet(t, &n, `SELECT count(*) FROM quiz_attempts WHERE enrollment_id = $1`, enrollmentID)
+		return n
+	}
+
+	remove := refuse(t, "outbox", "INSERT", "NEW.payload->>'enrollment_id' = '"+enrollmentID+"'")
+	env.Expect(t, attempt, http.StatusInternalServerError)
+	if n := attempts(); n != 0 {
+		t.Fatalf("%d attempts stored by the failed transaction", n)
+	}
+	if status, _, _ := enrollmentStatus(t, enrollmentID); status != "active" || certificateTasks(t, enrollmentID) != 0 {
+		t.Fatalf("after the failure: status %s, %d certificate tasks", status, certificateTasks(t, enrollmentID))
+	}
+
+	remove()
+	env.Expect(t, attempt, http.StatusCreated)
+	if n := attempts(); n != 1 {
+		t.Fatalf("%d attempts after the resend, want 1", n)
+	}
+	if status, _, _ := enrollmentStatus(t, enrollmentID); status != "completed" || certificateTasks(t, enrollmentID) != 1 {
+		t.Fatalf("after the resend: status %s, %d certificate tasks", status, certificateTasks(t, enrollmentID))
 	}
 }
