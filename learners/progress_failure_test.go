@@ -234,3 +234,27 @@ func TestQuizAttemptFailureSpendsNothing(t *testing.T) {
 		t.Fatalf("after the resend: status %s, %d certificate tasks", status, certificateTasks(t, enrollmentID))
 	}
 }
+
+// TestEnrollFailureLeavesNoEnrollment fails the enrollment insert: the answer
+// is a 500 problem, no enrollment exists, and the retry creates it (201).
+func TestEnrollFailureLeavesNoEnrollment(t *testing.T) {
+	env := newLearningEnv(t)
+	c := newCourse(t, courseSpec{Lessons: 1})
+	u := env.NewUser(t)
+	enrolments := func() int {
+		var n int
+		mustGet(t, &n, `SELECT count(*) FROM enrollments WHERE user_id = $1`, u.ID)
+		return n
+	}
+	remove := refuse(t, "enrollments", "INSERT", "NEW.user_id = '"+u.ID+"'")
+	env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/courses/" + c.Slug + "/enrollments", Token: u.Token},
+		http.StatusInternalServerError)
+	if n := enrolments(); n != 0 {
+		t.Fatalf("%d enrollments after the failure", n)
+	}
+	remove()
+	enroll(t, env, u, c.Slug) // 201: created now
+	if n := enrolments(); n != 1 {
+		t.Fatalf("%d enrollments after the retry", n)
+	}
+}
