@@ -139,15 +139,16 @@ func TestSweepRacingTheJobIssuesOnce(t *testing.T) {
 	}
 }
 
-// waitLockWaiters waits until n sessions of the test database wait for a
-// lock, directly or behind another waiter (the second waiter for a row waits
-// for the first, not for the holder).
+// waitLockWaiters waits until n sessions of the test database wait to lock
+// an enrollment for issuing, directly or behind another waiter (the second
+// waiter for a row waits for the first, not for the holder).
 func (f fixture) waitLockWaiters(tb testing.TB, n int) {
 	tb.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		waiting := f.count(tb, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0`)
+			WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0
+			AND query LIKE '%FOR UPDATE OF e%'`)
 		if waiting >= n {
 			return
 		}

@@ -161,7 +161,7 @@ func TestProgressCancelledWhileWaitingLosesNothing(t *testing.T) {
 		_, err := store.RecordProgress(ctx, u.ID, batch)
 		failed <- err
 	}()
-	waitBlockedBy(t, blockerPID, 1)
+	waitBlockedBy(t, blockerPID, "%AS x(lesson_id)%", 1) // the lesson lookup
 	cancel()
 	if err := <-failed; err == nil {
 		t.Fatal("a batch cancelled while waiting reported success")
@@ -179,14 +179,16 @@ func TestProgressCancelledWhileWaitingLosesNothing(t *testing.T) {
 	}
 }
 
-// waitBlockedBy waits until n sessions wait for a lock that the session with
-// pid holds. It fails the test if they never do.
-func waitBlockedBy(tb testing.TB, pid, n int) {
+// waitBlockedBy waits until n sessions running a statement like query wait
+// for a lock that the session with pid holds. It fails the test if they
+// never do.
+func waitBlockedBy(tb testing.TB, pid int, query string, n int) {
 	tb.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var waiting int
-		mustGet(tb, &waiting, `SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, pid)
+		mustGet(tb, &waiting, `SELECT count(*) FROM pg_stat_activity
+			WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE $2`, pid, query)
 		if waiting >= n {
 			return
 		}
