@@ -261,9 +261,11 @@ func checkStatusList(t *testing.T, f fixture, revoked, kept string) {
 	if keptEntry["statusListCredential"] == listURL && BitSet(bits, kidx) {
 		t.Fatalf("bit %d of a valid certificate is set", kidx)
 	}
-	var revokedCount int
-	list, _ := strconv.Atoi(listURL[strings.LastIndex(listURL, "/")+1:])
-	f.DB.Get(&revokedCount, `SELECT count(*) FROM certificates WHERE status_list_id = $1 AND revoked_at IS NOT NULL`, list)
+	list, err := strconv.Atoi(listURL[strings.LastIndex(listURL, "/")+1:])
+	if err != nil {
+		t.Fatalf("status list URL %q: %v", listURL, err)
+	}
+	revokedCount := f.count(t, `SELECT count(*) FROM certificates WHERE status_list_id = $1 AND revoked_at IS NOT NULL`, list)
 	set1 := 0
 	for i := range len(bits) * 8 {
 		if BitSet(bits, i) {

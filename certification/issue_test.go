@@ -34,20 +34,14 @@ func TestIssueOnceUnderConcurrency(t *testing.T) {
 			t.Fatalf("handler failed: %v", err)
 		}
 	}
-	var certs, notes, deliveries int
-	f.DB.Get(&certs, `SELECT count(*) FROM certificates WHERE enrollment_id = $1`, eid)
-	f.DB.Get(&notes, `SELECT count(*) FROM notifications WHERE user_id = $1 AND kind = 'certificate_issued'`, u.ID)
-	f.DB.Get(&deliveries, `SELECT count(*) FROM outbox o JOIN notifications n ON n.id::text = o.payload->>'notification_id'
-		WHERE o.task_type = $1 AND n.user_id = $2`, jobs.TypeDeliverNotification, u.ID)
-	if certs != 1 || notes != 1 || deliveries != 1 {
-		t.Fatalf("certificates %d, notifications %d, deliveries %d; want one of each", certs, notes, deliveries)
+	if got := f.issued(t, u.ID, eid); got != (issued{1, 1, 1}) {
+		t.Fatalf("%+v; want one of each", got)
 	}
 	t.Run("running the handler again changes nothing", func(t *testing.T) {
 		if err := f.mod.ProcessIssue(context.Background(), issueTask(eid)); err != nil {
 			t.Fatal(err)
 		}
-		f.DB.Get(&certs, `SELECT count(*) FROM certificates WHERE user_id = $1`, u.ID)
-		if certs != 1 {
+		if certs := f.count(t, `SELECT count(*) FROM certificates WHERE user_id = $1`, u.ID); certs != 1 {
 			t.Fatalf("%d certificates after a rerun", certs)
 		}
 	})
@@ -97,7 +91,9 @@ func TestIssueFromOutbox(t *testing.T) {
 	}
 	verifyURL := "http://cybercampus.test/v1/certificates/" + cert.ID
 	var data map[string]string
-	json.Unmarshal(n.Data, &data)
+	if err := json.Unmarshal(n.Data, &data); err != nil {
+		t.Fatalf("notification data %s: %v", n.Data, err)
+	}
 	for _, c := range []struct {
 		name string
 		ok   bool
@@ -144,9 +140,7 @@ func TestIssueRefusesWhatCannotBeCertified(t *testing.T) {
 			}
 		})
 	}
-	var n int
-	f.DB.Get(&n, `SELECT count(*) FROM certificates WHERE user_id = $1`, u.ID)
-	if n != 0 {
+	if n := f.count(t, `SELECT count(*) FROM certificates WHERE user_id = $1`, u.ID); n != 0 {
 		t.Fatalf("%d certificates issued", n)
 	}
 }
@@ -161,9 +155,7 @@ func TestSweepIssuesLostCertificates(t *testing.T) {
 		if err := f.mod.ProcessSweep(context.Background(), asynq.NewTask(jobs.TypeCertificateSweep, nil)); err != nil {
 			t.Fatal(err)
 		}
-		var n int
-		f.DB.Get(&n, `SELECT count(*) FROM certificates WHERE user_id = $1`, u.ID)
-		if n != len(lost) {
+		if n := f.count(t, `SELECT count(*) FROM certificates WHERE user_id = $1`, u.ID); n != len(lost) {
 			t.Fatalf("run %d: %d certificates, want %d", run, n, len(lost))
 		}
 	}
@@ -176,11 +168,13 @@ func TestStatusIndexAllocation(t *testing.T) {
 	_, p := segments(t, token)
 	status := p["credentialStatus"].(map[string]any)
 	var usedList, usedIndex int
-	f.DB.QueryRow(`SELECT status_list_id, status_index FROM certificates WHERE token = $1`, token).Scan(&usedList, &usedIndex)
+	if err := f.DB.QueryRow(`SELECT status_list_id, status_index FROM certificates WHERE token = $1`, token).Scan(&usedList, &usedIndex); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("a collision is retried with another index", func(t *testing.T) {
 		free := 4242
 		for used := true; used; free++ {
-			f.DB.Get(&used, `SELECT EXISTS (SELECT 1 FROM certificates WHERE status_list_id = $1 AND status_index = $2)`, usedList, free)
+			used = f.count(t, `SELECT count(*) FROM certificates WHERE status_list_id = $1 AND status_index = $2`, usedList, free) > 0
 		}
 		free--
 		picks := []int{usedIndex, usedIndex, free}
@@ -203,7 +197,9 @@ func TestStatusIndexAllocation(t *testing.T) {
 		}
 		defer func() { f.mod.store.random = randomIndex }()
 		var before int
-		f.DB.Get(&before, `SELECT max(id) FROM status_lists`)
+		if err := f.DB.Get(&before, `SELECT max(id) FROM status_lists`); err != nil {
+			t.Fatal(err)
+		}
 		_, tok := f.issue(t, u.ID, "Overflow")
 		_, p := segments(t, tok)
 		want := "http://cybercampus.test/v1/certificates/status/" + strconv.Itoa(before+1)

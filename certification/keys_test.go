@@ -92,7 +92,9 @@ func TestFirstKeyIsCreatedOnce(t *testing.T) {
 		seen[tp] = true
 	}
 	var n int
-	db.Get(&n, `SELECT count(*) FROM certificate_keys`)
+	if err := db.Get(&n, `SELECT count(*) FROM certificate_keys`); err != nil {
+		t.Fatal(err)
+	}
 	if len(seen) != 1 || n != 1 {
 		t.Fatalf("instances use %d keys; %d stored", len(seen), n)
 	}

@@ -92,7 +92,9 @@ func TestCredentialShape(t *testing.T) {
 	id, token := f.issue(t, u.ID, "Online Safety")
 	h, p := segments(t, token)
 	var email string
-	f.DB.Get(&email, `SELECT email FROM users WHERE id = $1`, u.ID)
+	if err := f.DB.Get(&email, `SELECT email FROM users WHERE id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
 	base := "http://cybercampus.test"
 	subject := p["credentialSubject"].(map[string]any)
 	achievement := subject["achievement"].(map[string]any)

@@ -349,7 +349,7 @@ func TestAdminWrites(t *testing.T) {
 			}
 		}
 		var n int
-		testDB.Get(&n, `SELECT count(*) FROM courses WHERE slug = $1`, bad["slug"])
+		mustGet(t, &n, `SELECT count(*) FROM courses WHERE slug = $1`, bad["slug"])
 		if n != 0 {
 			t.Fatal("an invalid document created a course")
 		}
@@ -390,7 +390,7 @@ func TestAdminWrites(t *testing.T) {
 		}
 		e.Expect(t, apptest.Request{Method: "PUT", Path: "/v1/courses/" + slug, Token: admin.Token, Body: doc}, 200)
 		var versions int
-		testDB.Get(&versions, `SELECT count(*) FROM course_versions v JOIN courses c ON c.id = v.course_id WHERE c.slug = $1`, slug)
+		mustGet(t, &versions, `SELECT count(*) FROM course_versions v JOIN courses c ON c.id = v.course_id WHERE c.slug = $1`, slug)
 		if versions != 2 {
 			t.Fatalf("%d versions, want 2", versions)
 		}
@@ -570,8 +570,8 @@ func TestVersionPinning(t *testing.T) {
 	e.Expect(t, apptest.Request{Method: "POST", Path: "/v1/courses/" + slug + "/publish", Token: admin.Token}, 200).JSON(t, &v2)
 
 	var current, pinned string
-	testDB.Get(&current, `SELECT current_version_id FROM courses WHERE slug = $1`, slug)
-	testDB.Get(&pinned, `SELECT version_id FROM enrollments WHERE user_id = $1`, learner.ID)
+	mustGet(t, &current, `SELECT current_version_id FROM courses WHERE slug = $1`, slug)
+	mustGet(t, &pinned, `SELECT version_id FROM enrollments WHERE user_id = $1`, learner.ID)
 	if current != v2.VersionID || v2.Version != 2 || current == v1.VersionID {
 		t.Fatalf("current version %s, want the new one %s", current, v2.VersionID)
 	}
@@ -579,7 +579,7 @@ func TestVersionPinning(t *testing.T) {
 		t.Fatalf("the enrollment moved to version %s", pinned)
 	}
 	var status string
-	testDB.Get(&status, `SELECT status FROM course_versions WHERE id = $1`, v1.VersionID)
+	mustGet(t, &status, `SELECT status FROM course_versions WHERE id = $1`, v1.VersionID)
 	if status != "published" {
 		t.Fatalf("version 1 is %s", status)
 	}
@@ -618,7 +618,11 @@ func TestCatalogueConcurrentReadsAndWrites(t *testing.T) {
 					return
 				default:
 				}
-				if resp := e.Do(t, apptest.Request{Method: "GET", Path: "/v1/courses?limit=200"}); resp.StatusCode != 200 {
+				resp, err := e.Try(apptest.Request{Method: "GET", Path: "/v1/courses?limit=200"})
+				if err != nil {
+					errs <- err.Error()
+					return
+				} else if resp.StatusCode != 200 {
 					errs <- string(resp.Body)
 					return
 				}

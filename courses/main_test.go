@@ -24,6 +24,15 @@ func TestMain(m *testing.M) {
 
 const redisDB = 9
 
+// mustGet reads one row into dest, failing the test when the query fails: a
+// failed query must never read as "nothing stored".
+func mustGet(tb testing.TB, dest any, q string, args ...any) {
+	tb.Helper()
+	if err := testDB.Get(dest, q, args...); err != nil {
+		tb.Fatalf("%s: %v", q, err)
+	}
+}
+
 // testEnv is the application with the courses module; its response cache
 // rereads the catalogue generation on every request unless a test says so,
 // because tests also write through the store directly.

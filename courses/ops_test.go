@@ -24,19 +24,19 @@ func TestSeedIsIdempotent(t *testing.T) {
 	seeded(t)
 	ctx := context.Background()
 	var before, gen int
-	testDB.Get(&before, `SELECT count(*) FROM course_versions`)
-	testDB.Get(&gen, `SELECT generation FROM catalogue_state`)
+	mustGet(t, &before, `SELECT count(*) FROM course_versions`)
+	mustGet(t, &gen, `SELECT generation FROM catalogue_state`)
 	n, err := SeedStarter(ctx, testDB.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var after, genAfter, published int
-	testDB.Get(&after, `SELECT count(*) FROM course_versions`)
-	testDB.Get(&genAfter, `SELECT generation FROM catalogue_state`)
+	mustGet(t, &after, `SELECT count(*) FROM course_versions`)
+	mustGet(t, &genAfter, `SELECT generation FROM catalogue_state`)
 	if n != 0 || after != before || genAfter != gen {
 		t.Fatalf("second seed: %d changed, versions %d → %d, generation %d → %d", n, before, after, gen, genAfter)
 	}
-	testDB.Get(&published, `SELECT count(*) FROM courses c JOIN course_versions v ON v.id = c.current_version_id
+	mustGet(t, &published, `SELECT count(*) FROM courses c JOIN course_versions v ON v.id = c.current_version_id
 		WHERE c.slug = ANY ($1) AND v.status = 'published'`, "{"+strings.Join(starterSlugs, ",")+"}")
 	if published != len(starterSlugs) {
 		t.Fatalf("%d starter courses published, want %d", published, len(starterSlugs))
@@ -81,7 +81,7 @@ func TestImportPath(t *testing.T) {
 	})
 	t.Run("a bad document changes nothing while the others import", func(t *testing.T) {
 		var hash string
-		testDB.Get(&hash, `SELECT v.document_hash FROM course_versions v JOIN courses c ON c.id = v.course_id WHERE c.slug = $1`, changing)
+		mustGet(t, &hash, `SELECT v.document_hash FROM course_versions v JOIN courses c ON c.id = v.course_id WHERE c.slug = $1`, changing)
 		broken := strings.Replace(string(sampleBody(changing)), "pass_score: 70", "pass_score: 700", 1)
 		broken = strings.Replace(broken, "title: Password basics", "title: Password basics, edited", 1)
 		write("b.yaml", []byte(broken))
@@ -96,7 +96,7 @@ func TestImportPath(t *testing.T) {
 			t.Fatalf("report does not name the bad field: %s", out.String())
 		}
 		var after string
-		testDB.Get(&after, `SELECT v.document_hash FROM course_versions v JOIN courses c ON c.id = v.course_id WHERE c.slug = $1`, changing)
+		mustGet(t, &after, `SELECT v.document_hash FROM course_versions v JOIN courses c ON c.id = v.course_id WHERE c.slug = $1`, changing)
 		if versionCount(t, changing) != 1 || after != hash {
 			t.Fatal("the bad document changed its course")
 		}
@@ -112,7 +112,9 @@ func TestImportPath(t *testing.T) {
 		}
 		var version int
 		var title string
-		testDB.QueryRow(`SELECT v.version, v.title FROM courses c JOIN course_versions v ON v.id = c.current_version_id WHERE c.slug = $1`, changing).Scan(&version, &title)
+		if err := testDB.QueryRow(`SELECT v.version, v.title FROM courses c JOIN course_versions v ON v.id = c.current_version_id WHERE c.slug = $1`, changing).Scan(&version, &title); err != nil {
+			t.Fatal(err)
+		}
 		if version != 2 || title != "Password basics, edited" {
 			t.Fatalf("current version %d %q", version, title)
 		}

@@ -27,7 +27,7 @@ type Relay struct {
 
 	BatchSize    int           // rows claimed per transaction
 	PollInterval time.Duration // wait when the outbox is drained
-	// Wake, when set (ListenOutbox), ends the wait of a drained relay as soon
+	// Wake, when set (ListenOutbox(…).Wake()), ends the wait of a drained relay as soon
 	// as new rows are committed, so a task reaches the queue within a
 	// round trip instead of up to PollInterval later.
 	Wake       <-chan struct{}

@@ -1,6 +1,7 @@
 package learners_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -167,16 +168,24 @@ func TestQuizAttemptLimit(t *testing.T) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		codes := map[int]int{}
+		var errs []error
 		for range 8 {
 			wg.Go(func() {
-				resp := env.Do(t, apptest.Request{Method: http.MethodPost, Path: "/v1/quizzes/" + q.ID + "/attempts", Token: other.Token,
+				resp, err := env.Try(apptest.Request{Method: http.MethodPost, Path: "/v1/quizzes/" + q.ID + "/attempts", Token: other.Token,
 					Body: map[string]any{"answers": q.halfRight()}})
 				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
 				codes[resp.StatusCode]++
-				mu.Unlock()
 			})
 		}
 		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
 		if codes[http.StatusCreated] != 3 || codes[http.StatusUnprocessableEntity] != 5 {
 			t.Fatalf("status counts %v, want 3 created and 5 refused", codes)
 		}

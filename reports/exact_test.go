@@ -334,7 +334,7 @@ func TestRollupsRefreshIncrementally(t *testing.T) {
 	t.Run("incremental rollups equal a full rebuild", func(t *testing.T) {
 		snapshot := func() []string {
 			var rows []string
-			f.db.Select(&rows, `SELECT t::text FROM (SELECT * FROM report_cells ORDER BY 1,2,3,4,5,6,7,8,9,10,11) t
+			err := f.db.Select(&rows, `SELECT t::text FROM (SELECT * FROM report_cells ORDER BY 1,2,3,4,5,6,7,8,9,10,11) t
 				UNION ALL SELECT 'M' || t::text FROM (SELECT * FROM report_month_cells ORDER BY 1,2,3,4,5,6,7,8,9) t
 				UNION ALL SELECT 'L' || t::text FROM (SELECT * FROM report_learner_cells ORDER BY 1,2,3,4,5,6,7,8) t
 				UNION ALL SELECT 'G' || t::text FROM (SELECT * FROM report_geo_month_cells ORDER BY 1,2,3,4,5,6,7) t
@@ -342,10 +342,16 @@ func TestRollupsRefreshIncrementally(t *testing.T) {
 				UNION ALL SELECT 'P' || t::text FROM report_mover_pairs t
 				UNION ALL SELECT 'Q' || t::text FROM report_mover_profiles t
 				UNION ALL SELECT 'R' || t::text FROM report_month_movers t`)
+			if err != nil {
+				t.Fatalf("snapshot of the rollups: %v", err)
+			}
 			slices.Sort(rows)
 			return rows
 		}
 		inc := snapshot()
+		if len(inc) == 0 {
+			t.Fatal("no rollup rows: the comparison would prove nothing")
+		}
 		if err := s.RebuildRollups(context.Background()); err != nil {
 			t.Fatal(err)
 		}

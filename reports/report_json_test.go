@@ -76,12 +76,19 @@ func TestReportJSON(t *testing.T) {
 		}
 		// Everything but the rows is exactly what encoding/json writes.
 		var all, head map[string]any
-		json.Unmarshal(got, &all)
+		if err := json.Unmarshal(got, &all); err != nil {
+			t.Fatalf("case %d: %v", n, err)
+		}
 		type plain Report
 		p := plain(*rep)
 		p.Rows = nil
-		hb, _ := json.Marshal(p)
-		json.Unmarshal(hb, &head)
+		hb, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(hb, &head); err != nil {
+			t.Fatalf("case %d: %v", n, err)
+		}
 		delete(all, "rows")
 		delete(head, "rows")
 		if !reflect.DeepEqual(all, head) {

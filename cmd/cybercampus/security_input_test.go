@@ -325,7 +325,9 @@ func (w *world) hostileArrays(t *testing.T) {
 		w.refuse(t, "request line or headers over 16 KiB", c.route, c.a, 400, 413, 414, 431)
 	}
 	var attempts int
-	testDB.Get(&attempts, `SELECT count(*) FROM quiz_attempts a JOIN users u ON u.id = a.user_id WHERE u.email = $1`, w.learnerA.email)
+	if err := testDB.Get(&attempts, `SELECT count(*) FROM quiz_attempts a JOIN users u ON u.id = a.user_id WHERE u.email = $1`, w.learnerA.email); err != nil {
+		t.Fatal(err)
+	}
 	if attempts != 2 {
 		t.Errorf("learner A has %d quiz attempts after the refused ones, want 2", attempts)
 	}

@@ -107,7 +107,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r 
 			return err
 		}
 		relay := jobs.NewRelay(e.DB, e.Queue, e.Logger.With("component", "outbox"))
-		relay.Wake = jobs.ListenOutbox(relayCtx, cfg.ListenDatabaseURL, e.Logger.With("component", "outbox"))
+		relay.Wake = jobs.ListenOutbox(relayCtx, cfg.ListenDatabaseURL, e.Logger.With("component", "outbox")).Wake()
 		relayDone.Add(1)
 		go func() { defer relayDone.Done(); relay.Run(relayCtx) }()
 	}

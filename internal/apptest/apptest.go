@@ -181,6 +181,17 @@ func (r Response) Map(tb testing.TB) map[string]any {
 // Do sends the request through the application (no network).
 func (e *Env) Do(tb testing.TB, r Request) Response {
 	tb.Helper()
+	resp, err := e.Try(r)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp
+}
+
+// Try sends the request like Do but returns its error instead of failing a
+// test: goroutines a test starts use it, since only the test's own goroutine
+// may end the test.
+func (e *Env) Try(r Request) (Response, error) {
 	var body io.Reader
 	ctype := r.Type
 	switch {
@@ -189,7 +200,7 @@ func (e *Env) Do(tb testing.TB, r Request) Response {
 	case r.Body != nil:
 		b, err := json.Marshal(r.Body)
 		if err != nil {
-			tb.Fatal(err)
+			return Response{}, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 		}
 		body = bytes.NewReader(b)
 		if ctype == "" {
@@ -208,11 +219,14 @@ func (e *Env) Do(tb testing.TB, r Request) Response {
 	}
 	resp, err := e.App.Test(req, 30_000)
 	if err != nil {
-		tb.Fatalf("%s %s: %v", r.Method, r.Path, err)
+		return Response{}, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return Response{Response: resp, Body: b}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return Response{}, fmt.Errorf("%s %s: read body: %w", r.Method, r.Path, err)
+	}
+	return Response{Response: resp, Body: b}, nil
 }
 
 // Expect sends the request and fails the test unless the status is want.
