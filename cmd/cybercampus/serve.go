@@ -16,6 +16,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/cybercampus/cybercampus/assessments"
 	"github.com/cybercampus/cybercampus/certification"
 	"github.com/cybercampus/cybercampus/courses"
 	"github.com/cybercampus/cybercampus/internal/app"
@@ -41,6 +42,7 @@ func (e *env) modules() []app.Module {
 		certification.NewModule(e.Deps),
 		reports.NewModule(e.Deps),
 		notify.NewModule(e.Deps),
+		assessments.NewModule(e.Deps),
 	}
 }
 

@@ -1,0 +1,202 @@
+package assessments_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/cybercampus/cybercampus/assessments"
+	"github.com/cybercampus/cybercampus/internal/apptest"
+)
+
+// served is a test as the API returns it.
+type served struct {
+	Kind      string `json:"kind"`
+	Questions []struct {
+		ID      string `json:"id"`
+		Options []struct {
+			ID      string `json:"id"`
+			Correct *bool  `json:"correct"`
+		} `json:"options"`
+		Explanation *string `json:"explanation"`
+	} `json:"questions"`
+	Attempt *assessments.Attempt `json:"attempt"`
+}
+
+func (s served) ids() []string {
+	out := make([]string, len(s.Questions))
+	for i, q := range s.Questions {
+		out[i] = q.ID
+	}
+	return out
+}
+
+func getTest(t *testing.T, e *apptest.Env, u apptest.User, slug, kind string, want int) served {
+	t.Helper()
+	var s served
+	r := e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/courses/" + slug + "/assessments/" + kind, Token: u.Token}, want)
+	if want == http.StatusOK {
+		r.JSON(t, &s)
+	}
+	return s
+}
+
+func submit(t *testing.T, e *apptest.Env, u apptest.User, slug, kind string, body map[string]any, want int) map[string]any {
+	t.Helper()
+	return e.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/courses/" + slug + "/assessments/" + kind + "/attempts",
+		Token: u.Token, Body: body}, want).Map(t)
+}
+
+// answersFor answers the first right of the served questions right and the rest wrong.
+func answersFor(s served, right int) map[string][]string {
+	a := map[string][]string{}
+	for i, q := range s.Questions {
+		if i < right {
+			a[q.ID] = []string{"a"}
+		} else {
+			a[q.ID] = []string{"b"}
+		}
+	}
+	return a
+}
+
+func TestDrawRules(t *testing.T) {
+	e := newEnv(t)
+	t.Run("draw size, no repeats, never the answers, the same on every read", func(t *testing.T) {
+		slug := newCourse(t, 5, 12)
+		u := e.NewUser(t)
+		enrol(t, e, u, slug)
+		pre := getTest(t, e, u, slug, "pre", http.StatusOK)
+		if len(pre.Questions) != 5 {
+			t.Fatalf("drew %d questions, want 5", len(pre.Questions))
+		}
+		ids := pre.ids()
+		slices.Sort(ids)
+		if len(slices.Compact(ids)) != 5 {
+			t.Fatalf("the draw repeats an item: %v", pre.ids())
+		}
+		for _, q := range pre.Questions {
+			if q.Explanation != nil || q.Options[0].Correct != nil {
+				t.Fatal("the test reveals answers")
+			}
+		}
+		again := getTest(t, e, u, slug, "pre", http.StatusOK)
+		if !slices.Equal(again.ids(), pre.ids()) {
+			t.Fatalf("a second read drew again: %v then %v", pre.ids(), again.ids())
+		}
+	})
+	t.Run("the post-test avoids the pre-test's items when the bank allows", func(t *testing.T) {
+		slug := newCourse(t, 5, 10)
+		u := e.NewUser(t)
+		enrol(t, e, u, slug)
+		pre := getTest(t, e, u, slug, "pre", http.StatusOK)
+		completeLessons(t, e, u, slug, 2)
+		post := getTest(t, e, u, slug, "post", http.StatusOK)
+		for _, id := range post.ids() {
+			if slices.Contains(pre.ids(), id) {
+				t.Fatalf("post-test repeats pre-test item %s (pre %v, post %v)", id, pre.ids(), post.ids())
+			}
+		}
+	})
+	t.Run("a small bank repeats only as many items as it must", func(t *testing.T) {
+		slug := newCourse(t, 5, 7)
+		u := e.NewUser(t)
+		enrol(t, e, u, slug)
+		pre := getTest(t, e, u, slug, "pre", http.StatusOK)
+		completeLessons(t, e, u, slug, 2)
+		post := getTest(t, e, u, slug, "post", http.StatusOK)
+		repeated := 0
+		for _, id := range post.ids() {
+			if slices.Contains(pre.ids(), id) {
+				repeated++
+			}
+		}
+		if len(post.Questions) != 5 || repeated != 3 {
+			t.Fatalf("post-test of %d items repeats %d of the pre-test, want 5 and 3", len(post.Questions), repeated)
+		}
+	})
+}
+
+func TestAttempts(t *testing.T) {
+	e := newEnv(t)
+	slug := newCourse(t, 4, 8)
+	t.Run("one attempt each, graded", func(t *testing.T) {
+		u := e.NewUser(t)
+		enrol(t, e, u, slug)
+		pre := getTest(t, e, u, slug, "pre", http.StatusOK)
+		got := submit(t, e, u, slug, "pre", map[string]any{"answers": answersFor(pre, 3)}, http.StatusCreated)
+		if got["score"] != 75.0 {
+			t.Fatalf("score %v, want 75", got["score"])
+		}
+		submit(t, e, u, slug, "pre", map[string]any{"answers": answersFor(pre, 4)}, http.StatusConflict)
+		if s := getTest(t, e, u, slug, "pre", http.StatusOK); s.Attempt == nil || s.Attempt.Score != 75 {
+			t.Fatalf("the test does not show its attempt: %+v", s.Attempt)
+		}
+	})
+	t.Run("a resent attempt is counted once", func(t *testing.T) {
+		u := e.NewUser(t)
+		enrol(t, e, u, slug)
+		pre := getTest(t, e, u, slug, "pre", http.StatusOK)
+		body := map[string]any{"id": uuid.NewString(), "answers": answersFor(pre, 2)}
+		first := submit(t, e, u, slug, "pre", body, http.StatusCreated)
+		again := submit(t, e, u, slug, "pre", body, http.StatusOK)
+		if first["score"] != again["score"] || first["score"] != 50.0 {
+			t.Fatalf("resend answered %v, first %v", again, first)
+		}
+		var n int
+		if err := testDB.DB.Get(&n, `SELECT count(*) FROM assessment_attempts WHERE user_id = $1`, u.ID); err != nil || n != 1 {
+			t.Fatalf("%d attempts stored (%v), want 1", n, err)
+		}
+		body["answers"] = answersFor(pre, 4)
+		submit(t, e, u, slug, "pre", body, http.StatusConflict)
+	})
+	t.Run("the post-test opens only once the course is completed", func(t *testing.T) {
+		u := e.NewUser(t)
+		enrol(t, e, u, slug)
+		getTest(t, e, u, slug, "post", http.StatusConflict)
+		submit(t, e, u, slug, "post", map[string]any{"answers": map[string]any{}}, http.StatusConflict)
+		completeLessons(t, e, u, slug, 1)
+		getTest(t, e, u, slug, "post", http.StatusConflict)
+		completeLessons(t, e, u, slug, 2)
+		post := getTest(t, e, u, slug, "post", http.StatusOK)
+		submit(t, e, u, slug, "post", map[string]any{"answers": answersFor(post, 4)}, http.StatusCreated)
+		submit(t, e, u, slug, "post", map[string]any{"answers": answersFor(post, 4)}, http.StatusConflict)
+	})
+	t.Run("the pre-test never blocks lessons and closes after the first", func(t *testing.T) {
+		u := e.NewUser(t)
+		enrol(t, e, u, slug)
+		completeLessons(t, e, u, slug, 1) // no pre-test taken: progress is accepted
+		getTest(t, e, u, slug, "pre", http.StatusConflict)
+		submit(t, e, u, slug, "pre", map[string]any{"answers": map[string]any{}}, http.StatusConflict)
+	})
+	t.Run("unhappy paths", func(t *testing.T) {
+		u, stranger := e.NewUser(t), e.NewUser(t)
+		enrol(t, e, u, slug)
+		pre := getTest(t, e, u, slug, "pre", http.StatusOK)
+		getTest(t, e, stranger, slug, "pre", http.StatusForbidden)
+		getTest(t, e, u, "no-such-course", "pre", http.StatusNotFound)
+		getTest(t, e, u, slug, "mid", http.StatusNotFound)
+		e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/courses/" + slug + "/assessments/pre"}, http.StatusUnauthorized)
+		noBank := newCourse(t, 0, 0)
+		enrol(t, e, u, noBank)
+		getTest(t, e, u, noBank, "pre", http.StatusNotFound)
+		for name, body := range map[string]map[string]any{
+			"no answers":              {},
+			"bad id":                  {"id": "x", "answers": map[string]any{}},
+			"unknown item":            {"answers": map[string]any{"zz": []string{"a"}}},
+			"unknown option":          {"answers": map[string]any{pre.Questions[0].ID: []string{"z"}}},
+			"two options for single":  {"answers": map[string]any{pre.Questions[0].ID: []string{"a", "b"}}},
+			"answers of another type": {"answers": []string{"a"}},
+		} {
+			t.Run(name, func(t *testing.T) {
+				r := e.Do(t, apptest.Request{Method: http.MethodPost, Path: "/v1/courses/" + slug + "/assessments/pre/attempts", Token: u.Token, Body: body})
+				if r.StatusCode != http.StatusUnprocessableEntity && r.StatusCode != http.StatusBadRequest {
+					t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+				}
+			})
+		}
+		submit(t, e, stranger, slug, "pre", map[string]any{"answers": map[string]any{}}, http.StatusForbidden)
+	})
+}
