@@ -200,3 +200,64 @@ func TestAttempts(t *testing.T) {
 		submit(t, e, stranger, slug, "pre", map[string]any{"answers": map[string]any{}}, http.StatusForbidden)
 	})
 }
+
+func TestItemStatisticsHTTP(t *testing.T) {
+	e := newEnv(t)
+	slug := newCourse(t, 2, 2)
+	admin := e.NewUser(t, "admin")
+	// Learner i answers i1 right when i < 15 and i2 right when i < 20: facility
+	// 1/2 and 2/3; both right for 15 of 30, so the covariance is 1/2 - 1/3 = 1/6
+	// and r = (1/6) / sqrt(1/4 * 2/9) = 0.707 for either item.
+	for i := range assessments.MinResponses {
+		u := e.NewUser(t)
+		enrol(t, e, u, slug)
+		getTest(t, e, u, slug, "pre", http.StatusOK)
+		answers := map[string][]string{"i1": {"b"}, "i2": {"b"}}
+		if i < 15 {
+			answers["i1"] = []string{"a"}
+		}
+		if i < 20 {
+			answers["i2"] = []string{"a"}
+		}
+		submit(t, e, u, slug, "pre", map[string]any{"answers": answers}, http.StatusCreated)
+	}
+	var st assessments.ItemStatistics
+	e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/courses/" + slug + "/item-statistics", Token: admin.Token}, http.StatusOK).JSON(t, &st)
+	want := map[string][2]float64{"i1": {0.5, 0.707}, "i2": {0.667, 0.707}}
+	if len(st.Items) != 2 {
+		t.Fatalf("items %+v", st.Items)
+	}
+	for _, it := range st.Items {
+		w := want[it.Key]
+		if it.Responses != 30 || it.Facility == nil || *it.Facility != w[0] || it.Discrimination == nil || *it.Discrimination != w[1] {
+			t.Errorf("%s: %d responses, facility %v, discrimination %v; want 30, %v", it.Key, it.Responses, show(it.Facility), show(it.Discrimination), w)
+		}
+	}
+	t.Run("too few responses give no figures, with a reason", func(t *testing.T) {
+		other := newCourse(t, 2, 3)
+		u := e.NewUser(t)
+		enrol(t, e, u, other)
+		getTest(t, e, u, other, "pre", http.StatusOK)
+		var few assessments.ItemStatistics
+		e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/courses/" + other + "/item-statistics", Token: admin.Token}, http.StatusOK).JSON(t, &few)
+		for _, it := range few.Items {
+			if it.Facility != nil || it.Discrimination != nil || it.Reason == nil {
+				t.Fatalf("figures over too few responses: %+v", it)
+			}
+		}
+	})
+	t.Run("admins only", func(t *testing.T) {
+		for _, roles := range [][]string{nil, {"trainer"}, {"analyst"}} {
+			u := e.NewUser(t, roles...)
+			e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/courses/" + slug + "/item-statistics", Token: u.Token}, http.StatusForbidden)
+		}
+		e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/courses/no-such/item-statistics", Token: admin.Token}, http.StatusNotFound)
+	})
+}
+
+func show[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
