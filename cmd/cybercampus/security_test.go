@@ -77,6 +77,9 @@ var securityRoutes = []secRoute{
 	{"POST", "/v1/courses/:slug/archive", accAdmin, "/v1/courses/{slug}/archive", false},
 	{"GET", "/v1/courses/:slug/lessons/:lesson_id", accUser, "/v1/courses/{slug}/lessons/{lesson}", false},
 	{"GET", "/v1/quizzes/:id", accUser, "/v1/quizzes/{quiz}", false},
+	{"GET", "/v1/courses/:slug/assessments/:kind", accUser, "/v1/courses/{slug}/assessments/pre", false},
+	{"POST", "/v1/courses/:slug/assessments/:kind/attempts", accUser, "/v1/courses/{slug}/assessments/pre/attempts", true},
+	{"GET", "/v1/courses/:slug/item-statistics", accAdmin, "/v1/courses/{slug}/item-statistics", false},
 
 	{"POST", "/v1/courses/:slug/enrollments", accUser, "/v1/courses/{slug}/enrollments", false},
 	{"GET", "/v1/me/enrollments", accUser, "/v1/me/enrollments", false},
