@@ -34,12 +34,14 @@ const (
 	TypeCohortCreated       = "cohort:created"       // payload CohortPayload
 	TypeCohortInvitation    = "cohort:invitation"    // payload InvitationPayload
 	TypeBuildExport         = "report:export"        // payload ExportPayload
+	TypeScheduleSurveys     = "survey:schedule"      // payload EnrollmentPayload
 	TypeReminders           = "periodic:reminders"   // no payload
 	TypeCohortDeadlines     = "periodic:cohort-deadlines"
 	TypeDigests             = "periodic:digests"
 	TypeRollups             = "periodic:rollups"
 	TypeCertificateSweep    = "periodic:certificate-sweep"
 	TypeProgressPartitions  = "periodic:partitions"
+	TypeSurveys             = "periodic:surveys"
 )
 
 // Retention keeps a relayed task in Redis for a while after it succeeds, so

@@ -26,6 +26,7 @@ var Schedule = []Periodic{
 	{Name: "rollups", Cron: "*/5 * * * *", Type: TypeRollups, Queue: QueueLow},
 	{Name: "certificate-sweep", Cron: "*/10 * * * *", Type: TypeCertificateSweep, Queue: QueueCritical},
 	{Name: "partitions", Cron: "30 2 * * *", Type: TypeProgressPartitions, Queue: QueueLow},
+	{Name: "surveys", Cron: "23 * * * *", Type: TypeSurveys, Queue: QueueDefault},
 }
 
 // Lookup finds a periodic job by name.

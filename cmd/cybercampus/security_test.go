@@ -89,6 +89,8 @@ var securityRoutes = []secRoute{
 	{"GET", "/v1/quizzes/:id/attempts", accUser, "/v1/quizzes/{quiz}/attempts", false},
 	{"GET", "/v1/me/notifications", accUser, "/v1/me/notifications", false},
 	{"POST", "/v1/me/notifications/:id/read", accUser, "/v1/me/notifications/{notification}/read", false},
+	{"GET", "/v1/me/surveys", accUser, "/v1/me/surveys", false},
+	{"POST", "/v1/surveys/:id/responses", accUser, "/v1/surveys/{userB}/responses", true},
 
 	{"POST", "/v1/cohorts", accStaff, "/v1/cohorts", true},
 	{"GET", "/v1/cohorts", accStaff, "/v1/cohorts", false},

@@ -27,6 +27,7 @@ import (
 	"github.com/cybercampus/cybercampus/learners"
 	"github.com/cybercampus/cybercampus/openapi"
 	"github.com/cybercampus/cybercampus/reports"
+	"github.com/cybercampus/cybercampus/surveys"
 )
 
 // roles says which parts of the program a process runs.
@@ -43,6 +44,7 @@ func (e *env) modules() []app.Module {
 		reports.NewModule(e.Deps),
 		notify.NewModule(e.Deps),
 		assessments.NewModule(e.Deps),
+		surveys.NewModule(e.Deps),
 	}
 }
 
