@@ -113,8 +113,8 @@ function renderStatus(s) {
   const el = document.getElementById('status');
   const d = sync.describe(s);
   el.className = 'status status-' + d.kind;
-  el.replaceChildren(h('span', { class: 'dot', 'aria-hidden': 'true' }), d.text,
-    s.pending && s.online ? h('button', { type: 'button', class: 'link', onclick: () => sync.syncNow() }, t('sync.now')) : null);
+  el.replaceChildren(h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', {}, d.text));
+  if (s.pending && s.online) el.append(h('button', { type: 'button', class: 'link', onclick: () => sync.syncNow() }, t('sync.now')));
 }
 
 // ---- forms ---------------------------------------------------------------------
@@ -589,7 +589,7 @@ async function certificates() {
 export function download(blob, name) {
   const url = URL.createObjectURL(blob);
   const a = h('a', { href: url, download: name, class: 'visually-hidden' }, name);
-  document.body.append(a);
+  main().append(a);
   a.click();
   setTimeout(() => { URL.revokeObjectURL(url); a.remove(); }, 1000);
 }
@@ -703,6 +703,7 @@ async function start() {
     await loadLang(ev.target.value);
     localStorage.setItem('cc.lang.chosen', '1');
     if (session.access) api('PATCH', '/v1/me', { body: { language: ev.target.value } }).catch(() => null);
+    sync.refresh();
     render();
   });
   document.getElementById('skip').addEventListener('click', (ev) => { ev.preventDefault(); main().focus(); });

@@ -208,9 +208,12 @@ export function uuid() {
 // as text and can never run; links keep only http(s), mailto and relative
 // addresses. It covers what lessons use: headings, paragraphs, lists, block
 // quotes, code, emphasis, links and rules.
-export function markdown(src) {
+export function markdown(src, top) {
   const out = document.createDocumentFragment();
   const lines = String(src || '').replace(/\r\n?/g, '\n').split('\n');
+  // The lesson's highest heading becomes an h2, under the lesson's own h1,
+  // so heading levels never skip.
+  top ??= Math.min(7, ...lines.map((l) => (l.match(/^(#{1,6})\s/) || [0, '#######'])[1].length));
   let i = 0;
   while (i < lines.length) {
     const line = lines[i];
@@ -222,8 +225,7 @@ export function markdown(src) {
       i++;
       out.append(h('pre', {}, h('code', {}, code.join('\n'))));
     } else if ((m = line.match(/^(#{1,6})\s+(.*)$/))) {
-      // Lesson headings sit under the lesson's own h1.
-      const level = Math.min(6, m[1].length + 1);
+      const level = Math.min(6, Math.max(2, m[1].length - top + 2));
       out.append(h('h' + level, {}, inline(m[2])));
       i++;
     } else if (/^(\*\s*\*\s*\*|-\s*-\s*-|_\s*_\s*_)[\s*_-]*$/.test(line)) {
@@ -232,7 +234,7 @@ export function markdown(src) {
     } else if (/^>\s?/.test(line)) {
       const quote = [];
       for (; i < lines.length && /^>\s?/.test(lines[i]); i++) quote.push(lines[i].replace(/^>\s?/, ''));
-      out.append(h('blockquote', {}, markdown(quote.join('\n'))));
+      out.append(h('blockquote', {}, markdown(quote.join('\n'), top)));
     } else if (/^\s*([-*+]|\d+[.)])\s+/.test(line)) {
       const ordered = /^\s*\d/.test(line);
       const list = h(ordered ? 'ol' : 'ul');

@@ -10,6 +10,9 @@ let syncing = null;
 
 export function onSyncChange(fn) { listeners.add(fn); }
 
+// refresh tells the listeners the state again (after a language change).
+export function refresh() { return notify(); }
+
 async function notify() {
   const s = await syncState();
   for (const fn of listeners) fn(s);

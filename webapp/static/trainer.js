@@ -57,7 +57,11 @@ async function cohort(id) {
       p.pending_invitations !== undefined ? h('p', {}, t('cohort.pending', { n: p.pending_invitations })) : null,
       progressTable(id, members, status),
       h('p', { class: 'actions' }, h('button', { type: 'button', onclick: async () => {
-        try { u.download(await api('GET', `/v1/cohorts/${id}/progress?format=csv`, { blob: true, headers: { Accept: 'text/csv' } }), `cohort-${id}.csv`); } catch (e) { status.replaceChildren(notice(e.message, 'error')); }
+        const name = `cohort-${id}.csv`;
+        try {
+          u.download(await api('GET', `/v1/cohorts/${id}/progress?format=csv`, { blob: true, headers: { Accept: 'text/csv' } }), name);
+          status.replaceChildren(notice(t('common.downloaded', { name })));
+        } catch (e) { status.replaceChildren(notice(e.message, 'error')); }
       } }, t('cohort.csv'))),
       h('p', { class: 'hint' }, t('cohort.nudgeNote'))),
     inviteSection(id), joinCodeSection(id), pupilsSection(id, status));
@@ -66,7 +70,7 @@ async function cohort(id) {
 function progressTable(id, members, status) {
   const { h, t, api, fmtDate, notice } = u;
   if (!members.length) return h('p', {}, t('cohort.noMembers'));
-  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'progress-h' },
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('cohort.sorted') },
     h('table', {}, h('caption', {}, t('cohort.sorted')),
       h('thead', {}, h('tr', {}, [t('field.name'), t('cohort.contact'), t('progress.label'), t('cohort.lastActive'), t('cohort.certified'), t('cohort.actions')].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, members.map((m) => h('tr', {},
@@ -138,6 +142,10 @@ function pupilsSection(id, status) {
   submit(t('pupil.create')));
   return h('section', { 'aria-labelledby': 'pupils-h' }, h('h2', { id: 'pupils-h' }, t('pupil.title')), h('p', {}, t('pupil.lead')), f, out,
     h('p', {}, h('button', { type: 'button', onclick: async () => {
-      try { u.download(await api('GET', `/v1/cohorts/${id}/sign-in-cards`, { blob: true }), `sign-in-cards-${id}.pdf`); } catch (e) { status.replaceChildren(notice(e.message, 'error')); }
+      const name = `sign-in-cards-${id}.pdf`;
+      try {
+        u.download(await api('GET', `/v1/cohorts/${id}/sign-in-cards`, { blob: true }), name);
+        status.replaceChildren(notice(t('common.downloaded', { name })));
+      } catch (e) { status.replaceChildren(notice(e.message, 'error')); }
     } }, t('pupil.cards'))));
 }
