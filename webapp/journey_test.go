@@ -163,6 +163,20 @@ func TestLearnerJourney(t *testing.T) {
 		w.check("learning-done")
 	})
 
+	t.Run("a quiz answered online is graded at once, with the review", func(t *testing.T) {
+		w.open("#/course/"+w.slug, "Spot the phish")
+		w.waitFor("the passed quiz", `[...document.querySelectorAll('main .quiz-link .badge')].some(b => b.textContent === 'Passed')`)
+		w.click("Take the quiz: Phishing check")
+		w.waitFor("the quiz", `document.querySelector('main h1').textContent === 'Phishing check'`)
+		w.eval(`document.querySelector('main form button[type=submit]').click(); true`, nil)
+		w.waitText("Answer every question before you submit.")
+		w.eval(`[...document.querySelectorAll('main label.option')].find(l => l.textContent.includes('Send the code')).querySelector('input').click(); true`, nil)
+		w.eval(`document.querySelector('main form button[type=submit]').click(); true`, nil)
+		w.waitText("Score 0%: not passed yet. Attempts left: 1.")
+		w.waitText("Not right.")
+		w.check("quiz-graded")
+	})
+
 	t.Run("the other learner screens", func(t *testing.T) {
 		for _, s := range []struct{ hash, heading string }{
 			{"#/notifications", "Notifications"}, {"#/invitations", "Invitations"}, {"#/account", "Account"},
@@ -171,6 +185,18 @@ func TestLearnerJourney(t *testing.T) {
 			w.open(s.hash, s.heading)
 			w.check(strings.TrimPrefix(s.hash, "#/"))
 		}
+	})
+
+	t.Run("emailed links land on their pages with the token", func(t *testing.T) {
+		w.do(chromedp.Navigate(w.base + "/app/reset-password?token=not-a-real-token"))
+		w.waitFor("the reset page", `document.body.dataset.ready === 'true' && location.hash === '#/reset' && document.querySelector('main [name=password]')`)
+		w.check("reset-link")
+		w.do(chromedp.Navigate(w.base + "/app/verify-email?token=not-a-real-token"))
+		w.waitFor("the verify page", `document.body.dataset.ready === 'true' && location.hash === '#/verify'`)
+		w.waitText("This link has expired or was already used.")
+		w.check("verify-link")
+		w.do(chromedp.Navigate(w.base + "/app#/learning"))
+		w.waitFor("the app", `document.body.dataset.ready === 'true'`)
 	})
 
 	t.Run("Arabic, right to left, at 320 px", func(t *testing.T) {

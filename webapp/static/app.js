@@ -236,7 +236,8 @@ function signUp() {
     } catch (e) {
       // The consent-age rule: a learner too young to sign up alone is told
       // kindly how to join through a teacher or parent.
-      if (e instanceof ApiError && e.status === 422 && e.fields.birth_year && body.birth_year > new Date().getFullYear() - 19) {
+      const year = new Date().getFullYear();
+      if (e instanceof ApiError && e.status === 422 && e.fields.birth_year && body.birth_year <= year && body.birth_year > year - 19) {
         e.extra = { birth_year: t('signup.tooYoung'), _summary: t('signup.tooYoungSummary') };
       }
       throw e;
