@@ -100,6 +100,10 @@ func newWorld(t *testing.T, name string) *world {
 	go env.App.Listener(ln)
 	t.Cleanup(func() { env.App.Shutdown() })
 	w := &world{t: t, env: env, base: "http://" + ln.Addr().String(), axe: axe, name: name}
+	old, _ := filepath.Glob(filepath.Join(artifacts, name+"-*.png"))
+	for _, f := range old {
+		os.Remove(f)
+	}
 	w.ctx = startChromium(t, bin)
 	w.slug = "phish-" + pgtest.RandomSuffix()
 	admin := env.NewUser(t, cc.RoleAdmin)
@@ -282,6 +286,11 @@ func (w *world) check(screen string) {
 	}
 	w.eval(`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})
 		.then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => ({target: n.target}))})))`, &violations)
+	var overflow int
+	w.eval(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow)
+	if overflow > 0 {
+		w.t.Errorf("%s scrolls sideways by %d px", screen, overflow)
+	}
 	for _, v := range violations {
 		msg := fmt.Sprintf("axe on %s: %s (%s): %s, at %v", screen, v.ID, v.Impact, v.Help, v.Nodes)
 		if v.Impact == "serious" || v.Impact == "critical" {
@@ -342,6 +351,16 @@ func (w *world) signIn(login, password string) {
 	w.fill("password", password)
 	w.eval(`document.querySelector('main form button[type=submit]').click(); true`, nil)
 	w.waitFor("signed in", `location.hash === '#/learning' && document.querySelector('main h1') && document.querySelector('main h1').textContent.includes('My learning')`)
+}
+
+// run is t.Run with the world's helpers reporting to the subtest.
+func (w *world) run(t *testing.T, name string, f func(t *testing.T)) {
+	t.Run(name, func(t *testing.T) {
+		parent := w.t
+		w.t = t
+		defer func() { w.t = parent }()
+		f(t)
+	})
 }
 
 func (w *world) count(t *testing.T, q string, args ...any) int {

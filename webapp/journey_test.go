@@ -30,7 +30,7 @@ func TestLearnerJourney(t *testing.T) {
 	w.waitFor("the service worker", `navigator.serviceWorker.ready.then(() => true)`)
 	w.check("home")
 
-	t.Run("sign-up names every missing field", func(t *testing.T) {
+	w.run(t, "sign-up names every missing field", func(t *testing.T) {
 		w.open("#/signup", "Sign up")
 		w.check("signup")
 		w.eval(`document.querySelector('main form button[type=submit]').click(); true`, nil)
@@ -39,7 +39,7 @@ func TestLearnerJourney(t *testing.T) {
 		w.check("signup-errors")
 	})
 	email := "learner-" + fmt.Sprint(time.Now().UnixNano()) + "@example.org"
-	t.Run("sign up and land in my learning", func(t *testing.T) {
+	w.run(t, "sign up and land in my learning", func(t *testing.T) {
 		for name, v := range map[string]string{"name": "Lina Learner", "email": email, "password": password, "birth_year": "1998",
 			"gender": "female", "country": "KE", "audience": "youth", "organization": ""} {
 			w.fill(name, v)
@@ -54,7 +54,7 @@ func TestLearnerJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Run("search and filter the catalogue, enrol, course saved on the device", func(t *testing.T) {
+	w.run(t, "search and filter the catalogue, enrol, course saved on the device", func(t *testing.T) {
 		w.open("#/catalogue", "Catalogue")
 		w.fill("q", "phish")
 		w.fill("level", "beginner")
@@ -70,7 +70,7 @@ func TestLearnerJourney(t *testing.T) {
 		w.check("course")
 	})
 
-	t.Run("a lesson's Markdown is rendered and cannot run script", func(t *testing.T) {
+	w.run(t, "a lesson's Markdown is rendered and cannot run script", func(t *testing.T) {
 		w.click("What phishing is")
 		w.waitFor("the lesson", `document.querySelector('main h1').textContent === 'What phishing is'`)
 		var r struct {
@@ -100,7 +100,7 @@ func TestLearnerJourney(t *testing.T) {
 		}
 	})
 
-	t.Run("offline: the app opens, lessons read and completed, quiz answered, all kept on the device", func(t *testing.T) {
+	w.run(t, "offline: the app opens, lessons read and completed, quiz answered, all kept on the device", func(t *testing.T) {
 		w.offline(true)
 		w.waitFor("the page to know it is offline", `!navigator.onLine`)
 		w.do(chromedp.Reload())
@@ -133,7 +133,7 @@ func TestLearnerJourney(t *testing.T) {
 		}
 	})
 
-	t.Run("back online: everything syncs once, then the certificate appears", func(t *testing.T) {
+	w.run(t, "back online: everything syncs once, then the certificate appears", func(t *testing.T) {
 		w.offline(false)
 		w.waitFor("the sync", `document.getElementById('status').textContent.includes('Synced')`)
 		if n := w.count(t, completedLessons, userID); n != 3 {
@@ -163,7 +163,7 @@ func TestLearnerJourney(t *testing.T) {
 		w.check("learning-done")
 	})
 
-	t.Run("a quiz answered online is graded at once, with the review", func(t *testing.T) {
+	w.run(t, "a quiz answered online is graded at once, with the review", func(t *testing.T) {
 		w.open("#/course/"+w.slug, "Spot the phish")
 		w.waitFor("the passed quiz", `[...document.querySelectorAll('main .quiz-link .badge')].some(b => b.textContent === 'Passed')`)
 		w.click("Take the quiz: Phishing check")
@@ -177,9 +177,20 @@ func TestLearnerJourney(t *testing.T) {
 		w.check("quiz-graded")
 	})
 
-	t.Run("the other learner screens", func(t *testing.T) {
+	w.run(t, "the certificate's notification, marked as read", func(t *testing.T) {
+		w.open("#/notifications", "Notifications")
+		w.waitText("Your certificate for Spot the phish is ready")
+		w.check("notifications")
+		w.click("Mark as read")
+		w.waitFor("read", `[...document.querySelectorAll('main .meta')].some(m => m.textContent === 'Read')`)
+		if n := w.count(t, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NOT NULL`, userID); n != 1 {
+			t.Fatalf("%d notifications read on the server, want 1", n)
+		}
+	})
+
+	w.run(t, "the other learner screens", func(t *testing.T) {
 		for _, s := range []struct{ hash, heading string }{
-			{"#/notifications", "Notifications"}, {"#/invitations", "Invitations"}, {"#/account", "Account"},
+			{"#/invitations", "Invitations"}, {"#/account", "Account"},
 			{"#/forgot", "Forgotten password"}, {"#/verify", "Verify your email address"}, {"#/reset", "Choose a new password"},
 		} {
 			w.open(s.hash, s.heading)
@@ -187,7 +198,7 @@ func TestLearnerJourney(t *testing.T) {
 		}
 	})
 
-	t.Run("emailed links land on their pages with the token", func(t *testing.T) {
+	w.run(t, "emailed links land on their pages with the token", func(t *testing.T) {
 		w.do(chromedp.Navigate(w.base + "/app/reset-password?token=not-a-real-token"))
 		w.waitFor("the reset page", `document.body.dataset.ready === 'true' && location.hash === '#/reset' && document.querySelector('main [name=password]')`)
 		w.check("reset-link")
@@ -199,7 +210,7 @@ func TestLearnerJourney(t *testing.T) {
 		w.waitFor("the app", `document.body.dataset.ready === 'true'`)
 	})
 
-	t.Run("Arabic, right to left, at 320 px", func(t *testing.T) {
+	w.run(t, "Arabic, right to left, at 320 px", func(t *testing.T) {
 		w.do(chromedp.EmulateViewport(320, 640))
 		w.open("#/learning", "My learning")
 		w.eval(`(() => { const s = document.getElementById('lang'); s.value = 'ar'; s.dispatchEvent(new Event('change')); return true })()`, nil)
@@ -218,7 +229,7 @@ func TestLearnerJourney(t *testing.T) {
 		w.do(chromedp.EmulateViewport(390, 844))
 	})
 
-	t.Run("sign out, then sign in again by email", func(t *testing.T) {
+	w.run(t, "sign out, then sign in again by email", func(t *testing.T) {
 		w.open("#/account", "Account")
 		w.click("Sign out")
 		w.waitFor("signed out", `document.querySelector('main h1') && document.querySelector('main h1').textContent.includes('Welcome')`)
@@ -253,12 +264,12 @@ func TestTrainerJourney(t *testing.T) {
 	w.eval(`location.hash.split('/').pop()`, &cohortID)
 	w.check("cohort-new")
 
-	t.Run("invite by typing addresses", func(t *testing.T) {
+	w.run(t, "invite by typing addresses", func(t *testing.T) {
 		w.fill("emails", ahead+", "+behind)
 		w.eval(`document.querySelector('main [name=emails]').form.querySelector('button[type=submit]').click(); true`, nil)
 		w.waitText("Invitations sent: 2.")
 	})
-	t.Run("a roster file's bad lines are shown line by line", func(t *testing.T) {
+	w.run(t, "a roster file's bad lines are shown line by line", func(t *testing.T) {
 		csv := filepath.Join(t.TempDir(), "roster.csv")
 		os.WriteFile(csv, []byte("email,name\nnot-an-address,X\n"+ahead+",Ada\n"), 0o644)
 		w.do(chromedp.SetUploadFiles(chromedp.CSS(`main input[name=roster]`), []string{csv}))
@@ -293,7 +304,7 @@ func TestTrainerJourney(t *testing.T) {
 		}
 	}
 
-	t.Run("the progress table puts who is behind first", func(t *testing.T) {
+	w.run(t, "the progress table puts who is behind first", func(t *testing.T) {
 		w.open("#/trainer", "My cohorts")
 		w.open("#/trainer/cohort/"+cohortID, "Nairobi evening class")
 		w.waitFor("two rows", `document.querySelectorAll('main tbody tr').length === 2`)
