@@ -313,10 +313,13 @@ async function catalogue(params) {
     options: [['', t('filter.any')], ...values.map((v) => [v, prefix ? t(prefix + v) : v])], value: params.get(name) || '' });
   const f = h('form', { class: 'filters', role: 'search', 'aria-label': t('catalogue.search') },
     field('q', t('catalogue.search'), { type: 'search', value: q }),
-    select('audience', AUDIENCES, 'audience.'), select('level', LEVELS, 'level.'),
-    field('language', t('filter.language'), { options: [['', t('filter.any')], ...LANGS.map((l) => [l, LANG_NAMES[l]])], value: params.get('language') || '' }),
-    h('fieldset', { class: 'checks' }, h('legend', {}, t('filter.accessibility')),
-      FEATURES.map((a) => h('label', {}, h('input', { type: 'checkbox', name: 'accessibility', value: a, checked: chosen.includes(a) }), t('feature.' + a)))),
+    // On a phone the filters stay folded until one is in use.
+    h('details', { open: ['audience', 'level', 'language', 'accessibility'].some((k) => params.get(k)) },
+      h('summary', {}, t('catalogue.filters')),
+      select('audience', AUDIENCES, 'audience.'), select('level', LEVELS, 'level.'),
+      field('language', t('filter.language'), { options: [['', t('filter.any')], ...LANGS.map((l) => [l, LANG_NAMES[l]])], value: params.get('language') || '' }),
+      h('fieldset', { class: 'checks' }, h('legend', {}, t('filter.accessibility')),
+        FEATURES.map((a) => h('label', {}, h('input', { type: 'checkbox', name: 'accessibility', value: a, checked: chosen.includes(a) }), t('feature.' + a))))),
     h('button', { type: 'submit', class: 'primary' }, t('catalogue.apply')));
   f.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -337,8 +340,8 @@ async function catalogue(params) {
     if (!courses.length) list.replaceWith(h('p', {}, t('catalogue.none')));
     for (const c of courses) {
       list.append(h('li', { class: 'card' },
-        h('h3', {}, h('a', { href: '#/course/' + c.slug }, c.title)),
-        h('p', {}, c.summary),
+        h('h3', { dir: 'auto' }, h('a', { href: '#/course/' + c.slug }, c.title)),
+        h('p', { dir: 'auto' }, c.summary),
         h('p', { class: 'meta' }, [t('level.' + c.level), ...(c.audiences || []).map((a) => t('audience.' + a)),
           LANG_NAMES[c.language] || c.language, t('course.minutes', { n: c.duration_minutes })].join(' · '))));
     }
@@ -416,7 +419,10 @@ async function course(_params, slug) {
       api('GET', `/v1/courses/${slug}/assessments/${which}`).then(() => tests.append(h('a', { class: 'button', href: `#/assessment/${slug}/${which}` }, t('assessment.' + which)))).catch(() => null);
     }
   }
-  return h('article', {}, screenTitle(o.title), h('p', { class: 'lead' }, o.summary),
+  // Course text is in the course's language, which may run the other way.
+  const title = screenTitle(o.title);
+  title.dir = 'auto';
+  return h('article', {}, title, h('p', { class: 'lead', dir: 'auto' }, o.summary),
     h('p', { class: 'meta' }, [t('level.' + o.level), ...(o.audiences || []).map((a) => t('audience.' + a)), t('course.minutes', { n: o.duration_minutes })].join(' · ')),
     features.length ? h('p', { class: 'meta' }, t('course.accessibility'), ' ', features.map((f) => t('feature.' + f)).join(', ')) : null,
     enrollment && progress ? progressBar(progress.progress_percent) : null,
@@ -456,7 +462,7 @@ async function lesson(_params, slug, id) {
     h('p', { class: 'crumbs' }, h('a', { href: '#/course/' + slug }, pkg.course.title), ' › ', l.module.title),
     screenTitle(l.title),
     video ? h('video', { controls: true, preload: 'none', src: video, class: 'video' }) : null,
-    h('div', { class: 'prose' }, markdown(l.content)),
+    h('div', { class: 'prose', dir: 'auto' }, markdown(l.content)),
     h('div', { class: 'lesson-end' }, mark, state),
     h('nav', { class: 'pager', 'aria-label': t('lesson.pager') },
       idx > 0 ? h('a', { href: `#/lesson/${slug}/${all[idx - 1].id}`, rel: 'prev' }, '‹ ', all[idx - 1].title) : h('span'),
