@@ -683,8 +683,8 @@ async function account() {
 }
 
 async function signOutLocal() {
+  await sync.clearDevice(); // while the session still says whose items to forget
   session.clear();
-  await sync.clearDevice();
 }
 
 async function signOut(path) {

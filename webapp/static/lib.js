@@ -184,6 +184,8 @@ async function tx(store, mode, fn) {
   });
 }
 
+export const idbKeys = (store) => tx(store, 'readonly', (s) => s.getAllKeys());
+
 export const idb = {
   get: (store, key) => tx(store, 'readonly', (s) => s.get(key)),
   all: (store) => tx(store, 'readonly', (s) => s.getAll()),

@@ -3,9 +3,15 @@
 // here, so sending it again after a lost answer never counts twice on the
 // server.
 
-import { api, idb, uuid, session, OfflineError, ApiError, t, fmtDateTime } from './lib.js';
+import { api, idb, idbKeys, uuid, session, OfflineError, ApiError, t, fmtDateTime } from './lib.js';
 
 const listeners = new Set();
+
+// Every queued item belongs to the account that made it, and is only ever
+// sent with that account's session: on a shared phone, one learner's
+// progress never reaches another's account.
+const owner = () => session.me?.id || '';
+const mine = async () => (await idb.all('outbox')).filter((x) => x.owner === owner());
 let syncing = null;
 
 export function onSyncChange(fn) { listeners.add(fn); }
@@ -20,7 +26,7 @@ async function notify() {
 
 // syncState tells what is waiting on the device.
 export async function syncState() {
-  const box = await idb.all('outbox');
+  const box = await mine();
   const last = await idb.get('kv', 'lastSync');
   const failed = (await idb.get('kv', 'failed')) || [];
   return { pending: box.length, lastSync: last || null, online: navigator.onLine, failed };
@@ -58,21 +64,21 @@ export const forgetPackage = (slug) => idb.del('packages', slug);
 
 // completeLesson queues a lesson_completed event and remembers it locally.
 export async function completeLesson(slug, lessonId) {
-  const ev = { id: uuid(), kind: 'progress', slug, lesson_id: lessonId, type: 'lesson_completed', occurred_at: new Date().toISOString() };
+  const ev = { id: uuid(), owner: owner(), kind: 'progress', slug, lesson_id: lessonId, type: 'lesson_completed', occurred_at: new Date().toISOString() };
   await idb.put('outbox', ev);
-  const done = (await idb.get('kv', 'done:' + slug)) || {};
+  const done = await localDone(slug);
   done[lessonId] = ev.occurred_at;
-  await idb.put('kv', done, 'done:' + slug);
+  await idb.put('kv', done, `done:${owner()}:${slug}`);
   await notify();
   syncNow();
   return ev;
 }
 
-export async function localDone(slug) { return (await idb.get('kv', 'done:' + slug)) || {}; }
+export async function localDone(slug) { return (await idb.get('kv', `done:${owner()}:${slug}`)) || {}; }
 
 // queueAttempt stores a quiz attempt; its result arrives once it is sent.
 export async function queueAttempt(slug, quizId, answers) {
-  const a = { id: uuid(), kind: 'attempt', slug, quiz_id: quizId, answers, queued_at: new Date().toISOString() };
+  const a = { id: uuid(), owner: owner(), kind: 'attempt', slug, quiz_id: quizId, answers, queued_at: new Date().toISOString() };
   await idb.put('outbox', a);
   await notify();
   return a;
@@ -90,7 +96,7 @@ export function syncNow() {
 }
 
 async function run() {
-  const box = (await idb.all('outbox')).sort((a, b) => (a.occurred_at || a.queued_at).localeCompare(b.occurred_at || b.queued_at));
+  const box = (await mine()).sort((a, b) => (a.occurred_at || a.queued_at).localeCompare(b.occurred_at || b.queued_at));
   if (!box.length) return;
   try {
     const events = box.filter((x) => x.kind === 'progress');
@@ -139,9 +145,14 @@ async function recordFailure(item, error) {
   await idb.put('kv', failed.slice(-20), 'failed');
 }
 
-// clearDevice forgets everything saved on this device (on sign-out).
+// clearDevice forgets what this account left on the device (on sign-out or
+// erasure): its queue, its marks and the saved courses. Another account's
+// unsent items stay until that account signs in again.
 export async function clearDevice() {
-  for (const s of ['packages', 'outbox', 'kv']) await idb.clear(s);
+  for (const x of await mine()) await idb.del('outbox', x.id);
+  const d = await idbKeys('kv');
+  for (const k of d) if (k.startsWith(`done:${owner()}:`) || k.startsWith('attempt:') || k === 'lastSync' || k === 'failed') await idb.del('kv', k);
+  await idb.clear('packages');
   await notify();
 }
 
