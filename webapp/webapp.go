@@ -105,10 +105,25 @@ func (h *Handler) Files() map[string][]byte {
 	return out
 }
 
-// Register mounts /app and its files.
+// Register mounts /app and its files, and the short addresses that account
+// emails may link to.
 func (h *Handler) Register(r fiber.Router) {
 	r.Get("/app", h.page)
 	r.Get("/app/:file", h.asset)
+	r.Get("/verify-email", toApp)
+	r.Get("/reset-password", toApp)
+}
+
+// toApp sends a link from an email (/verify-email?token=...) to its page in
+// the app, query and all.
+func toApp(c *fiber.Ctx) error {
+	target := "/app" + c.Path()
+	if q := string(c.Request().URI().QueryString()); q != "" {
+		target += "?" + q
+	}
+	c.Set("Referrer-Policy", "no-referrer") // the token must not travel further
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Redirect(target, fiber.StatusFound)
 }
 
 func (h *Handler) page(c *fiber.Ctx) error {

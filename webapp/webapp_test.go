@@ -50,6 +50,7 @@ func TestServesTheApp(t *testing.T) {
 		{"/app/verify-email?token=abc", "text/html; charset=utf-8"},
 		{"/app/reset-password?token=abc", "text/html; charset=utf-8"},
 		{"/app/join?code=ABC", "text/html; charset=utf-8"},
+		{"/app/?invitation=0b0f6a70-0000-4000-8000-000000000000", "text/html; charset=utf-8"},
 		{"/app/app.js", "text/javascript; charset=utf-8"},
 		{"/app/app.css", "text/css; charset=utf-8"},
 		{"/app/sw.js", "text/javascript; charset=utf-8"},
@@ -240,5 +241,19 @@ func TestCompressed(t *testing.T) {
 	status, _, _ = get(t, a, "/app/app.js", map[string]string{"Accept-Encoding": "gzip", "If-None-Match": hd.get("ETag")})
 	if status != 304 {
 		t.Fatalf("revalidating the gzipped file: %d", status)
+	}
+}
+
+func TestEmailLinksReachTheApp(t *testing.T) {
+	a, _ := newApp()
+	for path, want := range map[string]string{
+		"/verify-email?token=a.b_c-d":   "/app/verify-email?token=a.b_c-d",
+		"/reset-password?token=xyz&x=1": "/app/reset-password?token=xyz&x=1",
+		"/reset-password":               "/app/reset-password",
+	} {
+		status, h, _ := get(t, a, path, nil)
+		if status != 302 || h.get("Location") != want || h.get("Cache-Control") != "no-store" {
+			t.Errorf("%s: %d to %q", path, status, h.get("Location"))
+		}
 	}
 }

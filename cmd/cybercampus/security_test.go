@@ -61,6 +61,8 @@ var securityRoutes = []secRoute{
 	{"GET", "/dashboard/:file", accPublic, "/dashboard/app.js", false},
 	{"GET", "/app", accPublic, "/app", false},
 	{"GET", "/app/:file", accPublic, "/app/app.js", false},
+	{"GET", "/verify-email", accPublic, "/verify-email", false},
+	{"GET", "/reset-password", accPublic, "/reset-password", false},
 
 	{"POST", "/v1/auth/register", accPublic, "/v1/auth/register", true},
 	{"POST", "/v1/auth/login", accPublic, "/v1/auth/login", true},

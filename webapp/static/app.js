@@ -704,7 +704,8 @@ async function trainer(params, rest) {
 async function start() {
   await loadLang(preferredLang());
   // Emailed links land on /app/verify-email, /app/reset-password and /app/join.
-  const landing = { '/app/verify-email': '/verify', '/app/reset-password': '/reset', '/app/join': '/invitations' }[location.pathname];
+  let landing = { '/app/verify-email': '/verify', '/app/reset-password': '/reset', '/app/join': '/invitations' }[location.pathname];
+  if (new URLSearchParams(location.search).has('invitation')) landing = '/invitations'; // an invitation email's link
   if (landing && !location.hash) location.hash = '#' + landing;
   document.getElementById('lang').addEventListener('change', async (ev) => {
     await loadLang(ev.target.value);

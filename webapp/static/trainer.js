@@ -54,7 +54,7 @@ async function cohort(id) {
     h('p', {}, c.course?.title || '', ' · ', fmtDate(c.starts_on), ' – ', fmtDate(c.ends_on)),
     status,
     h('section', { 'aria-labelledby': 'progress-h' }, h('h2', { id: 'progress-h' }, t('cohort.progress')),
-      p.pending_invitations !== undefined ? h('p', {}, t('cohort.pending', { n: p.pending_invitations })) : null,
+      (p.pending_invitations ?? c.counts?.pending_invitations) !== undefined ? h('p', {}, t('cohort.pending', { n: p.pending_invitations ?? c.counts.pending_invitations })) : null,
       progressTable(id, members, status),
       h('p', { class: 'actions' }, h('button', { type: 'button', onclick: async () => {
         const name = `cohort-${id}.csv`;
