@@ -100,6 +100,29 @@ func TestLearnerJourney(t *testing.T) {
 		}
 	})
 
+	w.run(t, "the Markdown renderer never turns text into markup", func(t *testing.T) {
+		var bad []string
+		w.eval(`import('/app/lib.js').then(({ markdown }) => {
+			const cases = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '[x](javascript:alert(1))', '[x](JaVaScRiPt:alert(1))',
+				'[x]( javascript:alert(1))', '[x](data:text/html,<script>alert(1)</script>)', '[x](vbscript:msgbox(1))', '[x](//evil.example/)',
+				'![a](javascript:alert(1))', '**<b onmouseover=alert(1)>bold</b>**', '*[x](javascript:alert(1))*', '> <iframe src=//evil>',
+				'- <svg onload=alert(1)>', '# <a href="javascript:alert(1)">h</a>', '` + "`" + `<script>` + "`" + `', '[` + "`" + `x` + "`" + `](https://ok.example/)'];
+			const out = [];
+			for (const c of cases) {
+				const box = document.createElement('div');
+				box.append(markdown(c));
+				const els = [...box.querySelectorAll('*')];
+				if (box.querySelector('script, iframe, img, svg, object, embed, b, form')) out.push(c + ': element');
+				if (els.some(e => [...e.attributes].some(a => a.name.startsWith('on')))) out.push(c + ': handler');
+				if ([...box.querySelectorAll('a')].some(a => !/^(https?:|mailto:|\/[^/]|#)/i.test(a.getAttribute('href')))) out.push(c + ': link');
+			}
+			return out;
+		})`, &bad)
+		if len(bad) > 0 {
+			t.Fatalf("the renderer made markup: %v", bad)
+		}
+	})
+
 	w.run(t, "offline: the app opens, lessons read and completed, quiz answered, all kept on the device", func(t *testing.T) {
 		w.offline(true)
 		w.waitFor("the page to know it is offline", `!navigator.onLine`)
