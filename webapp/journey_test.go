@@ -106,7 +106,7 @@ func TestLearnerJourney(t *testing.T) {
 			const cases = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '[x](javascript:alert(1))', '[x](JaVaScRiPt:alert(1))',
 				'[x]( javascript:alert(1))', '[x](data:text/html,<script>alert(1)</script>)', '[x](vbscript:msgbox(1))', '[x](//evil.example/)',
 				'![a](javascript:alert(1))', '**<b onmouseover=alert(1)>bold</b>**', '*[x](javascript:alert(1))*', '> <iframe src=//evil>',
-				'- <svg onload=alert(1)>', '# <a href="javascript:alert(1)">h</a>', '` + "`" + `<script>` + "`" + `', '[` + "`" + `x` + "`" + `](https://ok.example/)'];
+				'- <svg onload=alert(1)>', '# <a href="javascript:alert(1)">h</a>', '`+"`"+`<script>`+"`"+`', '[`+"`"+`x`+"`"+`](https://ok.example/)'];
 			const out = [];
 			for (const c of cases) {
 				const box = document.createElement('div');
