@@ -11,10 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/hibiken/asynq"
 	"github.com/lib/pq"
@@ -105,6 +107,7 @@ func newWorld(t *testing.T, name string) *world {
 		os.Remove(f)
 	}
 	w.ctx = startChromium(t, bin)
+	w.watchExceptions()
 	w.slug = "phish-" + pgtest.RandomSuffix()
 	admin := env.NewUser(t, cc.RoleAdmin)
 	env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/courses", Token: admin.Token, Body: courseDoc(w.slug)}, 201)
@@ -198,6 +201,35 @@ func startChromium(t *testing.T, bin string) context.Context {
 		t.Fatal(err)
 	}
 	return ctx
+}
+
+// watchExceptions fails the test on any uncaught exception or unhandled
+// promise rejection in the app, reported when the test ends.
+func (w *world) watchExceptions() {
+	var mu sync.Mutex
+	var seen []string
+	err := chromedp.Listen(w.ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			mu.Lock()
+			seen = append(seen, msg)
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	t := w.t
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range seen {
+			t.Errorf("uncaught in the app: %s", m)
+		}
+	})
 }
 
 // ---- driving the page ---------------------------------------------------------
