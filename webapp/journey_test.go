@@ -254,8 +254,11 @@ func TestLearnerJourney(t *testing.T) {
 
 	w.run(t, "sign out, then sign in again by email", func(t *testing.T) {
 		w.open("#/account", "Account")
+		var refresh string
+		w.eval(`localStorage.getItem('cc.refresh')`, &refresh)
 		w.click("Sign out")
 		w.waitFor("signed out", `document.querySelector('main h1') && document.querySelector('main h1').textContent.includes('Welcome')`)
+		w.env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/auth/refresh", Body: map[string]string{"refresh_token": refresh}}, 401)
 		w.signIn(email, password)
 		w.waitText("Spot the phish")
 	})

@@ -669,6 +669,7 @@ async function account() {
       me.username ? [h('dt', {}, t('account.username')), h('dd', {}, me.username)] : null),
     verify, status,
     h('h2', {}, t('account.device')), h('p', {}, sync.describe(st).text),
+    st.failed.length ? h('div', {}, h('p', {}, t('account.failed')), h('ul', { class: 'errors' }, st.failed.map((f) => h('li', {}, fmtDateTime(f.at), ': ', f.error)))) : null,
     h('h2', {}, t('account.changePassword')), pw,
     h('h2', {}, t('account.data')), h('p', {}, t('account.exportLead')),
     h('p', {}, h('button', { type: 'button', onclick: async () => {
@@ -688,7 +689,10 @@ async function signOutLocal() {
 }
 
 async function signOut(path) {
-  await api('POST', path, { body: {} }).catch(() => null);
+  // Signing out here ends this session (its refresh token's family); the
+  // other button ends them all.
+  const body = path === '/v1/auth/logout' ? { refresh_token: session.refresh } : {};
+  await api('POST', path, { body }).catch(() => null);
   await signOutLocal();
   go('/');
 }
