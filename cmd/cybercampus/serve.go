@@ -28,6 +28,7 @@ import (
 	"github.com/cybercampus/cybercampus/openapi"
 	"github.com/cybercampus/cybercampus/reports"
 	"github.com/cybercampus/cybercampus/surveys"
+	"github.com/cybercampus/cybercampus/webapp"
 )
 
 // roles says which parts of the program a process runs.
@@ -43,6 +44,7 @@ func (e *env) modules() []app.Module {
 		certification.NewModule(e.Deps),
 		reports.NewModule(e.Deps),
 		notify.NewModule(e.Deps),
+		webapp.NewModule(e.Deps),
 		assessments.NewModule(e.Deps),
 		surveys.NewModule(e.Deps),
 	}
