@@ -246,3 +246,22 @@ func bankOf(n int) []any {
 	}
 	return out
 }
+
+// The youth, professional and MSME starter courses each carry a pre-/post-test
+// bank large enough for a post-test that repeats none of the pre-test's items.
+func TestStarterAssessmentBanks(t *testing.T) {
+	for _, slug := range []string{"online-safety-secondary", "incident-response-fundamentals", "protecting-small-business"} {
+		raw, err := starterFS.ReadFile("starter/" + slug + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ParseDocument(raw, FormatYAML)
+		if err != nil {
+			t.Fatalf("%s: %s", slug, describe(err))
+		}
+		a := p.Doc.Assessment
+		if a == nil || len(a.Bank) < 20 || len(a.Bank) < 2*a.Draw {
+			t.Errorf("%s: bank %+v is smaller than 20 items or twice its draw", slug, a)
+		}
+	}
+}
