@@ -150,7 +150,7 @@ func TestSameDocumentHashesEqualInYAMLAndJSON(t *testing.T) {
 	}
 	doc := sampleDoc(t, "password-basics")
 	setPath(t, doc, "modules[0].quiz.questions[0].options[1].correct", false, false) // explicit default
-	setPath(t, doc, "modules[0].quiz.review", "after_pass_or_last_attempt", false) // explicit default
+	setPath(t, doc, "modules[0].quiz.review", "after_pass_or_last_attempt", false)   // explicit default
 	body, _ := json.MarshalIndent(doc, "", "    ")
 	fromJSON, err := ParseDocument(body, FormatJSON)
 	if err != nil {
