@@ -41,7 +41,9 @@ type run struct {
 // to right. A line whose first strong letter is Arabic is a right-to-left
 // paragraph: its runs are drawn in reverse order. Arabic runs are shaped and
 // reversed; Devanagari runs get their pre-base vowel sign moved before the
-// consonant. This covers names and titles, not the full bidi algorithm.
+// consonant. Characters the run's font lacks move to a font that has them or
+// become a placeholder (drawable). This covers names and titles, not the full
+// bidi algorithm.
 func visualRuns(s string) []run {
 	var runs []run
 	var cur []rune
@@ -84,7 +86,7 @@ func visualRuns(s string) []run {
 	if rtl {
 		slices.Reverse(runs)
 	}
-	return runs
+	return drawable(runs)
 }
 
 // reverseClusters reverses s for right-to-left display, keeping each
