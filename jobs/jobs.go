@@ -38,6 +38,8 @@ const (
 	TypeRollups             = "periodic:rollups"
 	TypeCertificateSweep    = "periodic:certificate-sweep"
 	TypeProgressPartitions  = "periodic:partitions"
+	TypeStatusLists         = "periodic:status-lists"
+	TypeSignStatusList      = "certificate:status-list" // payload StatusListPayload
 )
 
 // Retention keeps a relayed task in Redis for a while after it succeeds, so
@@ -88,6 +90,19 @@ type CohortPayload struct {
 
 // Validate checks the id.
 func (p CohortPayload) Validate() error { return checkID("cohort_id", p.CohortID) }
+
+// StatusListPayload names a certificate status list to sign again.
+type StatusListPayload struct {
+	ListID int `json:"list_id"`
+}
+
+// Validate checks the id.
+func (p StatusListPayload) Validate() error {
+	if p.ListID < 1 {
+		return fmt.Errorf("list_id %d is not a status list id", p.ListID)
+	}
+	return nil
+}
 
 // ExportPayload names a report export.
 type ExportPayload struct {
