@@ -21,8 +21,8 @@ var names = []struct {
 	{"Lea 👍🏽", "Lea", true},
 	{"❤️ Amara", "Amara", false}, // U+2764 with a variation selector: Noto Sans or a fallback has the heart
 	{"𝐀𝐥𝐢 Khan", "Khan", true},   // mathematical bold, beyond the BMP
-	{"𠀀明 Li", "Li", true},       // CJK extension B, beyond the BMP
-	{"김민준", "", true}, // most Hangul syllables are beyond the PDF library's reach in Droid Sans Fallback
+	{"𠀀明 Li", "Li", true},        // CJK extension B, beyond the BMP
+	{"김민준", "", true},            // most Hangul syllables are beyond the PDF library's reach in Droid Sans Fallback
 	{"山田 さくら", "さくら", false},
 	{"Ἀλέξανδρος", "Ἀλέξανδρος", false},
 	{"Тарас Шевченко", "Шевченко", false},

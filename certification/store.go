@@ -281,4 +281,3 @@ func (s *Store) Revoke(ctx context.Context, id, reason, by string) (Record, int,
 	})
 	return rec, list, err
 }
-
