@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/lib/pq"
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/apptest"
@@ -208,4 +210,69 @@ func TestRevocationQueuesTheListSigning(t *testing.T) {
 		t.Fatal("the signing task stored no list")
 	}
 	checkStatusList(t, f, token, kept)
+}
+
+// TestStoredListNeverLacksARevocation races revocations against readers that
+// sign and store the list: once every revocation has committed, the stored
+// list has every bit, whichever order they ran in.
+func TestStoredListNeverLacksARevocation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := make([]string, 6)
+	var token string
+	for i := range ids {
+		ids[i], token = f.issue(t, f.NewUser(t).ID, "Racing Lists")
+	}
+	_, list := listOf(t, token)
+	admin := f.NewUser(t, cc.RoleAdmin)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				f.DB.Exec(`UPDATE status_lists SET jws = NULL, credential = NULL, signed_at = NULL, valid_until = NULL WHERE id = $1`, list)
+				if _, err := f.mod.store.StatusList(ctx, list, statusServeWithin); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	var revokers sync.WaitGroup
+	for _, id := range ids {
+		revokers.Add(1)
+		go func() {
+			defer revokers.Done()
+			if _, _, err := f.mod.store.Revoke(ctx, id, "race", admin.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	revokers.Wait()
+	close(stop)
+	wg.Wait()
+	sl, err := f.mod.store.StatusList(ctx, list, statusServeWithin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bits, err := DecodeBitstring(sl.credential.CredentialSubject.EncodedList)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx []int
+	if err := f.DB.Select(&idx, `SELECT status_index FROM certificates WHERE id = ANY($1)`, pq.StringArray(ids)); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range idx {
+		if !BitSet(bits, i) {
+			t.Fatalf("the stored list lacks the revoked bit %d", i)
+		}
+	}
 }
