@@ -111,21 +111,25 @@ func format4(t []byte) (*bmpSet, error) {
 
 // coverages holds what each script's font can draw, read once.
 var coverages = sync.OnceValue(func() map[script]*bmpSet {
-	out := map[script]*bmpSet{}
+	out, byFile := map[script]*bmpSet{}, map[string]*bmpSet{}
 	for sc, f := range fontFiles {
+		if set, ok := byFile[f.file]; ok {
+			out[sc] = set
+			continue
+		}
 		b, err := fonts.ReadFile(f.file)
 		if err != nil {
 			continue
 		}
 		if set, err := readCoverage(b); err == nil {
-			out[sc] = set
+			out[sc], byFile[f.file] = set, set
 		}
 	}
 	return out
 })
 
 // fallbackOrder is the order fonts are tried for a character its run's font lacks.
-var fallbackOrder = []script{scriptLatin, scriptCJK, scriptArabic, scriptDevanagari}
+var fallbackOrder = []script{scriptLatin, scriptFallback, scriptCJK, scriptArabic, scriptDevanagari}
 
 // placeholder is drawn for a character no embedded font has: the Unicode
 // replacement character where Noto Sans has it, else a question mark.

@@ -12,7 +12,9 @@ import (
 // fonts are TrueType (glyf) fonts, the only kind fpdf embeds: Noto Sans for
 // Latin, Greek and Cyrillic, Noto Naskh Arabic (with the presentation forms
 // our shaper produces), Droid Sans Fallback for Chinese, Japanese and Korean,
-// and Noto Sans Devanagari. Licences are next to them in fonts/.
+// Noto Sans Devanagari, and DejaVu Sans for Hebrew and as the fallback for
+// characters the others lack (Armenian, Georgian, many symbols). Licences are
+// next to them in fonts/.
 //
 //go:embed fonts/*.ttf
 var fonts embed.FS
@@ -23,6 +25,8 @@ var fontFiles = map[script]struct{ family, file string }{
 	scriptArabic:     {"arabic", "fonts/NotoNaskhArabic-Regular.ttf"},
 	scriptCJK:        {"cjk", "fonts/DroidSansFallbackFull.ttf"},
 	scriptDevanagari: {"deva", "fonts/NotoSansDevanagari-Regular.ttf"},
+	scriptHebrew:     {"dejavu", "fonts/DejaVuSans.ttf"},
+	scriptFallback:   {"dejavu", "fonts/DejaVuSans.ttf"},
 }
 
 // page geometry, in millimetres (A4 landscape).

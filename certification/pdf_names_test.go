@@ -26,10 +26,11 @@ var names = []struct {
 	{"山田 さくら", "さくら", false},
 	{"Ἀλέξανδρος", "Ἀλέξανδρος", false},
 	{"Тарас Шевченко", "Шевченко", false},
-	{"ნინო", "", false},
-	{"Արամ", "", false},
+	{"ნინო ბერიძე", "ბერიძე", false},
+	{"Արամ Խաչատրյան", "Խաչատրյան", false},
+	{"Amara ☺ ✓", "Amara", false},
 	{"สมชาย ใจดี", "", false},
-	{"דוד כהן", "", false},
+	{"דוד כהן", "", false}, // right to left: checked in TestPDFHebrewName
 	{"አበበ ቢቂላ", "", false},
 	{"முருகன்", "", false},
 	{"রবীন্দ্রনাথ", "", false},
@@ -135,4 +136,19 @@ func FuzzPDFName(f *testing.F) {
 			t.Fatalf("%q: %v", name, err)
 		}
 	})
+}
+
+func TestPDFHebrewName(t *testing.T) {
+	doc, err := RenderPDF(Record{ID: "x", LearnerName: "דוד כהן", CourseTitle: "Cyber Hygiene", VerifyURL: "http://x/y",
+		IssuedAt: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pdftotext(t, doc); !containsWords(text, "דוד כהן") || strings.ContainsRune(text, '\uFFFD') {
+		t.Fatalf("text %q", text)
+	}
+	runs := visualRuns("דוד כהן")
+	if len(runs) != 1 || runs[0].script != scriptHebrew || runs[0].text != "ןהכ דוד" {
+		t.Fatalf("runs %+v, want the Hebrew drawn right to left", runs)
+	}
 }
