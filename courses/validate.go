@@ -73,6 +73,9 @@ func (l DocLesson) check(p *problems, path string) {
 }
 
 func (q *DocQuiz) check(p *problems, path string) {
+	if q.Draw > len(q.Questions) && len(q.Questions) > 0 {
+		p.add(path+".draw", "draws %d questions from a pool of %d; draw at most the number of questions", q.Draw, len(q.Questions))
+	}
 	checkQuestions(p, path+".questions", q.Questions)
 }
 
