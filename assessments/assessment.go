@@ -4,14 +4,13 @@
 package assessments
 
 import (
-	"hash/fnv"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/courses"
+	"github.com/cybercampus/cybercampus/internal/draw"
 )
 
 // The two tests of a course.
@@ -99,30 +98,22 @@ func (r *AttemptRequest) Validate() error {
 	return v.Err()
 }
 
-// draw picks n items of bank for one learner's test, avoiding the keys in
-// seen as long as the bank holds enough other items, then topping up from the
-// seen ones. The order is random but fixed by seed, so one learner's test is
-// the same however often it is drawn.
-func draw(bank []courses.DocQuestion, n int, seen []string, seed string) []string {
-	rng := rand.New(rand.NewPCG(seedOf(seed), 0))
-	var fresh, again []string
-	for _, q := range bank {
-		if slices.Contains(seen, q.Key) {
-			again = append(again, q.Key)
-		} else {
-			fresh = append(fresh, q.Key)
-		}
+// drawItems picks n items of bank for one learner's test with the quiz
+// draw (internal/draw), avoiding the keys in seen as long as the bank holds
+// enough other items. The seed names the enrollment and the test, so a draw
+// is one learner's and is the same however often it is made.
+func drawItems(bank []courses.DocQuestion, n int, seen []string, seed draw.Seed) []string {
+	keys := make([]string, len(bank))
+	for i, q := range bank {
+		keys[i] = q.Key
 	}
-	rng.Shuffle(len(fresh), func(i, j int) { fresh[i], fresh[j] = fresh[j], fresh[i] })
-	rng.Shuffle(len(again), func(i, j int) { again[i], again[j] = again[j], again[i] })
-	out := append(fresh, again...)
-	return out[:min(n, len(out))]
+	return seed.Pick(keys, n, func(k string) bool { return slices.Contains(seen, k) })
 }
 
-func seedOf(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
+// testSeed is the seed of an enrollment's pre- or post-test: its draw and the
+// order of each item's options.
+func testSeed(enrollmentID, kind string) draw.Seed {
+	return draw.NewSeed("course-assessment", enrollmentID, kind)
 }
 
 // grade scores answers against the drawn items: an item is right when
@@ -169,8 +160,9 @@ func correctKeys(q courses.DocQuestion) []string {
 }
 
 // questions returns the drawn items of bank, in the order drawn, as learners
-// see them.
-func questions(bank []courses.DocQuestion, keys []string) ([]courses.DocQuestion, []Question) {
+// see them: each item's options in the seed's order (grading is by option
+// key, so the order never changes a score).
+func questions(bank []courses.DocQuestion, keys []string, seed draw.Seed) ([]courses.DocQuestion, []Question) {
 	items := make([]courses.DocQuestion, 0, len(keys))
 	shown := make([]Question, 0, len(keys))
 	for _, k := range keys {
@@ -180,9 +172,14 @@ func questions(bank []courses.DocQuestion, keys []string) ([]courses.DocQuestion
 		}
 		q := bank[i]
 		items = append(items, q)
-		s := Question{ID: q.Key, Text: q.Text, Kind: q.Kind, Options: make([]Option, len(q.Options))}
+		text := make(map[string]string, len(q.Options))
+		optKeys := make([]string, len(q.Options))
 		for j, o := range q.Options {
-			s.Options[j] = Option{ID: o.Key, Text: o.Text}
+			text[o.Key], optKeys[j] = o.Text, o.Key
+		}
+		s := Question{ID: q.Key, Text: q.Text, Kind: q.Kind, Options: make([]Option, 0, len(q.Options))}
+		for _, k := range seed.Shuffle(optKeys) {
+			s.Options = append(s.Options, Option{ID: k, Text: text[k]})
 		}
 		shown = append(shown, s)
 	}

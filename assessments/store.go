@@ -98,7 +98,7 @@ func (s *Store) Test(ctx context.Context, userID, slug, kind string) (*Test, err
 		if err != nil {
 			return err
 		}
-		_, shown := questions(bank.Bank, keys)
+		_, shown := questions(bank.Bank, keys, testSeed(e.ID, kind))
 		t = &Test{Kind: kind, CourseSlug: slug, Questions: shown}
 		t.Attempt, err = storedAttempt(ctx, tx, e.ID, kind)
 		return err
@@ -127,7 +127,7 @@ func drawnItems(ctx context.Context, tx *sqlx.Tx, userID string, e enrollment, b
 			return nil, err
 		}
 	}
-	keys = draw(bank.Bank, bank.Draw, seen, e.ID+"/"+kind)
+	keys = drawItems(bank.Bank, bank.Draw, seen, testSeed(e.ID, kind))
 	const ins = `INSERT INTO assessment_draws (enrollment_id, kind, user_id, course_id, version_id, items)
 		VALUES ($1, $2, $3, $4, $5, $6)`
 	_, err = tx.ExecContext(ctx, ins, e.ID, kind, userID, e.CourseID, e.VersionID, keys)
@@ -168,7 +168,7 @@ func (s *Store) Submit(ctx context.Context, userID, slug, kind string, r Attempt
 		} else if taken != nil {
 			return cc.Errorf(cc.ECONFLICT, "You have already taken this test; it allows one attempt.")
 		}
-		items, _ := questions(bank.Bank, keys)
+		items, _ := questions(bank.Bank, keys, testSeed(e.ID, kind))
 		results, score, err := grade(items, r.Answers)
 		if err != nil {
 			return err
