@@ -122,6 +122,7 @@ var securityRoutes = []secRoute{
 	{"POST", "/v1/certificates/:id/revoke", accAdmin, "/v1/certificates/{cert}/revoke", true},
 
 	{"GET", "/v1/reports/participation", accAnalyst, "/v1/reports/participation", false},
+	{"GET", "/v1/reports/impact", accAnalyst, "/v1/reports/impact", false},
 	{"GET", "/v1/reports/participation.svg", accAnalyst, "/v1/reports/participation.svg", false},
 	{"POST", "/v1/reports/exports", accAnalyst, "/v1/reports/exports", true},
 	{"GET", "/v1/reports/exports/:id", accAnalyst, "/v1/reports/exports/{export}", false},
