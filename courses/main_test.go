@@ -55,8 +55,8 @@ func seeded(tb testing.TB) {
 	}
 }
 
-// sampleYAML is a small valid course with a video lesson, a quiz and a partial
-// French translation.
+// sampleYAML is a small valid course with accessibility metadata, a video
+// lesson with its transcript, a quiz and a partial French translation.
 const sampleYAML = `
 slug: SLUG
 title: Password basics
@@ -67,6 +67,12 @@ language: en
 outcomes:
   - Make a long passphrase
   - Use a password manager
+accessibility:
+  accessibilityFeature: [displayTransformability, structuralNavigation]
+  accessibilityHazard: [none]
+  accessMode: [textual]
+  accessModeSufficient: [textual]
+  accessibilitySummary: Text lessons with headings; the video has captions and a transcript.
 modules:
   - key: passwords
     title: Passwords
@@ -82,6 +88,12 @@ modules:
         kind: video
         duration_minutes: 5
         video_url: https://videos.example.org/managers.mp4
+        transcript: "A password manager remembers every password for you."
+        accessibility:
+          accessibilityFeature: [captions]
+          accessibilityHazard: [noFlashingHazard, noMotionSimulationHazard, noSoundHazard]
+          accessMode: [auditory, visual]
+          accessModeSufficient: ["auditory,visual", textual]
     quiz:
       key: passwords-check
       title: Check your understanding
