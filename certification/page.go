@@ -19,7 +19,7 @@ var pageTemplate = template.Must(template.New("certificate").Parse(`<!DOCTYPE ht
 <title>{{.Title}}</title>
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Naskh Arabic","Noto Sans CJK SC",sans-serif;margin:0;background:#f4f6f8;color:#1b1f23;line-height:1.5}
-main{max-width:40rem;margin:2rem auto;background:#fff;padding:2rem;border-radius:8px;border:1px solid #d0d7de}
+main{max-width:40rem;margin:2rem auto;background:#fff;padding:2rem;border-radius:8px;border:1px solid #d0d7de;overflow-wrap:anywhere}
 h1{font-size:1.5rem;margin-top:0}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.5rem 1rem}
 dt{font-weight:600}

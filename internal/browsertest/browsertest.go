@@ -103,15 +103,21 @@ func Eval[T any](tb testing.TB, ctx context.Context, js string) T {
 	return v
 }
 
-// WaitFor polls a JavaScript condition until it holds.
+// WaitFor polls a JavaScript condition until it holds. An evaluation that
+// fails because the page is navigating is tried again.
 func WaitFor(tb testing.TB, ctx context.Context, js string) {
 	tb.Helper()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js,
-		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
-	if err != nil {
-		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
-		tb.Fatalf("waiting for %s: %v; page: %s", js, err, text)
+	deadline := time.Now().Add(20 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		var ok bool
+		if ok, err = chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+js+")")); err == nil && ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
+	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
+	tb.Fatalf("timed out waiting for %s (last error: %v); page: %s", js, err, text)
 }
 
 // Screenshot keeps a full-page PNG of the current page as an artifact.
