@@ -129,4 +129,12 @@ func TestDashboard(t *testing.T) {
 		}
 		browsertest.Axe(t, ctx, "dashboard-report-ar")
 	})
+	t.Run("the Arabic sign-in page passes axe-core", func(t *testing.T) {
+		browsertest.Eval[bool](t, ctx, `document.querySelector('#sign-out').click(); true`)
+		browsertest.WaitFor(t, ctx, `!document.querySelector('#login').hidden`)
+		if got := browsertest.Eval[string](t, ctx, `document.querySelector('#login-heading').textContent`); got != "تسجيل الدخول" {
+			t.Fatalf("heading %q", got)
+		}
+		browsertest.Axe(t, ctx, "dashboard-signin-ar")
+	})
 }
