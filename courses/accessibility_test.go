@@ -20,6 +20,7 @@ func withFeatures(t *testing.T, slug string, course, video []string) []byte {
 	setPath(t, doc, "accessibility.accessibilityFeature", toAny(course), false)
 	if video == nil {
 		setPath(t, doc, "modules[0].lessons[1].accessibility", nil, true)
+		setPath(t, doc, "translations.fr.modules.passwords.lessons.manager-video", nil, true)
 	} else {
 		setPath(t, doc, "modules[0].lessons[1].accessibility.accessibilityFeature", toAny(video), false)
 	}
@@ -140,6 +141,26 @@ func TestOutlineServesAccessibility(t *testing.T) {
 		!slices.Equal(video.Accessibility.AccessModeSufficient, []string{"auditory,visual", "textual"}) {
 		t.Fatalf("video lesson accessibility %+v", video.Accessibility)
 	}
+	t.Run("summaries are served in the language asked", func(t *testing.T) {
+		var fr outline
+		e.Expect(t, apptest.Request{Method: "GET", Path: "/v1/courses/" + slug + "?lang=fr"}, 200).JSON(t, &fr)
+		if !strings.HasPrefix(fr.Accessibility.Summary, "Leçons en texte") || !slices.Equal(fr.Accessibility.AccessMode, []string{"textual"}) {
+			t.Fatalf("course accessibility in French %+v", fr.Accessibility)
+		}
+		l := fr.Modules[0].Lessons
+		if !strings.HasPrefix(l[0].Accessibility.Summary, "Leçons en texte") || !strings.HasPrefix(l[1].Accessibility.Summary, "Vidéo sous-titrée") ||
+			!slices.Equal(l[1].Accessibility.Features, []string{"captions", "transcript"}) {
+			t.Fatalf("lessons in French %+v, %+v", l[0].Accessibility, l[1].Accessibility)
+		}
+		if !strings.HasPrefix(o.Modules[0].Lessons[1].Accessibility.Summary, "Captioned video") {
+			t.Fatalf("video lesson in English %+v", o.Modules[0].Lessons[1].Accessibility)
+		}
+		var lesson Lesson
+		e.Expect(t, apptest.Request{Method: "GET", Path: "/v1/courses/" + slug + "/lessons/" + video.ID + "?lang=fr", Token: learner.Token}, 200).JSON(t, &lesson)
+		if lesson.Accessibility == nil || !strings.HasPrefix(lesson.Accessibility.Summary, "Vidéo sous-titrée") {
+			t.Fatalf("French video lesson %+v", lesson.Accessibility)
+		}
+	})
 	t.Run("the lesson serves its transcript", func(t *testing.T) {
 		var l Lesson
 		e.Expect(t, apptest.Request{Method: "GET", Path: "/v1/courses/" + slug + "/lessons/" + video.ID, Token: learner.Token}, 200).JSON(t, &l)

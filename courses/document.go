@@ -88,10 +88,18 @@ type DocOption struct {
 // Translation is a course's text in one extra language, keyed by the keys of
 // the default-language document. Every value is optional.
 type Translation struct {
-	Title    string                        `json:"title,omitempty" yaml:"title,omitempty"`
-	Summary  string                        `json:"summary,omitempty" yaml:"summary,omitempty"`
-	Outcomes []string                      `json:"outcomes,omitempty" yaml:"outcomes,omitempty"`
-	Modules  map[string]*ModuleTranslation `json:"modules,omitempty" yaml:"modules,omitempty"`
+	Title    string   `json:"title,omitempty" yaml:"title,omitempty"`
+	Summary  string   `json:"summary,omitempty" yaml:"summary,omitempty"`
+	Outcomes []string `json:"outcomes,omitempty" yaml:"outcomes,omitempty"`
+	// Accessibility translates the course's accessibilitySummary.
+	Accessibility *AccessibilityTranslation     `json:"accessibility,omitempty" yaml:"accessibility,omitempty"`
+	Modules       map[string]*ModuleTranslation `json:"modules,omitempty" yaml:"modules,omitempty"`
+}
+
+// AccessibilityTranslation translates the words of accessibility metadata;
+// its terms are the same in every language.
+type AccessibilityTranslation struct {
+	Summary string `json:"accessibilitySummary,omitempty" yaml:"accessibilitySummary,omitempty"`
 }
 
 // ModuleTranslation translates one module, its lessons and its quiz.
@@ -102,11 +110,13 @@ type ModuleTranslation struct {
 	Quiz    *QuizTranslation              `json:"quiz,omitempty" yaml:"quiz,omitempty"`
 }
 
-// LessonTranslation translates a lesson's title, content and transcript.
+// LessonTranslation translates a lesson's title, content, transcript and
+// accessibility summary.
 type LessonTranslation struct {
-	Title      string `json:"title,omitempty" yaml:"title,omitempty"`
-	Content    string `json:"content,omitempty" yaml:"content,omitempty"`
-	Transcript string `json:"transcript,omitempty" yaml:"transcript,omitempty"`
+	Title         string                    `json:"title,omitempty" yaml:"title,omitempty"`
+	Content       string                    `json:"content,omitempty" yaml:"content,omitempty"`
+	Transcript    string                    `json:"transcript,omitempty" yaml:"transcript,omitempty"`
+	Accessibility *AccessibilityTranslation `json:"accessibility,omitempty" yaml:"accessibility,omitempty"`
 }
 
 // QuizTranslation translates a quiz's title and questions.

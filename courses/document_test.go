@@ -101,6 +101,12 @@ func TestValidateDocument(t *testing.T) {
 		{"hazard and its absence", []change{{path: "accessibility.accessibilityHazard", value: []any{"flashing", "noFlashingHazard"}}}, "accessibility.accessibilityHazard", "more than one"},
 		{"hazard none with others", []change{{path: "accessibility.accessibilityHazard", value: []any{"none", "sound"}}}, "accessibility.accessibilityHazard", `"none" and "unknown"`},
 		{"empty accessibility summary", []change{{path: "accessibility.accessibilitySummary", value: ""}}, "accessibility.accessibilitySummary", ""},
+		{"translated summary of a course without one", []change{{path: "accessibility", del: true}},
+			"translations.fr.accessibility.accessibilitySummary", "does not have"},
+		{"translated summary of a lesson without one", []change{{path: "translations.fr.modules.passwords.lessons.length.accessibility", value: map[string]any{"accessibilitySummary": "Texte"}}},
+			"translations.fr.modules.passwords.lessons.length.accessibility.accessibilitySummary", `lesson "length" does not have`},
+		{"unknown field in a translated accessibility", []change{{path: "translations.fr.accessibility.accessMode", value: []any{"textual"}}},
+			"translations.fr.accessibility.accessMode", "not a field"},
 		{"unknown accessibility field", []change{{path: "modules[0].lessons[0].accessibility.accessibilityAPI", value: []any{"ARIA"}}},
 			"modules[0].lessons[0].accessibility.accessibilityAPI", "not a field"},
 	}

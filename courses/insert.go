@@ -29,9 +29,10 @@ func (t texts) set(lang, field, value string) {
 
 // versionText is a version's translated title, summary and outcomes.
 type versionText struct {
-	Title    string   `json:"title,omitempty"`
-	Summary  string   `json:"summary,omitempty"`
-	Outcomes []string `json:"outcomes,omitempty"`
+	Title                string   `json:"title,omitempty"`
+	Summary              string   `json:"summary,omitempty"`
+	Outcomes             []string `json:"outcomes,omitempty"`
+	AccessibilitySummary string   `json:"accessibility_summary,omitempty"`
 }
 
 func insertVersion(ctx context.Context, tx *sqlx.Tx, courseID string, version int, p *Parsed) (string, error) {
@@ -47,6 +48,11 @@ func insertVersion(ctx context.Context, tx *sqlx.Tx, courseID string, version in
 	for lang, t := range d.Translations {
 		if t != nil {
 			tr[lang] = versionText{Title: t.Title, Summary: t.Summary, Outcomes: t.Outcomes}
+			if t.Accessibility != nil {
+				v := tr[lang]
+				v.AccessibilitySummary = t.Accessibility.Summary
+				tr[lang] = v
+			}
 		}
 	}
 	const q = `INSERT INTO course_versions (course_id, version, status, title, summary, level, audiences,
@@ -120,6 +126,7 @@ func insertLesson(ctx context.Context, tx *sqlx.Tx, versionID, moduleID string, 
 			lt.set(lang, "content", mt.Lessons[l.Key].Content)
 			lt.set(lang, "transcript", mt.Lessons[l.Key].Transcript)
 		}
+		lt.set(lang, "accessibility_summary", lessonSummaryTr(t, moduleKey, l))
 	}
 	var video *string
 	if l.Kind == "video" {
@@ -133,6 +140,21 @@ func insertLesson(ctx context.Context, tx *sqlx.Tx, versionID, moduleID string, 
 		return fmt.Errorf("insert lesson %s: %w", l.Key, err)
 	}
 	return nil
+}
+
+// lessonSummaryTr is the translated accessibility summary a lesson serves:
+// its own when it has metadata of its own, else the course's.
+func lessonSummaryTr(t *Translation, moduleKey string, l DocLesson) string {
+	if l.Accessibility != nil {
+		if mt := moduleTr(t, moduleKey); mt != nil && mt.Lessons[l.Key] != nil && mt.Lessons[l.Key].Accessibility != nil {
+			return mt.Lessons[l.Key].Accessibility.Summary
+		}
+		return ""
+	}
+	if t != nil && t.Accessibility != nil {
+		return t.Accessibility.Summary
+	}
+	return ""
 }
 
 func insertQuiz(ctx context.Context, tx *sqlx.Tx, versionID, moduleID string, qz *DocQuiz, trs map[string]*Translation, moduleKey string) error {

@@ -94,6 +94,7 @@ modules:
           accessibilityHazard: [noFlashingHazard, noMotionSimulationHazard, noSoundHazard]
           accessMode: [auditory, visual]
           accessModeSufficient: ["auditory,visual", textual]
+          accessibilitySummary: Captioned video with a full transcript.
     quiz:
       key: passwords-check
       title: Check your understanding
@@ -126,12 +127,14 @@ modules:
 translations:
   fr:
     title: Les bases des mots de passe
+    accessibility: {accessibilitySummary: "Leçons en texte avec titres ; la vidéo a des sous-titres et une transcription."}
     outcomes: [Créer une longue phrase de passe, Utiliser un gestionnaire de mots de passe]
     modules:
       passwords:
         title: Mots de passe
         lessons:
           length: {title: La longueur avant la complexité, content: "# Longueur\n\nLes longues phrases de passe résistent."}
+          manager-video: {accessibility: {accessibilitySummary: Vidéo sous-titrée avec une transcription complète.}}
         quiz:
           title: Vérifiez vos connaissances
           questions:

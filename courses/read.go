@@ -88,6 +88,11 @@ func (v *versionRow) outline(lang string) *Outline {
 		if len(t.Outcomes) == len(o.Outcomes) {
 			o.Outcomes = t.Outcomes
 		}
+		if o.Accessibility != nil && t.AccessibilitySummary != "" {
+			a := *o.Accessibility
+			a.Summary = t.AccessibilitySummary
+			o.Accessibility = &a
+		}
 	}
 	if o.Outcomes == nil {
 		o.Outcomes = []string{}
@@ -102,6 +107,17 @@ func orDefault(v, def string) string {
 	return v
 }
 
+// lessonAccessibility is a lesson's metadata with its summary in the
+// language $2 (or $3 in the lesson query) when translated.
+const (
+	lessonAccessibility = `CASE WHEN translations -> $2 ->> 'accessibility_summary' <> '' THEN
+			jsonb_set(accessibility, '{accessibilitySummary}', translations -> $2 -> 'accessibility_summary')
+		ELSE accessibility END AS accessibility`
+	lessonAccessibilityL = `CASE WHEN l.translations -> $3 ->> 'accessibility_summary' <> '' THEN
+			jsonb_set(l.accessibility, '{accessibilitySummary}', l.translations -> $3 -> 'accessibility_summary')
+		ELSE l.accessibility END AS accessibility`
+)
+
 // Each translated column is read as the value in $2 when there is one, else
 // the default-language value.
 const (
@@ -109,7 +125,7 @@ const (
 			COALESCE(NULLIF(translations -> $2 ->> 'title', ''), title) AS title,
 			NULLIF(COALESCE(NULLIF(translations -> $2 ->> 'summary', ''), summary), '') AS summary
 		FROM course_modules WHERE version_id = $1 ORDER BY position`
-	qOutlineLessons = `SELECT id, module_id, key, position, kind, duration_minutes, accessibility,
+	qOutlineLessons = `SELECT id, module_id, key, position, kind, duration_minutes, ` + lessonAccessibility + `,
 			COALESCE(NULLIF(translations -> $2 ->> 'title', ''), title) AS title
 		FROM lessons WHERE version_id = $1 ORDER BY position`
 	qOutlineQuizzes = `SELECT id, module_id, key, pass_score, max_attempts,
@@ -153,7 +169,7 @@ func (s *Store) Lesson(ctx context.Context, p cc.Principal, slug, lessonID, lang
 			COALESCE(NULLIF(l.translations -> $3 ->> 'title', ''), l.title) AS title,
 			COALESCE(NULLIF(l.translations -> $3 ->> 'content', ''), l.content) AS content,
 			NULLIF(COALESCE(NULLIF(l.translations -> $3 ->> 'transcript', ''), l.transcript), '') AS transcript,
-			l.accessibility,
+			` + lessonAccessibilityL + `,
 			v.language AS default_language, v.languages, v.status
 		FROM lessons l JOIN course_versions v ON v.id = l.version_id JOIN courses c ON c.id = v.course_id
 		WHERE l.id = $1 AND c.slug = $2`

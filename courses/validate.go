@@ -122,6 +122,9 @@ func (d *Document) checkTranslations(p *problems) {
 		case t == nil:
 			continue
 		}
+		if t.Accessibility != nil && t.Accessibility.Summary != "" && (d.Accessibility == nil || d.Accessibility.Summary == "") {
+			p.add(path+".accessibility.accessibilitySummary", "translates a summary the course does not have")
+		}
 		if len(t.Outcomes) > 0 && len(t.Outcomes) != len(d.Outcomes) {
 			p.add(path+".outcomes", "has %d outcomes; the course has %d", len(t.Outcomes), len(d.Outcomes))
 		}
@@ -151,6 +154,10 @@ func (d *Document) checkModuleTranslation(p *problems, path, key string, mt *Mod
 			lp := path + ".lessons." + lk
 			if lt.Transcript != "" && m.Lessons[li].Kind != "video" {
 				p.add(lp+".transcript", "is only allowed on video lessons")
+			}
+			if lt.Accessibility != nil && lt.Accessibility.Summary != "" &&
+				(m.Lessons[li].Accessibility == nil || m.Lessons[li].Accessibility.Summary == "") {
+				p.add(lp+".accessibility.accessibilitySummary", "translates a summary lesson %q does not have", lk)
 			}
 			checkAltText(p, lp+".content", lk, lt.Content)
 			checkAltText(p, lp+".transcript", lk, lt.Transcript)
