@@ -208,6 +208,11 @@ func TestStarterCurriculumIsAnnotated(t *testing.T) {
 			len(d.Accessibility.Hazards) == 0 || len(d.Accessibility.AccessModeSufficient) == 0 {
 			t.Errorf("%s: course accessibility %+v", f.Name, d.Accessibility)
 		}
+		for lang, tr := range d.Translations {
+			if tr.Accessibility == nil || tr.Accessibility.Summary == "" {
+				t.Errorf("%s: the %s translation lacks the accessibility summary", f.Name, lang)
+			}
+		}
 		for _, m := range d.Modules {
 			for _, l := range m.Lessons {
 				if l.Accessibility == nil || len(l.Accessibility.Features) == 0 || len(l.Accessibility.AccessMode) == 0 {
