@@ -15,7 +15,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-	"golang.org/x/sync/errgroup"
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
@@ -102,86 +101,53 @@ func (s *Store) Resolve(ctx context.Context, q *Query) error {
 	return v.Err()
 }
 
-// Participation computes the report for a resolved query: exact counts, then
-// suppression. Every read runs in one read-only snapshot so that rows, totals
-// and the parity index agree with each other.
+// Participation computes the report for a resolved query: exact counts,
+// perturbed by the cell-key method, then the cells under min_cell_size left
+// out. Every read runs in one read-only snapshot so that rows, totals and the
+// parity index agree with each other.
 func (s *Store) Participation(ctx context.Context, q Query) (*Report, error) {
 	return s.participation(ctx, q, false)
 }
 
 // participation computes the report; forceLive counts it from the raw tables
-// (benchmarks compare the two).
-//
-// The rows and the margins (totals and the gender split behind the parity
-// index) are independent reads of the same snapshot. When the reports
-// database can export its snapshot (a primary; a standby in recovery cannot)
-// and a second connection is at hand, the margins are read on that
-// connection, in the exported snapshot, while the rows are read here; else
-// they are read after the rows in this transaction. Either way they see the
-// same data.
+// (benchmarks compare the two). Before the first rollup refresh the raw
+// tables are all there is.
 func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Report, error) {
 	tx, err := s.rdb.BeginTxx(ctx, reportTx)
 	if err != nil {
 		return nil, fmt.Errorf("begin report: %w", err)
 	}
 	defer tx.Rollback()
-	var state struct {
-		AsOf     sql.NullTime   `db:"data_as_of"`
-		Snapshot sql.NullString `db:"snapshot"`
-	}
-	share := len(q.GroupBy) > 0 // with no grouping the totals are the whole report
-	if err := tx.GetContext(ctx, &state, `SELECT data_as_of, CASE WHEN $1 AND NOT pg_is_in_recovery()
-		THEN pg_export_snapshot() END AS snapshot FROM report_rollup_state`, share); err != nil {
+	var asOf sql.NullTime
+	if err := tx.GetContext(ctx, &asOf, `SELECT data_as_of FROM report_rollup_state`); err != nil {
 		return nil, fmt.Errorf("rollup state: %w", err)
 	}
-	live := forceLive || !state.AsOf.Valid || q.needsLive()
-	var totals, byGender []Row
-	margins := func(ctx context.Context, tx *sqlx.Tx) (err error) {
-		if totals, err = s.aggregate(ctx, tx, q, nil, live); err != nil {
-			return err
-		}
-		if !slices.Equal(q.GroupBy, []string{"gender"}) {
-			byGender, err = s.aggregate(ctx, tx, q, []string{"gender"}, live)
-		}
-		return err
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	shared := false
-	if state.Snapshot.Valid {
-		if helper, release := s.sharedSnapshot(gctx, state.Snapshot.String); helper != nil {
-			shared = true
-			g.Go(func() error {
-				defer release()
-				return margins(gctx, helper)
-			})
-		}
-	}
+	live := forceLive || !asOf.Valid
 	rows := []Row{} // no dimensions: only the totals
 	if len(q.GroupBy) > 0 {
-		g.Go(func() (err error) {
-			rows, err = s.aggregate(gctx, tx, q, q.GroupBy, live)
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	if !shared {
-		if err := margins(ctx, tx); err != nil {
+		if rows, err = s.aggregate(ctx, tx, q, q.GroupBy, live); err != nil {
 			return nil, err
 		}
 	}
-	if byGender == nil {
-		byGender = rows
+	totals, err := s.aggregate(ctx, tx, q, nil, live)
+	if err != nil {
+		return nil, err
 	}
-	r := &Report{GroupBy: q.GroupBy, Rows: rows, MinCellSize: q.MinCellSize, GeneratedAt: s.now().UTC(),
-		GenderParity: genderParity(byGender, q.MinCellSize)}
+	byGender := rows
+	if !slices.Equal(q.GroupBy, []string{"gender"}) {
+		if byGender, err = s.aggregate(ctx, tx, q, []string{"gender"}, live); err != nil {
+			return nil, err
+		}
+	}
+	r := &Report{GroupBy: q.GroupBy, MinCellSize: q.MinCellSize, GeneratedAt: s.now().UTC(),
+		GenderParity: genderParity(byGender, q.MinCellSize), Totals: discloseTotals(totals[0], q.MinCellSize),
+		DisclosureControl: disclosure(q.MinCellSize)}
+	r.From, r.To = q.window()
 	r.DataAsOf = r.GeneratedAt
 	if !live {
-		r.DataAsOf = state.AsOf.Time.UTC()
+		r.DataAsOf = asOf.Time.UTC()
 	}
-	r.Totals = Totals{Counts: totals[0].Counts, Suppressed: totals[0].Counts.Learners < int64(q.MinCellSize)}
-	suppress(r.Rows, len(q.GroupBy), q.MinCellSize)
+	r.Rows = discloseRows(rows, q.MinCellSize) // after the parity, which may read the same rows
 	if slices.Contains(q.GroupBy, "course") {
 		if err := s.courseSlugs(ctx, tx, r.Rows, slices.Index(q.GroupBy, "course")); err != nil {
 			return nil, err
@@ -191,67 +157,11 @@ func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Re
 	return r, nil
 }
 
-// reportTx is the transaction a report reads in: one read-only snapshot,
-// which a second connection can share (sharedSnapshot).
+// reportTx is the transaction a report reads in: one read-only snapshot.
 var reportTx = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 
-// sharedSnapshotWait bounds the wait for a second connection: past it, the
-// report reads its margins on its own connection rather than hold that
-// connection while waiting for another (which, with every connection held by
-// a waiting report, would never come).
-const sharedSnapshotWait = 100 * time.Millisecond
-
-// sharedSnapshot opens a read-only transaction on a second connection of the
-// reports database in the snapshot a report exported, so that both read the
-// same data. It returns nil when the pool has no connection to spare; release
-// ends the transaction and returns the connection.
-func (s *Store) sharedSnapshot(ctx context.Context, snapshot string) (tx *sqlx.Tx, release func()) {
-	if !validSnapshotID(snapshot) {
-		return nil, nil
-	}
-	if st := s.rdb.Stats(); st.MaxOpenConnections > 0 && st.InUse+1 >= st.MaxOpenConnections {
-		return nil, nil // leave the last connection to a report that has none
-	}
-	wait, cancel := context.WithTimeout(ctx, sharedSnapshotWait)
-	conn, err := s.rdb.Connx(wait)
-	cancel()
-	if err != nil {
-		return nil, nil
-	}
-	tx, err = conn.BeginTxx(ctx, reportTx)
-	if err == nil {
-		// The snapshot name cannot be a parameter; validSnapshotID allows
-		// only the hexadecimal digits and dashes PostgreSQL names it with.
-		if _, err = tx.ExecContext(ctx, "SET TRANSACTION SNAPSHOT '"+snapshot+"'"); err != nil {
-			tx.Rollback()
-		}
-	}
-	if err != nil {
-		conn.Close()
-		return nil, nil
-	}
-	return tx, func() {
-		tx.Rollback()
-		conn.Close()
-	}
-}
-
-// validSnapshotID reports whether id looks like a name pg_export_snapshot
-// returns, such as 00000003-0000001B-1.
-func validSnapshotID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, c := range id {
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// aggregate returns the exact counts of q grouped by dims, from the rollup
-// that can answer them (or from the enrollments when live).
+// aggregate returns the exact counts of q grouped by dims and their key sums,
+// from the rollup that can answer them (or from the enrollments when live).
 func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []string, live bool) ([]Row, error) {
 	src := fromEnrollments
 	if !live {
@@ -290,6 +200,7 @@ func subtractOverlaps(rows, overlaps []Row) []Row {
 		key = appendRowKey(key[:0], o)
 		if i, ok := idx[string(key)]; ok {
 			rows[i].Counts.Learners -= o.Counts.Learners
+			rows[i].Keys.Learners -= o.Keys.Learners
 		}
 	}
 	return rows
@@ -312,7 +223,7 @@ func appendValueKey(b []byte, v *string) []byte {
 }
 
 // scanRows runs a query returning one text column per dimension followed by
-// learners, enrollments, completions and certificates.
+// learners, enrollments, completions and certificates, then their key sums.
 //
 // It scans into interface values, which database/sql fills with the driver's
 // values as they are (text as string, bigint as int64) instead of converting
@@ -331,7 +242,7 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 		return nil, err
 	}
 	defer rs.Close()
-	vals := make([]any, len(dims)+4)
+	vals := make([]any, len(dims)+8)
 	dest := make([]any, len(vals))
 	for i := range vals {
 		dest[i] = &vals[i]
@@ -360,7 +271,8 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 				return nil, err
 			}
 		}
-		for i, c := range []*int64{&r.Counts.Learners, &r.Counts.Enrollments, &r.Counts.Completions, &r.Counts.Certificates} {
+		counts, keys := r.Counts.measures(), r.Keys.measures()
+		for i, c := range append(counts[:], keys[:]...) {
 			n, ok := vals[len(dims)+i].(int64)
 			if !ok {
 				return nil, fmt.Errorf("count column %d is %T, not bigint", i, vals[len(dims)+i])
@@ -372,6 +284,7 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 			copy(k[:], r.Values)
 			if i, ok := seen[k]; ok {
 				out[i].Counts = out[i].Counts.plus(r.Counts)
+				out[i].Keys = out[i].Keys.plus(r.Keys)
 				backing = backing[:len(backing)-len(dims)] // its values' place, unused
 				continue
 			}
