@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"math"
 	"slices"
 )
@@ -125,8 +126,20 @@ type Disclosure struct {
 
 // Notice is the sentence every output format carries.
 const Notice = "Figures are slightly perturbed to protect individuals: each count may differ from the truth " +
-	"by up to 2 (counts under 5 by more), the same group of people always gets the same figure, " +
-	"and groups under min_cell_size learners are not shown."
+	"by up to 2 (counts under 5 by more); the same group of people always gets the same figure; " +
+	"groups under min_cell_size learners are not shown."
+
+// comment is the disclosure control as one line of text without commas, for
+// the CSV file's header comment.
+func (d Disclosure) comment(from, to string) string {
+	period := ""
+	if from != "" || to != "" {
+		period = " period=" + from + ".." + to + ";"
+	}
+	return fmt.Sprintf("# disclosure_control: method=%s; key_range=%d; max_noise=%d; variance=%g; "+
+		"small_count_threshold=%d; min_cell_size=%d; date_precision=%s;%s %s",
+		d.Method, d.KeyRange, d.MaxNoise, d.Variance, d.SmallCountThreshold, d.MinCellSize, d.DatePrecision, period, d.Note)
+}
 
 func disclosure(k int) Disclosure {
 	return Disclosure{Method: Method, KeyRange: KeyRange, MaxNoise: MaxNoise, Variance: Variance,

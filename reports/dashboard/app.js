@@ -119,7 +119,8 @@ function renderTable(rep) {
   tfoot.appendChild(total);
   const gpi = rep.gender_parity;
   const fmt = (v) => (v === null ? 'not shown' : v.toFixed(2));
-  $('#summary').textContent = `${rep.rows.length} rows. Cells under ${rep.min_cell_size} learners are suppressed. ` +
+  const period = rep.from || rep.to ? `Whole months ${rep.from || '…'} to ${rep.to || '…'}. ` : '';
+  $('#summary').textContent = `${rep.rows.length} rows. ${rep.disclosure_control.note} ` + period +
     `Gender parity (women per man): learners ${fmt(gpi.learners)}, completions ${fmt(gpi.completions)}. ` +
     `Data as of ${new Date(rep.data_as_of).toISOString()}.`;
 }
