@@ -13,6 +13,7 @@ import (
 
 // fact is one enrollment as the reference counts it, read from the raw tables.
 type fact struct {
+	ID        string         `db:"id"`
 	UserID    string         `db:"user_id"`
 	Gender    string         `db:"gender"`
 	Region    string         `db:"region"`
@@ -36,7 +37,7 @@ type fact struct {
 func loadFacts(t testing.TB, s *Store) []fact {
 	t.Helper()
 	var fs []fact
-	err := s.db.Select(&fs, `SELECT e.user_id, e.gender, e.region, e.country, e.audience, e.age_band, c.slug AS course,
+	err := s.db.Select(&fs, `SELECT e.id, e.user_id, e.gender, e.region, e.country, e.audience, e.age_band, c.slug AS course,
 			e.course_id, e.cohort_id, e.enrolled_at, e.ldc, e.sids, e.lldc, e.status = 'completed' AS completed,
 			EXISTS (SELECT 1 FROM certificates x WHERE x.enrollment_id = e.id AND x.revoked_at IS NULL) AS certified,
 			e.learner_key, e.record_key
