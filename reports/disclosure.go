@@ -129,8 +129,8 @@ const Notice = "Figures are slightly perturbed to protect individuals: each coun
 	"by up to 2 (counts under 5 by more); the same group of people always gets the same figure; " +
 	"groups under min_cell_size learners are not shown."
 
-// comment is the disclosure control as one line of text without commas, for
-// the CSV file's header comment.
+// comment is the disclosure control as one line of text without commas or
+// quotes (one CSV cell as it is), for the CSV file's header comment.
 func (d Disclosure) comment(from, to string) string {
 	period := ""
 	if from != "" || to != "" {

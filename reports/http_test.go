@@ -257,6 +257,9 @@ func TestParticipationReport(t *testing.T) {
 				!bytes.Contains(resp.Body, []byte("min_cell_size=5; date_precision=month; Figures are slightly perturbed")) {
 				t.Fatalf("no byte order mark and disclosure comment: %q", resp.Body)
 			}
+			if _, err := csv.NewReader(bytes.NewReader(resp.Body[3:])).ReadAll(); err != nil {
+				t.Fatalf("a reader without comments cannot read it: %v", err) // the # line is as wide as the rows
+			}
 			recs := readCSV(t, resp.Body)
 			if len(recs) != len(want) {
 				t.Fatalf("csv %q, want %q", recs, want)
