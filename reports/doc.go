@@ -43,4 +43,13 @@
 // never listed); the totals are a cell of their own, perturbed and
 // suppressed independently of which rows are shown. Rates and the gender
 // parity index are computed from the published counts.
+//
+// # Adding a dimension
+//
+// A demographic dimension (say disability) is a column of the enrollment
+// snapshot: add it to enrollments, report_enrollment_state and the rollups
+// keyed by the profile (one migration, with the rollups recounted as in
+// 00070), then to Dimensions, columns and profile in query.go and to the
+// snapshot newState reads in rollup.go. Nothing in the disclosure control
+// changes: cell keys depend on the records counted, not on the grouping.
 package reports
