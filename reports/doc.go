@@ -47,9 +47,9 @@
 // # Adding a dimension
 //
 // A demographic dimension (say disability) is a column of the enrollment
-// snapshot: add it to enrollments, report_enrollment_state and the rollups
-// keyed by the profile (one migration, with the rollups recounted as in
-// 00070), then to Dimensions, columns and profile in query.go and to the
-// snapshot newState reads in rollup.go. Nothing in the disclosure control
+// snapshot: add it to enrollments, report_enrollment_state, and the rollups
+// and mover tables keyed by the profile (one migration, recounting the
+// rollups as 00070 does), then to Dimensions, columns and profile in
+// query.go and to the snapshot newState reads in rollup.go. Nothing in the disclosure control
 // changes: cell keys depend on the records counted, not on the grouping.
 package reports
