@@ -140,7 +140,7 @@ func counted(t testing.TB, s *Store, q Query, dims []string, live bool) map[stri
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	rows, err := s.aggregate(context.Background(), tx, q, dims, live)
+	rows, err := s.aggregate(context.Background(), tx, q, dims, live, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,6 +212,7 @@ func exactFilters(ds dataset) []Params {
 func checkExact(t *testing.T, s *Store, ds dataset) {
 	facts := loadFacts(t, s)
 	for _, p := range exactFilters(ds) {
+		checkMargins(t, s, facts, query(t, s, p))
 		for _, g := range exactGroupings {
 			p.GroupBy = g
 			q := query(t, s, p)
@@ -227,6 +228,35 @@ func checkExact(t *testing.T, s *Store, ds dataset) {
 						t.Fatalf("%s: cell %q = %+v, want %+v", name, strings.ReplaceAll(k, "\x00", "|"), got[k], w)
 					}
 				}
+			}
+		}
+	}
+}
+
+// checkMargins compares the totals and gender margin, read in one statement,
+// with the reference.
+func checkMargins(t *testing.T, s *Store, facts []fact, q Query) {
+	t.Helper()
+	for _, live := range []bool{false, true} {
+		tx, err := s.rdb.BeginTxx(context.Background(), reportTx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		totals, byGender, err := s.margins(context.Background(), tx, q, live)
+		tx.Rollback()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := reference(facts, q, nil)[""]; (cell{totals.Counts, totals.Keys}) != want {
+			t.Fatalf("filters %+v live=%v: totals %+v %+v, want %+v", q, live, totals.Counts, totals.Keys, want)
+		}
+		want := reference(facts, q, []string{"gender"})
+		if len(byGender) != len(want) {
+			t.Fatalf("filters %+v live=%v: %d gender rows, want %d", q, live, len(byGender), len(want))
+		}
+		for _, r := range byGender {
+			if got := (cell{r.Counts, r.Keys}); got != want[rowKey(r)] {
+				t.Fatalf("filters %+v live=%v: gender %s = %+v, want %+v", q, live, *r.Values[0], got, want[rowKey(r)])
 			}
 		}
 	}

@@ -173,7 +173,9 @@ func filters(src source, q Query, prefix string) *where {
 // selectDims returns the text of each dimension and the GROUP BY clause. The
 // rollups are grouped by their columns, and only each group is formatted as
 // text: formatting every row first costs more than the aggregation itself.
-func selectDims(src source, dims []string) (sel, group string) {
+// With total, the grand total comes too, as a row whose dimensions are NULL
+// (a rollup's dimensions never are).
+func selectDims(src source, dims []string, total bool) (sel, group string) {
 	var s, g []string
 	for i, d := range dims {
 		s = append(s, dimText(src, d)+" AS d"+itoa(i))
@@ -185,6 +187,9 @@ func selectDims(src source, dims []string) (sel, group string) {
 	}
 	if len(dims) == 0 {
 		return "", ""
+	}
+	if total {
+		return strings.Join(s, ", ") + ", ", " GROUP BY GROUPING SETS ((" + strings.Join(g, ", ") + "), ())"
 	}
 	return strings.Join(s, ", ") + ", ", " GROUP BY " + strings.Join(g, ", ")
 }
@@ -202,12 +207,14 @@ func rowPerCell(src source, dims []string) bool {
 }
 
 // aggregateSQL counts q grouped by dims from src: the four counts, then the
-// four sums of their records' keys (scanRows reads them in this order).
-func aggregateSQL(src source, q Query, dims []string) (string, []any) {
+// four sums of their records' keys (scanRows reads them in this order). With
+// total, the grand total comes too, as a row whose dimensions are NULL: a
+// report's totals and gender margin are read in one statement.
+func aggregateSQL(src source, q Query, dims []string, total bool) (string, []any) {
 	if src == fromEnrollments || src == fromState {
-		return perLearnerSQL(src, q, dims)
+		return perLearnerSQL(src, q, dims, total)
 	}
-	sel, group := selectDims(src, dims)
+	sel, group := selectDims(src, dims, total)
 	w := filters(src, q, "")
 	if rowPerCell(src, dims) {
 		return "SELECT " + sel + "learners, enrollments, completions, certificates, " + keySums + " FROM " +
@@ -225,20 +232,24 @@ func aggregateSQL(src source, q Query, dims []string) (string, []any) {
 // perLearnerSQL counts q grouped by dims from one row per enrollment (the raw
 // tables or report_enrollment_state): each learner's enrollments of a group
 // first, so that a learner counts once, with their key once.
-func perLearnerSQL(src source, q Query, dims []string) (string, []any) {
+func perLearnerSQL(src source, q Query, dims []string, total bool) (string, []any) {
 	from, completed, certified := " FROM report_enrollment_state e", "e.completed", "e.certified"
 	if src == fromEnrollments {
 		from = " FROM enrollments e LEFT JOIN certificates c ON c.enrollment_id = e.id AND c.revoked_at IS NULL"
 		completed, certified = "e.status = 'completed'", "c.id IS NOT NULL"
 	}
 	w := filters(src, q, "e.")
-	var inner, outer, group []string
+	var inner, outer, group, exprs []string
 	for i, d := range dims {
 		inner = append(inner, dimText(src, d)+" AS d"+itoa(i))
 		outer = append(outer, "d"+itoa(i))
 		group = append(group, itoa(i+1))
+		exprs = append(exprs, dimText(src, d))
 	}
 	group = append(group, itoa(len(dims)+1))
+	if total && len(dims) > 0 {
+		group = []string{"e.user_id", "GROUPING SETS ((" + strings.Join(exprs, ", ") + "), ())"}
+	}
 	perLearner := "SELECT " + strings.Join(append(inner, "e.user_id",
 		"min(e.learner_key)::bigint AS lk", "count(*) AS n", "sum(e.record_key) AS nk",
 		"count(*) FILTER (WHERE "+completed+") AS c", "sum(e.record_key) FILTER (WHERE "+completed+") AS ck",
@@ -274,7 +285,7 @@ func sums(cols ...string) string {
 // src is the rollup being corrected: the month rollups count a learner once
 // per distinct snapshot within the month, or once per distinct part of it
 // (learnerRollup.distinct).
-func overlapSQL(src source, q Query, dims []string) (string, []any) {
+func overlapSQL(src source, q Query, dims []string, total bool) (string, []any) {
 	outer := make([]string, 0, len(dims)+1)
 	for i := range dims {
 		outer = append(outer, "d"+itoa(i))
@@ -289,10 +300,10 @@ func overlapSQL(src source, q Query, dims []string) (string, []any) {
 			" FROM (" + parts + ") o" + groupOuter
 	}
 	if src != fromLearnerCells {
-		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", learnerRollups[src].distinct)
+		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", learnerRollups[src].distinct, total)
 		return wrap(perMonth), args
 	}
-	perUser, args := perLearnerOverlap(q, dims, "report_mover_profiles", "")
+	perUser, args := perLearnerOverlap(q, dims, "report_mover_profiles", "", total)
 	var sel, conds, group []string
 	for i, d := range dims {
 		sel = append(sel, "a_"+columns[d]+"::text AS d"+itoa(i))
@@ -308,10 +319,15 @@ func overlapSQL(src source, q Query, dims []string) (string, []any) {
 		w.add("a_region = ?", q.Region)
 		w.conds = append(w.conds, "b_region = $"+itoa(len(w.args)))
 	}
-	pairs := "SELECT " + strings.Join(append(sel, "coalesce(bigint_sum(movers), 0) AS n", "coalesce(bigint_sum(mover_keys), 0) AS k"), ", ") +
-		" FROM report_mover_pairs" + w.sql()
+	measures := []string{"coalesce(bigint_sum(movers), 0) AS n", "coalesce(bigint_sum(mover_keys), 0) AS k"}
+	pairs := "SELECT " + strings.Join(append(sel, measures...), ", ") + " FROM report_mover_pairs" + w.sql()
 	if len(group) > 0 {
 		pairs += " GROUP BY " + strings.Join(group, ", ")
+	}
+	if total && len(dims) > 0 { // every pair, whatever its profiles' dimensions
+		nulls := slices.Repeat([]string{"NULL::text"}, len(dims))
+		all := &where{conds: w.conds[len(conds):]}
+		pairs += " UNION ALL SELECT " + strings.Join(append(nulls, measures...), ", ") + " FROM report_mover_pairs" + all.sql()
 	}
 	return wrap(perUser + " UNION ALL " + pairs), w.args
 }
@@ -320,19 +336,23 @@ func overlapSQL(src source, q Query, dims []string) (string, []any) {
 // already distinct: each learner adds (rows in the group − 1). With a key (a
 // part of the profile), the rollup corrected is keyed by that part only, and
 // each learner adds (distinct keys in the group − 1).
-func perLearnerOverlap(q Query, dims []string, table, key string) (string, []any) {
+func perLearnerOverlap(q Query, dims []string, table, key string, total bool) (string, []any) {
 	var raw []string
 	for _, d := range dims {
 		raw = append(raw, columns[d])
 	}
-	sel, group := selectDims(fromLearnerCells, dims)
+	sel, group := selectDims(fromLearnerCells, dims, false)
 	w := filters(fromMonthCells, q, "")
 	keys := strings.Join(append([]string{"user_id"}, raw...), ", ")
+	innerGroup := keys
+	if total && len(dims) > 0 {
+		innerGroup = "user_id, GROUPING SETS ((" + strings.Join(raw, ", ") + "), ())"
+	}
 	count := "count(*)"
 	if key != "" {
 		count = "count(DISTINCT (" + key + "))"
 	}
 	return "SELECT " + sel + "coalesce(bigint_sum(n - 1), 0) AS n, coalesce(bigint_sum((n - 1) * lk), 0) AS k FROM (" +
-		"SELECT " + keys + ", " + count + " AS n, min(learner_key) AS lk FROM " + table + w.sql() + " GROUP BY " + keys +
+		"SELECT " + keys + ", " + count + " AS n, min(learner_key) AS lk FROM " + table + w.sql() + " GROUP BY " + innerGroup +
 		") b WHERE n > 1" + group, w.args
 }

@@ -123,24 +123,21 @@ func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Re
 		return nil, fmt.Errorf("rollup state: %w", err)
 	}
 	live := forceLive || !asOf.Valid
-	rows := []Row{} // no dimensions: only the totals
-	if len(q.GroupBy) > 0 {
-		if rows, err = s.aggregate(ctx, tx, q, q.GroupBy, live); err != nil {
-			return nil, err
-		}
-	}
-	totals, err := s.aggregate(ctx, tx, q, nil, live)
+	totals, byGender, err := s.margins(ctx, tx, q, live)
 	if err != nil {
 		return nil, err
 	}
-	byGender := rows
-	if !slices.Equal(q.GroupBy, []string{"gender"}) {
-		if byGender, err = s.aggregate(ctx, tx, q, []string{"gender"}, live); err != nil {
+	rows := []Row{} // no dimensions: only the totals
+	switch {
+	case slices.Equal(q.GroupBy, []string{"gender"}):
+		rows = byGender
+	case len(q.GroupBy) > 0:
+		if rows, err = s.aggregate(ctx, tx, q, q.GroupBy, live, false); err != nil {
 			return nil, err
 		}
 	}
 	r := &Report{GroupBy: q.GroupBy, MinCellSize: q.MinCellSize, GeneratedAt: s.now().UTC(),
-		GenderParity: genderParity(byGender, q.MinCellSize), Totals: discloseTotals(totals[0], q.MinCellSize),
+		GenderParity: genderParity(byGender, q.MinCellSize), Totals: discloseTotals(totals, q.MinCellSize),
 		DisclosureControl: disclosure(q.MinCellSize)}
 	r.From, r.To = q.window()
 	r.DataAsOf = r.GeneratedAt
@@ -160,14 +157,34 @@ func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Re
 // reportTx is the transaction a report reads in: one read-only snapshot.
 var reportTx = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 
+// margins returns the exact totals of q and its rows grouped by gender alone
+// (behind the parity index), read in one statement: they always come from
+// the same source.
+func (s *Store) margins(ctx context.Context, tx *sqlx.Tx, q Query, live bool) (totals Row, byGender []Row, err error) {
+	rows, err := s.aggregate(ctx, tx, q, []string{"gender"}, live, true)
+	if err != nil {
+		return Row{}, nil, err
+	}
+	byGender = rows[:0:0]
+	for _, r := range rows {
+		if r.Values[0] == nil {
+			totals = r
+		} else {
+			byGender = append(byGender, r)
+		}
+	}
+	return totals, byGender, nil // totals are zero when nobody matches
+}
+
 // aggregate returns the exact counts of q grouped by dims and their key sums,
 // from the rollup that can answer them (or from the enrollments when live).
-func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []string, live bool) ([]Row, error) {
+// With total, the grand total comes too, as a row whose dimensions are nil.
+func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []string, live, total bool) ([]Row, error) {
 	src := fromEnrollments
 	if !live {
 		src = q.route(dims)
 	}
-	query, args := aggregateSQL(src, q, dims)
+	query, args := aggregateSQL(src, q, dims, total)
 	rows, err := scanRows(ctx, tx, dims, query, args, s.sizes.get(query), rowPerCell(src, dims))
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %v: %w", dims, err)
@@ -176,7 +193,7 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 	if _, ok := learnerRollups[src]; !ok {
 		return rows, nil
 	}
-	query, args = overlapSQL(src, q, dims)
+	query, args = overlapSQL(src, q, dims, total)
 	overlaps, err := scanRows(ctx, tx, dims, query, args, 0, false)
 	if err != nil {
 		return nil, fmt.Errorf("overlaps %v: %w", dims, err)
