@@ -15,6 +15,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"golang.org/x/sync/errgroup"
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
@@ -112,29 +113,66 @@ func (s *Store) Participation(ctx context.Context, q Query) (*Report, error) {
 // participation computes the report; forceLive counts it from the raw tables
 // (benchmarks compare the two). Before the first rollup refresh the raw
 // tables are all there is.
+//
+// The rows and the margins (totals and the gender split behind the parity
+// index) are independent reads of the same snapshot. When the reports
+// database can export its snapshot (a primary; a standby in recovery cannot)
+// and a second connection is at hand, the margins are read on that
+// connection, in the exported snapshot, while the rows are read here; else
+// they are read after the rows in this transaction. Either way they see the
+// same data. (Reading them one after the other was measurably slower: see
+// bench/RESULTS.md.)
 func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Report, error) {
 	tx, err := s.rdb.BeginTxx(ctx, reportTx)
 	if err != nil {
 		return nil, fmt.Errorf("begin report: %w", err)
 	}
 	defer tx.Rollback()
-	var asOf sql.NullTime
-	if err := tx.GetContext(ctx, &asOf, `SELECT data_as_of FROM report_rollup_state`); err != nil {
+	var state struct {
+		AsOf     sql.NullTime   `db:"data_as_of"`
+		Snapshot sql.NullString `db:"snapshot"`
+	}
+	// Grouped by nothing or by gender alone, the margins are the whole report.
+	share := len(q.GroupBy) > 0 && !slices.Equal(q.GroupBy, []string{"gender"})
+	if err := tx.GetContext(ctx, &state, `SELECT data_as_of, CASE WHEN $1 AND NOT pg_is_in_recovery()
+		THEN pg_export_snapshot() END AS snapshot FROM report_rollup_state`, share); err != nil {
 		return nil, fmt.Errorf("rollup state: %w", err)
 	}
-	live := forceLive || !asOf.Valid
-	totals, byGender, err := s.margins(ctx, tx, q, live)
-	if err != nil {
-		return nil, err
+	live := forceLive || !state.AsOf.Valid
+	var totals Row
+	var byGender []Row
+	margins := func(ctx context.Context, tx *sqlx.Tx) (err error) {
+		totals, byGender, err = s.margins(ctx, tx, q, live)
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	shared := false
+	if state.Snapshot.Valid {
+		if helper, release := s.sharedSnapshot(gctx, state.Snapshot.String); helper != nil {
+			shared = true
+			g.Go(func() error {
+				defer release()
+				return margins(gctx, helper)
+			})
+		}
 	}
 	rows := []Row{} // no dimensions: only the totals
-	switch {
-	case slices.Equal(q.GroupBy, []string{"gender"}):
-		rows = byGender
-	case len(q.GroupBy) > 0:
-		if rows, err = s.aggregate(ctx, tx, q, q.GroupBy, live, false); err != nil {
+	if share {
+		g.Go(func() (err error) {
+			rows, err = s.aggregate(gctx, tx, q, q.GroupBy, live, false)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if !shared {
+		if err := margins(ctx, tx); err != nil {
 			return nil, err
 		}
+	}
+	if slices.Equal(q.GroupBy, []string{"gender"}) {
+		rows = byGender
 	}
 	r := &Report{GroupBy: q.GroupBy, MinCellSize: q.MinCellSize, GeneratedAt: s.now().UTC(),
 		GenderParity: genderParity(byGender, q.MinCellSize), Totals: discloseTotals(totals, q.MinCellSize),
@@ -142,7 +180,7 @@ func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Re
 	r.From, r.To = q.window()
 	r.DataAsOf = r.GeneratedAt
 	if !live {
-		r.DataAsOf = asOf.Time.UTC()
+		r.DataAsOf = state.AsOf.Time.UTC()
 	}
 	r.Rows = discloseRows(rows, q.MinCellSize) // after the parity, which may read the same rows
 	if slices.Contains(q.GroupBy, "course") {
@@ -154,8 +192,64 @@ func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Re
 	return r, nil
 }
 
-// reportTx is the transaction a report reads in: one read-only snapshot.
+// reportTx is the transaction a report reads in: one read-only snapshot,
+// which a second connection can share (sharedSnapshot).
 var reportTx = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+
+// sharedSnapshotWait bounds the wait for a second connection: past it, the
+// report reads its margins on its own connection rather than hold that
+// connection while waiting for another (which, with every connection held by
+// a waiting report, would never come).
+const sharedSnapshotWait = 100 * time.Millisecond
+
+// sharedSnapshot opens a read-only transaction on a second connection of the
+// reports database in the snapshot a report exported, so that both read the
+// same data. It returns nil when the pool has no connection to spare; release
+// ends the transaction and returns the connection.
+func (s *Store) sharedSnapshot(ctx context.Context, snapshot string) (tx *sqlx.Tx, release func()) {
+	if !validSnapshotID(snapshot) {
+		return nil, nil
+	}
+	if st := s.rdb.Stats(); st.MaxOpenConnections > 0 && st.InUse+1 >= st.MaxOpenConnections {
+		return nil, nil // leave the last connection to a report that has none
+	}
+	wait, cancel := context.WithTimeout(ctx, sharedSnapshotWait)
+	conn, err := s.rdb.Connx(wait)
+	cancel()
+	if err != nil {
+		return nil, nil
+	}
+	tx, err = conn.BeginTxx(ctx, reportTx)
+	if err == nil {
+		// The snapshot name cannot be a parameter; validSnapshotID allows
+		// only the hexadecimal digits and dashes PostgreSQL names it with.
+		if _, err = tx.ExecContext(ctx, "SET TRANSACTION SNAPSHOT '"+snapshot+"'"); err != nil {
+			tx.Rollback()
+		}
+	}
+	if err != nil {
+		conn.Close()
+		return nil, nil
+	}
+	return tx, func() {
+		tx.Rollback()
+		conn.Close()
+	}
+}
+
+// validSnapshotID reports whether id looks like a name pg_export_snapshot
+// returns, such as 00000003-0000001B-1.
+func validSnapshotID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // margins returns the exact totals of q and its rows grouped by gender alone
 // (behind the parity index), read in one statement: they always come from
