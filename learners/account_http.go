@@ -209,7 +209,7 @@ func (h *AccountHandler) logout(c *fiber.Ctx) error {
 }
 
 func (h *AccountHandler) me(c *fiber.Ctx) error {
-	u, err := h.store.User(c.UserContext(), web.MustPrincipal(c).UserID)
+	u, err := h.store.Me(c.UserContext(), web.MustPrincipal(c).UserID)
 	if err != nil {
 		return err
 	}
@@ -226,6 +226,7 @@ func (h *AccountHandler) updateMe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return c.JSON(u)
 }
 

@@ -90,14 +90,16 @@ func (s *LearningStore) enrollment(ctx context.Context, userID, courseID string)
 }
 
 // enrollUsers enrols users in the current version of a course in one statement,
-// pinning the version and snapshotting each learner's demographics and age band
-// now, so later profile edits never rewrite reports. Users already enrolled are
-// left alone. It returns how many enrollments were created.
+// pinning the version and snapshotting each learner's demographics, age band
+// and disability status (from the functioning answers given with consent;
+// not_stated without them) now, so later profile edits never rewrite reports.
+// Users already enrolled are left alone. It returns how many enrollments were
+// created.
 func enrollUsers(ctx context.Context, ext sqlx.ExtContext, courseID string, userIDs []string, cohortID *string, now time.Time) (int, error) {
 	const q = `INSERT INTO enrollments (user_id, course_id, version_id, cohort_id, lessons_total,
-		gender, audience, country, region, ldc, sids, lldc, age_band)
+		gender, audience, country, region, ldc, sids, lldc, age_band, disability)
 		SELECT u.id, c.id, c.current_version_id, $3, c.lessons, u.gender, u.audience, u.country,
-			k.region, k.ldc, k.sids, k.lldc, b.band
+			k.region, k.ldc, k.sids, k.lldc, b.band, coalesce(f.disability, 'not_stated')
 		FROM (SELECT id, current_version_id,
 				(SELECT count(*) FROM lessons l WHERE l.version_id = courses.current_version_id) AS lessons
 			FROM courses WHERE id = $2 AND current_version_id IS NOT NULL) c
@@ -105,6 +107,7 @@ func enrollUsers(ctx context.Context, ext sqlx.ExtContext, courseID string, user
 		JOIN users u ON u.id = x.user_id
 		JOIN countries k ON k.code = u.country
 		JOIN unnest($4::int[], $5::text[]) AS b(year, band) ON b.year = u.birth_year
+		LEFT JOIN user_functioning f ON f.user_id = u.id
 		ON CONFLICT (user_id, course_id) DO NOTHING`
 	years, bands := ageBands(now.UTC().Year())
 	res, err := ext.ExecContext(ctx, q, pq.StringArray(userIDs), courseID, cohortID, pq.Int64Array(years), pq.StringArray(bands))
