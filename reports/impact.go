@@ -20,18 +20,24 @@ import (
 // the course at work.
 type ImpactCounts struct {
 	Learners              int64   `db:"learners"`
+	LearnerKeys           int64   `db:"learner_keys"` // the cell-key sums of the perturbed counts
 	MatchedPairs          int64   `db:"matched_pairs"`
+	PairKeys              int64   `db:"pair_keys"`
 	PreSum                float64 `db:"pre_sum"`
 	PostSum               float64 `db:"post_sum"`
 	SatisfactionResponses int64   `db:"satisfaction_responses"`
 	SatisfactionSum       float64 `db:"satisfaction_sum"`
 	FollowUpResponses     int64   `db:"follow_up_responses"`
+	FollowUpKeys          int64   `db:"follow_up_keys"`
 	Applied               int64   `db:"applied"`
 }
 
-// ImpactFigures are a cell's published figures: a count below the minimum
-// cell size is null, and a mean is published only over at least that many
-// people (pairs, responses), so no one learner's score or answer shows.
+// ImpactFigures are a cell's published figures under the participation
+// report's cell-key method: learners, matched pairs and follow-up responses
+// are perturbed counts (each from its own cell key, so the same people always
+// get the same figure); a mean or share is published only when the true and
+// the published number of people it is over are both at least the minimum
+// cell size, so no one learner's score or answer shows.
 type ImpactFigures struct {
 	Learners          *int64   `json:"learners"`
 	MatchedPairs      *int64   `json:"matched_pairs"`
@@ -44,24 +50,44 @@ type ImpactFigures struct {
 	Suppressed        bool     `json:"suppressed"`
 }
 
-// publish applies the disclosure control with minimum cell size k.
+// Key offsets of the impact measures, apart from the participation
+// measures' so that a count equal to one of those (every learner took both
+// tests) is perturbed independently of it.
+const (
+	pairKeyOffset     = 43
+	followUpKeyOffset = 128
+)
+
+// noisy is a count as published: the true count plus the perturbation its
+// cell key picks.
+func noisy(n, keySum, offset int64) int64 {
+	if n <= 0 {
+		return 0
+	}
+	key := ((keySum+offset)%KeyRange + KeyRange) % KeyRange
+	return max(0, n+perturbation(n, key))
+}
+
+// publish applies the disclosure control with minimum cell size k; a cell
+// whose published learners are under k is suppressed whole.
 func (c ImpactCounts) publish(k int) ImpactFigures {
 	min := int64(k)
-	if c.Learners < min {
+	learners := noisy(c.Learners, c.LearnerKeys, 0)
+	if learners < min {
 		return ImpactFigures{Suppressed: true}
 	}
-	f := ImpactFigures{Learners: &c.Learners}
-	if c.MatchedPairs >= min {
+	f := ImpactFigures{Learners: &learners}
+	pairs, followUps := noisy(c.MatchedPairs, c.PairKeys, pairKeyOffset), noisy(c.FollowUpResponses, c.FollowUpKeys, followUpKeyOffset)
+	f.MatchedPairs, f.FollowUpResponses = &pairs, &followUps
+	if c.MatchedPairs >= min && pairs >= min {
 		n := float64(c.MatchedPairs)
-		f.MatchedPairs = &c.MatchedPairs
 		f.PreMean, f.PostMean = round2(c.PreSum/n), round2(c.PostSum/n)
 		f.MeanGain = round2((c.PostSum - c.PreSum) / n)
 	}
 	if c.SatisfactionResponses >= min {
 		f.SatisfactionMean = round2(c.SatisfactionSum / float64(c.SatisfactionResponses))
 	}
-	if c.FollowUpResponses >= min {
-		f.FollowUpResponses = &c.FollowUpResponses
+	if c.FollowUpResponses >= min && followUps >= min {
 		f.AppliedShare = round4(float64(c.Applied) / float64(c.FollowUpResponses))
 	}
 	return f
@@ -93,30 +119,29 @@ func (r ImpactRow) MarshalJSON() ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
-// DisclosureControl says how an impact report protects individuals.
-type DisclosureControl struct {
-	Method      string `json:"method"`
-	MinCellSize int    `json:"min_cell_size"`
-	Note        string `json:"note"`
-}
-
 // ImpactReport is GET /v1/reports/impact.
 type ImpactReport struct {
-	GroupBy           []string          `json:"group_by"`
-	Rows              []ImpactRow       `json:"rows"`
-	Totals            ImpactFigures     `json:"totals"`
-	DisclosureControl DisclosureControl `json:"disclosure_control"`
-	GeneratedAt       time.Time         `json:"generated_at"`
+	GroupBy           []string      `json:"group_by"`
+	Rows              []ImpactRow   `json:"rows"`
+	Totals            ImpactFigures `json:"totals"`
+	DisclosureControl Disclosure    `json:"disclosure_control"`
+	GeneratedAt       time.Time     `json:"generated_at"`
+	from, to          string        // the period, for the CSV's disclosure comment
 }
 
 var impactMeasures = []string{"learners", "matched_pairs", "pre_mean", "post_mean", "mean_gain",
 	"satisfaction_mean", "follow_up_responses", "applied_share", "suppressed"}
 
-// WriteImpactCSV writes the report as a spreadsheet-safe CSV; a report
-// without dimensions is its totals in one row.
+// WriteImpactCSV writes the report as a spreadsheet-safe CSV, with the
+// disclosure control stated on a first comment line as the participation
+// CSV does; a report without dimensions is its totals in one row.
 func WriteImpactCSV(w io.Writer, r *ImpactReport) error {
 	cw, err := spreadsheet.NewWriter(w)
 	if err != nil {
+		return err
+	}
+	width := len(r.GroupBy) + len(impactMeasures)
+	if _, err := io.WriteString(w, r.DisclosureControl.comment(r.from, r.to)+strings.Repeat(",", width-1)+"\r\n"); err != nil {
 		return err
 	}
 	if err := cw.Write(append(append([]string{}, r.GroupBy...), impactMeasures...)); err != nil {
@@ -164,34 +189,44 @@ func numCell(p *float64) string {
 }
 
 // impactSQL computes the raw impact figures of q grouped by dims from the
-// enrollments and what learners did after enrolling. Every enrollment is one
-// row (its tests and surveys are aggregated per enrollment first), so a
-// learner's answers count once per course. The SQL is assembled from the
-// constant column names only; every value is a placeholder.
+// enrollments and what learners did after enrolling. The inner query has one
+// row per enrollment (its tests and surveys aggregated first), so a learner's
+// answers count once per course, and marks the first enrollment of each
+// learner in each group, whose learner key the group's learner count is
+// perturbed by. The SQL is assembled from the constant column names only;
+// every value is a placeholder.
 func impactSQL(q Query, dims []string) (string, []any) {
-	var sel, group []string
+	var sel, outer, part []string
 	for i, d := range dims {
 		expr := dimText(fromEnrollments, d)
 		if d == "course" {
 			expr = "co.slug"
 		}
 		sel = append(sel, expr+" AS d"+itoa(i))
-		group = append(group, itoa(i+1))
+		outer = append(outer, "d"+itoa(i))
+		part = append(part, expr)
 	}
 	w := filters(fromEnrollments, q, "e.")
-	s := "SELECT " + strings.Join(append(sel, impactMeasuresSQL), ", ") + impactFrom + w.sql()
-	if len(group) > 0 {
-		s += " GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", ")
+	first := "row_number() OVER (PARTITION BY " + strings.Join(append(part, "e.user_id"), ", ") + " ORDER BY e.id) = 1 AS first"
+	inner := "SELECT " + strings.Join(append(sel, impactRowSQL, first), ", ") + impactFrom + w.sql()
+	s := "SELECT " + strings.Join(append(outer, impactMeasuresSQL), ", ") + " FROM (" + inner + ") r"
+	if len(outer) > 0 {
+		s += " GROUP BY " + strings.Join(outer, ", ") + " ORDER BY " + strings.Join(outer, ", ")
 	}
 	return s, w.args
 }
 
-const impactMeasuresSQL = `count(DISTINCT e.user_id) AS learners,
-	count(*) FILTER (WHERE pre.score IS NOT NULL AND post.score IS NOT NULL) AS matched_pairs,
-	coalesce(sum(pre.score) FILTER (WHERE post.score IS NOT NULL), 0) AS pre_sum,
-	coalesce(sum(post.score) FILTER (WHERE pre.score IS NOT NULL), 0) AS post_sum,
-	count(sat.rating) AS satisfaction_responses, coalesce(sum(sat.rating), 0) AS satisfaction_sum,
-	coalesce(sum(fu.n), 0) AS follow_up_responses, coalesce(sum(fu.applied), 0) AS applied`
+const impactRowSQL = `e.user_id, e.learner_key, e.record_key, pre.score AS pre, post.score AS post, sat.rating, fu.n AS fu_n, fu.applied AS fu_applied`
+
+const impactMeasuresSQL = `count(DISTINCT user_id) AS learners,
+	coalesce(sum(learner_key) FILTER (WHERE first), 0) AS learner_keys,
+	count(*) FILTER (WHERE pre IS NOT NULL AND post IS NOT NULL) AS matched_pairs,
+	coalesce(sum(record_key) FILTER (WHERE pre IS NOT NULL AND post IS NOT NULL), 0) AS pair_keys,
+	coalesce(sum(pre) FILTER (WHERE post IS NOT NULL), 0) AS pre_sum,
+	coalesce(sum(post) FILTER (WHERE pre IS NOT NULL), 0) AS post_sum,
+	count(rating) AS satisfaction_responses, coalesce(sum(rating), 0) AS satisfaction_sum,
+	coalesce(sum(fu_n), 0) AS follow_up_responses, coalesce(sum(fu_n * record_key), 0) AS follow_up_keys,
+	coalesce(sum(fu_applied), 0) AS applied`
 
 const impactFrom = ` FROM enrollments e JOIN courses co ON co.id = e.course_id
 	LEFT JOIN assessment_attempts pre ON pre.enrollment_id = e.id AND pre.kind = 'pre'
@@ -229,8 +264,8 @@ func (s *Store) ImpactCells(ctx context.Context, q Query) ([][]*string, []Impact
 		for i := range vals {
 			dest = append(dest, &vals[i])
 		}
-		dest = append(dest, &c.Learners, &c.MatchedPairs, &c.PreSum, &c.PostSum, &c.SatisfactionResponses,
-			&c.SatisfactionSum, &c.FollowUpResponses, &c.Applied)
+		dest = append(dest, &c.Learners, &c.LearnerKeys, &c.MatchedPairs, &c.PairKeys, &c.PreSum, &c.PostSum,
+			&c.SatisfactionResponses, &c.SatisfactionSum, &c.FollowUpResponses, &c.FollowUpKeys, &c.Applied)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, total, err
 		}
@@ -246,14 +281,17 @@ func (s *Store) Impact(ctx context.Context, q Query) (*ImpactReport, error) {
 		return nil, err
 	}
 	r := &ImpactReport{GroupBy: q.GroupBy, Rows: []ImpactRow{}, Totals: total.publish(q.MinCellSize),
-		GeneratedAt: s.now().UTC(),
-		DisclosureControl: DisclosureControl{Method: "threshold", MinCellSize: q.MinCellSize,
-			Note: "A count below min_cell_size is null; a mean is given only over at least min_cell_size people."}}
+		GeneratedAt: s.now().UTC(), from: q.From, to: q.To,
+		DisclosureControl: disclosure(q.MinCellSize)}
 	if r.GroupBy == nil {
 		r.GroupBy = []string{}
 	}
 	for i, c := range counts {
-		r.Rows = append(r.Rows, ImpactRow{dims: q.GroupBy, Values: values[i], ImpactFigures: c.publish(q.MinCellSize)})
+		// As in the participation report, a group too small to show is not
+		// listed at all, so its dimension values never reveal that it exists.
+		if f := c.publish(q.MinCellSize); !f.Suppressed {
+			r.Rows = append(r.Rows, ImpactRow{dims: q.GroupBy, Values: values[i], ImpactFigures: f})
+		}
 	}
 	return r, nil
 }

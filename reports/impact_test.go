@@ -107,8 +107,15 @@ func TestImpactFiguresMatchADirectComputation(t *testing.T) {
 		checkImpact(t, *values[i][0], got, w)
 	}
 	checkImpact(t, "totals", total, all)
+	for i, got := range counts {
+		var keys int64
+		f.get(&keys, `SELECT sum(k) FROM (SELECT DISTINCT user_id, learner_key AS k FROM enrollments WHERE course_id = $1 AND country = $2) l`, c.ID, *values[i][0])
+		if got.LearnerKeys != keys {
+			t.Errorf("%s: learner key sum %d, want %d", *values[i][0], got.LearnerKeys, keys)
+		}
+	}
 	pub := total.publish(5)
-	if *pub.MeanGain != math.Round((all.postSum-all.preSum)/float64(all.pairs)*100)/100 ||
+	if pub.MeanGain == nil || *pub.MeanGain != math.Round((all.postSum-all.preSum)/float64(all.pairs)*100)/100 ||
 		*pub.AppliedShare != math.Round(float64(all.applied)/float64(all.fuN)*10000)/10000 {
 		t.Fatalf("published totals %+v from %+v", pub, all)
 	}
@@ -128,23 +135,23 @@ func TestImpactReportHTTP(t *testing.T) {
 	f := fixtures{t, testDB.DB}
 	c := f.course("impact-http-" + uniq())
 	at := time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
-	// KE: 8 learners, 5 with both tests (pre 50, post 80), 2 satisfaction
-	// ratings (too few to publish at the minimum of 5), 5 follow-ups of which
-	// 3 applied.
-	for i := range 8 {
+	// KE: 10 learners, 7 with both tests (pre 50, post 80), 2 satisfaction
+	// ratings (too few for a mean at the minimum of 5), 7 follow-ups of which
+	// 4 applied. Perturbation moves a count of 5 or more by at most 2, so
+	// every KE count is published at 5 or more.
+	for i := range 10 {
 		e := f.enroll(f.user("female", "KE"), c, nil, snap{"female", "youth", "KE", "15_24"}, at, true)
-		if i < 5 {
+		if i < 7 {
 			f.took(e, "pre", 50)
 			f.took(e, "post", 80)
+			f.answered(e, "follow_up_90", fmt.Sprintf(`{"applied": %t, "changed_practice": true, "new_role": false}`, i < 4))
 		}
 		if i < 2 {
 			f.answered(e, "satisfaction", `{"overall": 5, "relevance": 5, "recommend": true}`)
 		}
-		if i < 5 {
-			f.answered(e, "follow_up_90", fmt.Sprintf(`{"applied": %t, "changed_practice": true, "new_role": false}`, i < 3))
-		}
 	}
-	// FJ: 2 learners, both tested: below the minimum cell size.
+	// FJ: 2 learners, both tested, gaining 90: published as at most 4, under
+	// the minimum cell size, so the row is never listed.
 	for range 2 {
 		e := f.enroll(f.user("male", "FJ"), c, nil, snap{"male", "youth", "FJ", "15_24"}, at, true)
 		f.took(e, "pre", 10)
@@ -152,41 +159,46 @@ func TestImpactReportHTTP(t *testing.T) {
 	}
 	analyst := env.NewUser(t, cc.RoleAnalyst)
 	path := "/v1/reports/impact?group_by=country&course=" + c.Slug
-	var rep struct {
+	type report struct {
 		Rows []struct {
 			Country string `json:"country"`
 			ImpactFigures
 		} `json:"rows"`
-		Totals            ImpactFigures     `json:"totals"`
-		DisclosureControl DisclosureControl `json:"disclosure_control"`
+		Totals            ImpactFigures `json:"totals"`
+		DisclosureControl Disclosure    `json:"disclosure_control"`
 	}
+	var rep report
 	env.Expect(t, apptest.Request{Method: http.MethodGet, Path: path, Token: analyst.Token}, http.StatusOK).JSON(t, &rep)
-	if len(rep.Rows) != 2 || rep.DisclosureControl.MinCellSize != 5 {
+	if len(rep.Rows) != 1 || rep.Rows[0].Country != "KE" || rep.DisclosureControl.Method != Method || rep.DisclosureControl.MinCellSize != 5 {
 		t.Fatalf("report %+v", rep)
 	}
-	for _, r := range rep.Rows {
-		switch r.Country {
-		case "FJ":
-			if !r.Suppressed || r.Learners != nil || r.PreMean != nil || r.MeanGain != nil {
-				t.Errorf("a cell of 2 learners is published: %+v", r.ImpactFigures)
-			}
-		case "KE":
-			if r.Suppressed || *r.Learners != 8 || *r.MatchedPairs != 5 || *r.PreMean != 50 || *r.PostMean != 80 || *r.MeanGain != 30 ||
-				r.SatisfactionMean != nil || *r.FollowUpResponses != 5 || *r.AppliedShare != 0.6 {
-				t.Errorf("KE = %+v", r.ImpactFigures)
-			}
-		}
+	near := func(p *int64, truth int64) bool { return p != nil && *p >= truth-MaxNoise && *p <= truth+MaxNoise }
+	ke := rep.Rows[0].ImpactFigures
+	if !near(ke.Learners, 10) || !near(ke.MatchedPairs, 7) || !near(ke.FollowUpResponses, 7) {
+		t.Errorf("KE counts are not the truth within the noise: %+v", ke)
 	}
-	// Totals: 5 pairs gaining 30 and 2 gaining 90: 330 / 7.
-	if tt := rep.Totals; *tt.Learners != 10 || *tt.MatchedPairs != 7 || *tt.MeanGain != 47.14 {
+	if ke.PreMean == nil || *ke.PreMean != 50 || *ke.PostMean != 80 || *ke.MeanGain != 30 || ke.SatisfactionMean != nil || *ke.AppliedShare != 0.5714 {
+		t.Errorf("KE means = %+v", ke)
+	}
+	// Totals: 7 pairs gaining 30 and 2 gaining 90: 390 / 9.
+	if tt := rep.Totals; !near(tt.Learners, 12) || !near(tt.MatchedPairs, 9) || *tt.MeanGain != 43.33 {
 		t.Errorf("totals = %+v", tt)
 	}
-	t.Run("CSV", func(t *testing.T) {
+	t.Run("the same people always get the same figures", func(t *testing.T) {
+		var again report
+		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: path, Token: analyst.Token}, http.StatusOK).JSON(t, &again)
+		a, b := again.Rows[0].ImpactFigures, rep.Rows[0].ImpactFigures
+		if *a.Learners != *b.Learners || *a.MatchedPairs != *b.MatchedPairs || *a.FollowUpResponses != *b.FollowUpResponses {
+			t.Fatalf("figures changed between requests: %+v then %+v", b, a)
+		}
+	})
+	t.Run("CSV states the disclosure control and lists no small group", func(t *testing.T) {
 		r := env.Expect(t, apptest.Request{Method: http.MethodGet, Path: path, Token: analyst.Token, Headers: map[string]string{"Accept": "text/csv"}}, http.StatusOK)
-		body := strings.TrimPrefix(string(r.Body), "\ufeff")
-		if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.HasPrefix(body, "country,learners,matched_pairs,pre_mean") ||
-			!strings.Contains(body, "FJ,,,,,,,,,true") {
-			t.Fatalf("CSV %q", body)
+		lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(string(r.Body), "\ufeff")), "\r\n")
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || len(lines) != 3 ||
+			!strings.HasPrefix(lines[0], "# disclosure_control: method=cell_key_perturbation") ||
+			!strings.HasPrefix(lines[1], "country,learners,matched_pairs,pre_mean") || !strings.HasPrefix(lines[2], "KE,") {
+			t.Fatalf("CSV %q", lines)
 		}
 	})
 	t.Run("analysts and admins only, validated like participation", func(t *testing.T) {
