@@ -8,7 +8,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cybercampus/cybercampus/assessments"
+	"github.com/cybercampus/cybercampus/courses"
 	"github.com/cybercampus/cybercampus/internal/apptest"
+	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 )
 
 // served is a test as the API returns it.
@@ -260,4 +262,59 @@ func show[T any](p *T) any {
 		return nil
 	}
 	return *p
+}
+
+func TestItemStatisticsReadQuizFirstAttempts(t *testing.T) {
+	e := newEnv(t)
+	d := &courses.Document{Slug: "quizzed-" + pgtest.RandomSuffix(), Title: "Quizzed", Summary: "A course with a quiz.",
+		Level: "beginner", Audiences: []string{"youth"}, Language: "en",
+		Modules: []courses.DocModule{{Key: "m1", Title: "Module",
+			Lessons: []courses.DocLesson{{Key: "l1", Title: "One", Kind: "text", DurationMinutes: 5, Content: "First."}},
+			Quiz:    &courses.DocQuiz{Key: "check", Title: "Check", PassScore: 100, MaxAttempts: 3, Questions: bank(2)}}}}
+	importDoc(t, d)
+	var quizID string
+	if err := testDB.DB.Get(&quizID, `SELECT q.id FROM quizzes q JOIN courses c ON c.current_version_id = q.version_id WHERE c.slug = $1`, d.Slug); err != nil {
+		t.Fatal(err)
+	}
+	var opts []struct {
+		Question string `db:"question"`
+		Option   string `db:"option"`
+		Correct  bool   `db:"correct"`
+	}
+	if err := testDB.DB.Select(&opts, `SELECT qq.id AS question, o.id AS option, o.correct FROM quiz_questions qq
+		JOIN quiz_options o ON o.question_id = qq.id WHERE qq.quiz_id = $1`, quizID); err != nil {
+		t.Fatal(err)
+	}
+	answers := func(right bool) map[string][]string {
+		a := map[string][]string{}
+		for _, o := range opts {
+			if o.Correct == right {
+				a[o.Question] = []string{o.Option}
+			}
+		}
+		return a
+	}
+	attempt := func(u apptest.User, right bool) {
+		e.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/quizzes/" + quizID + "/attempts", Token: u.Token,
+			Body: map[string]any{"answers": answers(right)}}, http.StatusCreated)
+	}
+	for _, second := range []bool{true, false} {
+		u := e.NewUser(t)
+		enrol(t, e, u, d.Slug)
+		attempt(u, false)
+		if second {
+			attempt(u, true) // a second attempt is not a response: memory of the feedback
+		}
+	}
+	admin := e.NewUser(t, "admin")
+	var st assessments.ItemStatistics
+	e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/courses/" + d.Slug + "/item-statistics", Token: admin.Token}, http.StatusOK).JSON(t, &st)
+	if len(st.Items) != 2 {
+		t.Fatalf("items %+v", st.Items)
+	}
+	for _, it := range st.Items {
+		if it.Source != "quiz" || it.QuizKey == nil || *it.QuizKey != "check" || it.Responses != 2 || it.Facility != nil || it.Reason == nil {
+			t.Errorf("quiz item %+v", it)
+		}
+	}
 }

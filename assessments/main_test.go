@@ -63,6 +63,13 @@ func newCourse(tb testing.TB, draw, size int) string {
 	if size > 0 {
 		d.Assessment = &courses.DocAssessment{Draw: draw, Bank: bank(size)}
 	}
+	importDoc(tb, d)
+	return d.Slug
+}
+
+// importDoc validates, imports and publishes a course document.
+func importDoc(tb testing.TB, d *courses.Document) {
+	tb.Helper()
 	body, err := d.YAML()
 	if err != nil {
 		tb.Fatal(err)
@@ -74,7 +81,6 @@ func newCourse(tb testing.TB, draw, size int) string {
 	if _, err := courses.NewStore(testDB.DB).Import(context.Background(), p, courses.ImportOptions{Mode: courses.ModeUpsert, Publish: true}); err != nil {
 		tb.Fatal(err)
 	}
-	return d.Slug
 }
 
 // enrol enrols u in slug.
