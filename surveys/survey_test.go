@@ -160,6 +160,21 @@ func TestOptedOutLearnersGetNoSurveyMessages(t *testing.T) {
 	if w := waiting(t, e, optedOut); len(w) != 3 {
 		t.Errorf("an opted-out learner sees %d waiting surveys, want 3 (answering stays possible)", len(w))
 	}
+	t.Run("waiting surveys page by due date", func(t *testing.T) {
+		var first, second struct {
+			Items      []surveys.Survey `json:"items"`
+			NextCursor *string          `json:"next_cursor"`
+		}
+		e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/surveys?limit=2", Token: optedOut.Token}, http.StatusOK).JSON(t, &first)
+		if len(first.Items) != 2 || first.NextCursor == nil || first.Items[0].Kind != "satisfaction" || first.Items[1].Kind != "follow_up_90" {
+			t.Fatalf("first page %+v", first)
+		}
+		e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/surveys?limit=2&cursor=" + *first.NextCursor, Token: optedOut.Token}, http.StatusOK).JSON(t, &second)
+		if len(second.Items) != 1 || second.NextCursor != nil || second.Items[0].Kind != "follow_up_180" {
+			t.Fatalf("second page %+v", second)
+		}
+		e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/surveys?cursor=garbage", Token: optedOut.Token}, http.StatusBadRequest)
+	})
 	if n, emailed, _ := notes(t, noEmail, "survey"); n != 3 || emailed != 0 {
 		t.Errorf("a learner without email got %d survey notifications, %d emailed; want 3 and 0", n, emailed)
 	}
