@@ -318,3 +318,47 @@ func TestItemStatisticsReadQuizFirstAttempts(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentAttemptsCountOnce(t *testing.T) {
+	e := newEnv(t)
+	slug := newCourse(t, 3, 6)
+	for _, sameID := range []bool{true, false} {
+		u := e.NewUser(t)
+		enrol(t, e, u, slug)
+		pre := getTest(t, e, u, slug, "pre", http.StatusOK)
+		id := uuid.NewString()
+		codes := make(chan int, 4)
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				body := map[string]any{"id": id, "answers": answersFor(pre, 2)}
+				if !sameID {
+					body["id"] = uuid.NewString()
+				}
+				r, err := e.Try(apptest.Request{Method: http.MethodPost, Path: "/v1/courses/" + slug + "/assessments/pre/attempts", Token: u.Token, Body: body})
+				errs <- err
+				if err == nil {
+					codes <- r.StatusCode
+				}
+			}()
+		}
+		count := map[int]int{}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+			count[<-codes]++
+		}
+		want := map[int]int{http.StatusCreated: 1, http.StatusOK: 3} // resends of one attempt
+		if !sameID {
+			want = map[int]int{http.StatusCreated: 1, http.StatusConflict: 3} // four different attempts
+		}
+		if len(count) != len(want) || count[http.StatusCreated] != 1 || count[http.StatusOK] != want[http.StatusOK] || count[http.StatusConflict] != want[http.StatusConflict] {
+			t.Errorf("same id %v: statuses %v, want %v", sameID, count, want)
+		}
+		var n int
+		if err := testDB.DB.Get(&n, `SELECT count(*) FROM assessment_attempts WHERE user_id = $1`, u.ID); err != nil || n != 1 {
+			t.Errorf("%d attempts stored (%v)", n, err)
+		}
+	}
+}
