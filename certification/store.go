@@ -232,6 +232,9 @@ type MineCursor struct {
 	ID       string    `json:"id"`
 }
 
+// Valid reports whether the cursor names a certificate: a time and a UUID.
+func (c *MineCursor) Valid() bool { return !c.IssuedAt.IsZero() && cc.IsUUID(c.ID) }
+
 // ListMine returns a page of the user's certificates, newest first (served by
 // certificates_user_idx).
 func (s *Store) ListMine(ctx context.Context, userID string, after *MineCursor, limit int) ([]Mine, error) {
