@@ -32,7 +32,7 @@ a{color:#0645ad}
 {{if .Revoked}}<p class="status revoked" role="status">Revoked{{if .RevokedOn}} on {{.RevokedOn}}{{end}}: this certificate is no longer valid.</p>
 {{else}}<p class="status valid" role="status">Valid: this certificate was issued by {{.Issuer}} and has not been revoked.</p>
 {{end}}<dl>
-<dt>Learner</dt><dd dir="auto">{{.LearnerName}}</dd>
+<dt>Learner</dt><dd dir="auto">{{if .LearnerName}}{{.LearnerName}}{{else}}<em>Name erased at the holder's request; the signed credential the holder shows names them.</em>{{end}}</dd>
 <dt>Course</dt><dd dir="auto">{{.CourseTitle}}</dd>
 <dt>Issued on</dt><dd><time datetime="{{.IssuedISO}}">{{.IssuedOn}}</time></dd>
 <dt>Issuer</dt><dd>{{.Issuer}}</dd>
