@@ -152,6 +152,8 @@ func (s *Sessions) forgetAll() {
 // so the whole cache is dropped.
 func (s *Sessions) Listen(ctx context.Context) {
 	ps := s.rdb.Subscribe(ctx, sessionsChannel)
+	stop := context.AfterFunc(ctx, func() { ps.Close() }) // a blocked Receive does not watch ctx
+	defer stop()
 	defer ps.Close()
 	for {
 		msg, err := ps.Receive(ctx)
