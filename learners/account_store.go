@@ -128,7 +128,7 @@ func (s *AccountStore) UpdateProfile(ctx context.Context, id string, p ProfileUp
 // admin is refused so the platform cannot lock itself out.
 func (s *AccountStore) SetRoles(ctx context.Context, id string, roles []string) (User, error) {
 	err := postgres.Transact(ctx, s.db, &sql.TxOptions{Isolation: sql.LevelSerializable}, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET roles = $2, updated_at = now() WHERE id = $1`, id, pq.StringArray(roles))
+		res, err := tx.ExecContext(ctx, `UPDATE users SET roles = $2, updated_at = now() WHERE id = $1 AND erased_at IS NULL`, id, pq.StringArray(roles))
 		if err != nil {
 			return err
 		}
