@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 )
 
 // mailbox is an SMTP server for tests: it accepts every message and keeps
@@ -179,14 +181,39 @@ func tokenIn(t *testing.T, e received) (path, token string) {
 
 // accountServer runs the program with an SMTP server, trusting
 // X-Forwarded-For from the test (so tests can sign in from several
-// addresses), and the default limit of 10 failed sign-ins.
-func accountServer(t *testing.T) (*server, *mailbox) {
+// addresses), and the default limit of 10 failed sign-ins. It has a database
+// of its own: the outbox relay of another test server on the same database
+// would take its emails and send them nowhere.
+func accountServer(t *testing.T) (*server, *mailbox, func(string) string) {
 	t.Helper()
 	mb := startMailbox(t)
+	db, err := pgtest.New("cmdaccounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close) // runs after the server has stopped
 	flushRedis(t, 7)
-	s := startServer(t, testEnv(7, map[string]string{"SMTP_URL": mb.url(), "TRUSTED_PROXIES": "127.0.0.1",
-		"LOGIN_FAILURES_PER_ACCOUNT": "10"}), "serve")
-	return s, mb
+	env := testEnv(7, map[string]string{"DATABASE_URL": db.URL, "SMTP_URL": mb.url(), "TRUSTED_PROXIES": "127.0.0.1",
+		"LOGIN_FAILURES_PER_ACCOUNT": "10"})
+	return startServer(t, env, "serve"), mb, env
+}
+
+// staffIn creates a user with roles through the operator command on the
+// server's database and signs in.
+func staffIn(t *testing.T, s *server, env func(string) string, name string, roles ...string) user {
+	t.Helper()
+	u := user{email: newEmail(), password: "a long staff passphrase", name: name}
+	args := []string{"users", "create", "--email", u.email, "--password", u.password, "--name", name}
+	for _, r := range roles {
+		args = append(args, "--role", r)
+	}
+	if err := run(t.Context(), args, env, io.Discard, io.Discard); err != nil {
+		t.Fatalf("users create: %v", err)
+	}
+	u.token, u.refresh = login(t, s, u.email, u.password)
+	_, _, b := s.call(t, "GET", "/v1/me", u.token, nil)
+	u.id = decode(t, b)["id"].(string)
+	return u
 }
 
 // callFrom sends a JSON request as if from address ip.
@@ -232,7 +259,7 @@ func expectProblem(t *testing.T, code int, b []byte, status int, field string) {
 }
 
 func TestAccountLifecycle(t *testing.T) {
-	s, mb := accountServer(t)
+	s, mb, env := accountServer(t)
 
 	t.Run("sign-up emails a verification link that works once", func(t *testing.T) {
 		email := registerAs(t, s, "fr", "Awa Ndiaye")
@@ -419,9 +446,8 @@ func TestAccountLifecycle(t *testing.T) {
 	})
 
 	t.Run("a demoted admin's old token has the new roles on the next request", func(t *testing.T) {
-		w := &world{s: s, tally: &tally{}}
-		a := w.staff(t, "Admin One", "admin")
-		b := w.staff(t, "Admin Two", "admin")
+		a := staffIn(t, s, env, "Admin One", "admin")
+		b := staffIn(t, s, env, "Admin Two", "admin")
 		if code, _, body := s.call(t, "PUT", "/v1/users/"+a.id+"/roles", b.token, map[string]any{"roles": []string{"learner"}}); code != 200 {
 			t.Fatalf("demote: %d %s", code, body)
 		}
@@ -448,7 +474,7 @@ func TestAccountLifecycle(t *testing.T) {
 // attacked from many addresses locks at its ceiling and emails the owner a
 // reset link, which unlocks it.
 func TestSignInLimits(t *testing.T) {
-	s, mb := accountServer(t)
+	s, mb, _ := accountServer(t)
 	email := registerAs(t, s, "en", "Victim Person")
 	mb.wait(t, email, 1)
 	var mu sync.Mutex
