@@ -77,7 +77,9 @@ func (h *AccountHandler) resetPassword(c *fiber.Ctx) error {
 	}
 	h.sessions.Changed(ctx, userID)
 	if u, err := h.store.User(ctx, userID); err == nil {
-		h.limiter.Reset(ctx, "login", "account:"+strings.ToLower(u.Email), loginFailureWindow)
+		account := strings.ToLower(u.Email)
+		h.limiter.Reset(ctx, "login", "account:"+account, loginFailureWindow)
+		h.limiter.Reset(ctx, "login", "pair:"+account+"|"+c.IP(), loginFailureWindow) // the owner's own address
 	}
 	return c.JSON(fiber.Map{"detail": "Your password is changed and every session has ended; sign in with the new password."})
 }
