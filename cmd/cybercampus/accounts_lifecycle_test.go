@@ -184,7 +184,7 @@ func tokenIn(t *testing.T, e received) (path, token string) {
 // addresses), and the default limit of 10 failed sign-ins. It has a database
 // of its own: the outbox relay of another test server on the same database
 // would take its emails and send them nowhere.
-func accountServer(t *testing.T) (*server, *mailbox, func(string) string) {
+func accountServer(t *testing.T) (*server, *mailbox, func(string) string, *pgtest.DB) {
 	t.Helper()
 	mb := startMailbox(t)
 	db, err := pgtest.New("cmdaccounts")
@@ -195,7 +195,7 @@ func accountServer(t *testing.T) (*server, *mailbox, func(string) string) {
 	flushRedis(t, 7)
 	env := testEnv(7, map[string]string{"DATABASE_URL": db.URL, "SMTP_URL": mb.url(), "TRUSTED_PROXIES": "127.0.0.1",
 		"LOGIN_FAILURES_PER_ACCOUNT": "10"})
-	return startServer(t, env, "serve"), mb, env
+	return startServer(t, env, "serve"), mb, env, db
 }
 
 // staffIn creates a user with roles through the operator command on the
@@ -259,7 +259,7 @@ func expectProblem(t *testing.T, code int, b []byte, status int, field string) {
 }
 
 func TestAccountLifecycle(t *testing.T) {
-	s, mb, env := accountServer(t)
+	s, mb, env, db := accountServer(t)
 
 	t.Run("sign-up emails a verification link that works once", func(t *testing.T) {
 		email := registerAs(t, s, "fr", "Awa Ndiaye")
@@ -353,6 +353,25 @@ func TestAccountLifecycle(t *testing.T) {
 		}
 		login(t, s, email, "a brand new passphrase")
 		code, _, b = s.call(t, "POST", "/v1/auth/password/reset", "", map[string]string{"token": token, "password": "yet another passphrase"})
+		expectProblem(t, code, b, 422, "token")
+	})
+
+	t.Run("reset tokens are stored hashed, never in the outbox, and expire", func(t *testing.T) {
+		email := registerAs(t, s, "es", "Expiry Person")
+		mb.wait(t, email, 1)
+		s.call(t, "POST", "/v1/auth/password/forgot", "", map[string]string{"email": email})
+		_, token := tokenIn(t, mb.wait(t, email, 2))
+		var hashed, plain int
+		db.Get(&hashed, `SELECT count(*) FROM account_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))
+			AND purpose = 'password_reset' AND expires_at - created_at <= interval '1 hour'`, token)
+		db.Get(&plain, `SELECT (SELECT count(*) FROM account_tokens WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%' OR email LIKE '%' || $1 || '%')
+			+ (SELECT count(*) FROM outbox WHERE payload::text LIKE '%' || $1 || '%')`, token)
+		if hashed != 1 || plain != 0 {
+			t.Fatalf("token stored: %d rows by its hash (want 1, living at most an hour), %d rows in clear (want 0)", hashed, plain)
+		}
+		db.MustExec(`UPDATE account_tokens SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour'
+			WHERE token_hash = sha256(convert_to($1, 'UTF8'))`, token)
+		code, _, b := s.call(t, "POST", "/v1/auth/password/reset", "", map[string]string{"token": token, "password": "a brand new passphrase"})
 		expectProblem(t, code, b, 422, "token")
 	})
 
@@ -474,7 +493,7 @@ func TestAccountLifecycle(t *testing.T) {
 // attacked from many addresses locks at its ceiling and emails the owner a
 // reset link, which unlocks it.
 func TestSignInLimits(t *testing.T) {
-	s, mb, _ := accountServer(t)
+	s, mb, _, _ := accountServer(t)
 	email := registerAs(t, s, "en", "Victim Person")
 	mb.wait(t, email, 1)
 	var mu sync.Mutex
