@@ -36,6 +36,10 @@ type Sessions struct {
 
 	mu    sync.RWMutex
 	cache map[string]map[string]sessionState // user id → session id → state
+	// epoch counts forgets. A state read from the database is cached only if
+	// no forget happened while it was read: otherwise a request in flight
+	// during a change could put the state from before it back.
+	epoch uint64
 }
 
 type sessionState struct {
@@ -61,12 +65,12 @@ func NewSessions(db *sqlx.DB, rdb redis.UniversalClient, logger *slog.Logger) *S
 // session has ended since the token was issued: a logout, logout-all,
 // password change or reset, role change or erasure.
 func (s *Sessions) Check(ctx context.Context, p cc.Principal) (current cc.Principal, ok bool, err error) {
-	st, hit := s.cached(p.UserID, p.SessionID)
+	st, epoch, hit := s.cached(p.UserID, p.SessionID)
 	if !hit {
 		if st, err = s.load(ctx, p.UserID, p.SessionID); err != nil {
 			return cc.Principal{}, false, fmt.Errorf("session state: %w", err)
 		}
-		s.store(p.UserID, p.SessionID, st)
+		s.store(p.UserID, p.SessionID, st, epoch)
 	}
 	if !st.open || st.version != p.SessionVersion {
 		return cc.Principal{}, false, nil
@@ -75,20 +79,24 @@ func (s *Sessions) Check(ctx context.Context, p cc.Principal) (current cc.Princi
 	return p, true, nil
 }
 
-func (s *Sessions) cached(userID, sessionID string) (sessionState, bool) {
+func (s *Sessions) cached(userID, sessionID string) (st sessionState, epoch uint64, ok bool) {
 	s.mu.RLock()
-	st, ok := s.cache[userID][sessionID]
+	st, ok = s.cache[userID][sessionID]
+	epoch = s.epoch
 	s.mu.RUnlock()
-	return st, ok && s.now().Before(st.expires)
+	return st, epoch, ok && s.now().Before(st.expires)
 }
 
 // maxCachedUsers bounds the cache; past it the cache starts over, which
 // costs one query per user.
 const maxCachedUsers = 100_000
 
-func (s *Sessions) store(userID, sessionID string, st sessionState) {
+func (s *Sessions) store(userID, sessionID string, st sessionState, epoch uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.epoch != epoch {
+		return
+	}
 	if len(s.cache) >= maxCachedUsers {
 		s.cache = map[string]map[string]sessionState{}
 	}
@@ -138,12 +146,14 @@ func (s *Sessions) Changed(ctx context.Context, userID string) {
 func (s *Sessions) forget(userID string) {
 	s.mu.Lock()
 	delete(s.cache, userID)
+	s.epoch++
 	s.mu.Unlock()
 }
 
 func (s *Sessions) forgetAll() {
 	s.mu.Lock()
 	s.cache = map[string]map[string]sessionState{}
+	s.epoch++
 	s.mu.Unlock()
 }
 

@@ -121,3 +121,21 @@ func TestSessionChangeReachesOtherInstances(t *testing.T) {
 		t.Fatalf("cache trusted past its TTL: %v", got.Roles)
 	}
 }
+
+// A state read while a change is being announced is not cached: the next
+// request reads the database again instead of trusting what came before.
+func TestSessionStateReadDuringAChangeIsNotKept(t *testing.T) {
+	s := newTestSessions(t)
+	p := newSessionUser(t)
+	_, epoch, _ := s.cached(p.UserID, p.SessionID)
+	stale, err := s.load(context.Background(), p.UserID, p.SessionID) // read before the change commits
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessionDB.MustExec(`UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1`, p.SessionID)
+	s.Changed(context.Background(), p.UserID)
+	s.store(p.UserID, p.SessionID, stale, epoch) // the in-flight request finishes
+	if _, ok := mustCheck(t, s, p); ok {
+		t.Fatal("the state from before the logout was put back in the cache")
+	}
+}
