@@ -3,6 +3,7 @@ package surveys_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/cybercampus/cybercampus/internal/apptest"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/learners"
 	"github.com/cybercampus/cybercampus/surveys"
 )
 
@@ -254,4 +256,27 @@ func TestSurveyResponses(t *testing.T) {
 		post(u.Token, ids["follow_up_90"], map[string]any{"answers": map[string]any{"applied": true, "changed_practice": false, "new_role": false}}, http.StatusCreated)
 	})
 	e.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/surveys"}, http.StatusUnauthorized)
+}
+
+func TestErasureKeepsRatingsButNotComments(t *testing.T) {
+	c := &clock{}
+	e, m := newEnv(t, c)
+	u := e.NewUser(t)
+	runSchedule(t, m, complete(t, e, u, newCourse(t)))
+	var id string
+	if err := testDB.DB.Get(&id, `SELECT id FROM surveys WHERE user_id = $1 AND kind = 'satisfaction'`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/surveys/" + id + "/responses", Token: u.Token,
+		Body: map[string]any{"answers": map[string]any{"overall": 2, "relevance": 3, "recommend": false, "comment": "I am Amina from Kisumu."}}}, http.StatusCreated)
+	if err := learners.NewAccountStore(testDB.DB).Erase(context.Background(), u.ID); err != nil {
+		t.Fatal(err)
+	}
+	var answers string
+	if err := testDB.DB.Get(&answers, `SELECT answers::text FROM surveys WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(answers, "Amina") || !strings.Contains(answers, `"overall": 2`) {
+		t.Fatalf("answers after erasure: %s", answers)
+	}
 }
