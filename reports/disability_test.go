@@ -1,11 +1,19 @@
 package reports
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
+	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/apptest"
+	"github.com/cybercampus/cybercampus/jobs"
 )
 
 // TestConsentWithdrawalReachesReports follows one learner through the
@@ -88,4 +96,72 @@ func rowsOf(t *testing.T, s *Store, q Query, live bool) []Row {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// TestDisabilityInEveryFormat groups a known course by disability (KE's 19
+// learners with a disability, NG's 17 without, FJ's 8 not stated) and checks
+// that JSON, CSV, the chart and an export publish the same figures.
+func TestDisabilityInEveryFormat(t *testing.T) {
+	env, mod := newEnv(t)
+	f := fixtures{t, testDB.DB}
+	c := smallWorld(t, f)
+	f.exec(`UPDATE enrollments SET disability = CASE country WHEN 'KE' THEN 'yes' WHEN 'NG' THEN 'no' ELSE 'not_stated' END
+		WHERE course_id = $1`, c.ID)
+	f.refresh(mod.Store)
+	analyst := env.NewUser(t, cc.RoleAnalyst)
+	get := func(path string) []byte {
+		return env.Expect(t, apptest.Request{Method: http.MethodGet, Path: path, Token: analyst.Token}, http.StatusOK).Body
+	}
+	query := "group_by=disability&course=" + c.Slug
+	var rep struct {
+		Rows []struct {
+			Disability string `json:"disability"`
+			Learners   int64  `json:"learners"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal(get("/v1/reports/participation?"+query), &rep); err != nil {
+		t.Fatal(err)
+	}
+	published := map[string]int64{}
+	for _, r := range rep.Rows {
+		published[r.Disability] = r.Learners
+	}
+	for status, truth := range map[string]int64{"yes": 19, "no": 17, "not_stated": 8} {
+		if n, ok := published[status]; !ok || !nearTruth(n, truth) {
+			t.Fatalf("%s: %d learners published (listed %v), true %d", status, n, ok, truth)
+		}
+	}
+	sync := get("/v1/reports/participation?format=csv&" + query)
+	t.Run("CSV", func(t *testing.T) {
+		rows := readCSV(t, sync)
+		if len(rows) != 4 || rows[0][0] != "disability" {
+			t.Fatalf("CSV %v", rows)
+		}
+		for _, r := range rows[1:] {
+			if r[1] != strconv.FormatInt(published[r[0]], 10) {
+				t.Fatalf("CSV row %v, JSON %d", r, published[r[0]])
+			}
+		}
+	})
+	t.Run("chart", func(t *testing.T) {
+		text := svgText(t, get("/v1/reports/participation.svg?"+query))
+		for status, label := range disabilityLabels {
+			if want := label + ": " + strconv.FormatInt(published[status], 10); !strings.Contains(text, want) {
+				t.Fatalf("chart lacks %q: %s", want, text)
+			}
+		}
+	})
+	t.Run("export", func(t *testing.T) {
+		var e struct{ ID string }
+		env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/reports/exports", Token: analyst.Token,
+			Body: map[string]any{"group_by": "disability", "course": c.Slug}}, http.StatusAccepted).JSON(t, &e)
+		mux := asynq.NewServeMux()
+		mod.Tasks(mux)
+		if err := mux.ProcessTask(t.Context(), asynq.NewTask(jobs.TypeBuildExport, []byte(`{"export_id":"`+e.ID+`"}`))); err != nil {
+			t.Fatal(err)
+		}
+		if file := get("/v1/reports/exports/" + e.ID + "?format=csv"); !bytes.Equal(file, sync) {
+			t.Fatalf("export %s, report %s", file, sync)
+		}
+	})
 }
