@@ -141,7 +141,7 @@ func TestFunctioningIsSeenOnlyByItsOwner(t *testing.T) {
 	patchMe(t, env, learner, map[string]any{"functioning_consent": true,
 		"functioning": allAnswers(map[string]string{"cognition": "a_lot_of_difficulty"})}, http.StatusOK)
 	h := createCohort(t, env, trainer, course.Slug)
-	addMembersCSV(t, env, trainer, h.ID, "email\n"+learner.Email+"\n", http.StatusOK)
+	joinCohort(t, env, trainer, learner, h.ID) // the consent flow: invited, then accepted
 
 	// The other learner's /v1/me names the field, empty; nothing else names it.
 	secrets := []string{"a_lot_of_difficulty", "cognition", "disability"}
