@@ -211,3 +211,17 @@ func TestImpactReportHTTP(t *testing.T) {
 		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/reports/impact?min_cell_size=1", Token: analyst.Token}, http.StatusUnprocessableEntity)
 	})
 }
+
+// Every participation dimension groups the impact report too.
+func TestImpactGroupsByEveryDimension(t *testing.T) {
+	store := NewStore(testDB.DB, testDB.DB, time.Now)
+	for _, d := range Dimensions {
+		q, err := Params{GroupBy: d}.Parse(5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Impact(context.Background(), q); err != nil {
+			t.Errorf("group_by=%s: %v", d, err)
+		}
+	}
+}
