@@ -146,10 +146,11 @@ proxy_host=${goproxy#https://}; proxy_host=${proxy_host%%/*}
 
 # The Debian mirror the host's apt uses (the first http one), and its
 # security archive when apt lists one.
-mirror=$(grep -rhoE '(URIs:|^deb)[[:space:]]+(\[[^]]*\][[:space:]]+)?http://[^[:space:]]+/debian/?([[:space:]]|$)' \
-  /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | grep -oE 'http://[^[:space:]]+' | head -1 || true)
+sources=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+  grep -v '^[[:space:]]*#' || true)
+mirror=$(grep -oE 'http://[^[:space:]]+/debian/?([[:space:]]|$)' <<<"$sources" | head -1 | tr -d '[:space:]' || true)
 mirror=${mirror:-http://deb.debian.org/debian}; mirror=${mirror%/}
-security=$(grep -rhoE 'http://[^[:space:]]+/debian-security' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | head -1 || true)
+security=$(grep -oE 'http://[^[:space:]]+/debian-security' <<<"$sources" | head -1 || true)
 hostport() { local h=${1#http://}; h=${h%%/*}; case $h in *:*) echo "$h";; *) echo "$h:80";; esac; }
 allow="$(hostport "$mirror"),$proxy_host:443"
 [ -z "$security" ] || allow="$allow,$(hostport "$security")"
