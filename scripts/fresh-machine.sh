@@ -21,6 +21,8 @@
 #   FRESH_TEST_ENV   variables for `make test` (default: none, the defaults)
 #   FRESH_KEEP=1     keep the work directory (root file system and logs)
 #   FRESH_DIR        where to make the work directory (default /var/tmp)
+#   FRESH_DEBS=FILE  keep debootstrap's downloaded packages in FILE (a
+#                    tarball made on the first run) and reuse them
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -200,7 +202,17 @@ egress_pid=$!
 
 start=$(date +%s)
 log "debootstrap --variant=minbase $SUITE from $mirror"
-debootstrap --variant=minbase "$SUITE" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+bootstrap=(debootstrap --variant=minbase)
+if [ -n "${FRESH_DEBS:-}" ]; then
+  # Only the downloaded packages are reused; the root is unpacked anew.
+  if [ ! -s "$FRESH_DEBS" ]; then
+    "${bootstrap[@]}" --make-tarball="$FRESH_DEBS" "$SUITE" "$work/debs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+      { tail -20 "$work/debootstrap.log"; die "debootstrap --make-tarball failed"; }
+    rm -rf --one-file-system "$work/debs"
+  fi
+  bootstrap+=(--unpack-tarball="$(realpath "$FRESH_DEBS")")
+fi
+"${bootstrap[@]}" "$SUITE" "$root" "$mirror" >>"$work/debootstrap.log" 2>&1 ||
   { tail -20 "$work/debootstrap.log"; die "debootstrap failed"; }
 log "new root ready after $(( $(date +%s) - start )) s"
 
@@ -210,6 +222,13 @@ log "new root ready after $(( $(date +%s) - start )) s"
   echo "deb $mirror $SUITE-updates main"
   [ -z "$security" ] || echo "deb $security $SUITE-security main"
 } >"$root/etc/apt/sources.list"
+# Certificate authorities the host's administrator added (a network that
+# inspects TLS needs its own): the fresh machine would be given them too.
+# ca-certificates, when `make run` installs it, puts them in the trust store.
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
 : >"$root/etc/resolv.conf"
 
