@@ -108,7 +108,7 @@ ensure_postgres() {
       # port; it is empty, so move it to the one asked for.
       pg_name=main
       log "moving the new PostgreSQL $pg_ver cluster main to port $pg_port"
-      ctl stop 2>/dev/null || true
+      ctl stop >/dev/null 2>&1 || true
       as_root pg_conftool "$pg_ver" main set port "$pg_port"
     else
       pg_name=cybercampus_$pg_port
@@ -139,7 +139,8 @@ admin_psql() {
   local sock
   sock=$(as_root pg_conftool -s "$pg_ver" "$pg_name" show unix_socket_directories 2>/dev/null || true)
   sock=${sock%%,*}; sock=${sock:-/var/run/postgresql}
-  as_root runuser -u postgres -- psql -w -X -q -v ON_ERROR_STOP=1 -h "$sock" -p "$pg_port" -d postgres "$@"
+  # From /: the postgres user may not enter the current directory.
+  (cd / && as_root runuser -u postgres -- psql -w -X -q -v ON_ERROR_STOP=1 -h "$sock" -p "$pg_port" -d postgres "$@")
 }
 
 ensure_role_and_db() {
