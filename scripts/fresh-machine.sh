@@ -169,7 +169,9 @@ ns_pid=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  [ -z "$ns_pid" ] || kill "$ns_pid" 2>/dev/null || true
+  # SIGKILL: the namespace's first process ignores SIGTERM, and unshare
+  # --kill-child passes the SIGKILL on, which ends every process in it.
+  [ -z "$ns_pid" ] || kill -KILL "$ns_pid" 2>/dev/null || true
   [ -z "$egress_pid" ] || kill "$egress_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   # Every mount was made in the run's own mount namespace; make sure none
