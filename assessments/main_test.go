@@ -25,7 +25,7 @@ var testDB *pgtest.DB
 func TestMain(m *testing.M) { pgtest.Main(m, "assessments", &testDB) }
 
 // redisDB is this package's Redis database in tests.
-const redisDB = 7
+const redisDB = 5
 
 // newEnv builds the application with the modules a learner goes through:
 // courses (outline), learners (enrollment, progress) and assessments.

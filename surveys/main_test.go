@@ -25,7 +25,7 @@ var testDB *pgtest.DB
 func TestMain(m *testing.M) { pgtest.Main(m, "surveys", &testDB) }
 
 // redisDB is this package's Redis database in tests.
-const redisDB = 8
+const redisDB = 6
 
 // clock is the injected time surveys fall due by.
 type clock struct {

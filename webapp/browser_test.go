@@ -38,7 +38,7 @@ var testDB *pgtest.DB
 func TestMain(m *testing.M) { pgtest.Main(m, "webapp", &testDB) }
 
 // redisDB is this package's own Redis database.
-const redisDB = 15
+const redisDB = 4
 
 // artifacts is where the browser tests leave their screenshots (git-ignored).
 const artifacts = "testdata/artifacts"
