@@ -173,6 +173,7 @@ func (m *Module) getPDF(c *fiber.Ctx) error {
 	if p := web.MustPrincipal(c); rec.UserID != p.UserID && !p.Has(cc.RoleAdmin) {
 		return cc.Errorf(cc.ENOTFOUND, "No such certificate.") // never confirm another learner's certificate
 	}
+	rec.LearnerName = rec.FullName
 	doc, err := RenderPDF(rec)
 	if err != nil {
 		return err

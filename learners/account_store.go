@@ -3,6 +3,7 @@ package learners
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,8 +23,9 @@ type AccountStore struct {
 // NewAccountStore returns a store over db.
 func NewAccountStore(db *sqlx.DB) *AccountStore { return &AccountStore{db: db} }
 
-const userColumns = `u.id, u.email, u.name, u.roles, u.gender, u.birth_year, u.country, c.region,
-	u.audience, u.organization, u.language, u.notify_email, u.notify_reminders, u.created_at`
+const userColumns = `u.id, coalesce(u.email, '') AS email, u.name, u.roles, u.gender, u.birth_year, u.country, c.region,
+	u.audience, u.organization, u.language, u.notify_email, u.notify_reminders, u.created_at,
+	u.username, u.age_band, u.managed`
 
 // CreateUser inserts a user with the given roles. A duplicate email
 // (case-insensitive) is a conflict; an unknown country is a field error.
@@ -68,20 +70,29 @@ func (s *AccountStore) User(ctx context.Context, id string) (User, error) {
 	return u, nil
 }
 
-// Credentials returns the id and password hash for an email; both are empty
-// when no account has it.
-func (s *AccountStore) Credentials(ctx context.Context, email string) (id, hash string, err error) {
-	const q = `SELECT id, password_hash FROM users WHERE lower(email) = lower($1)`
-	row := struct {
-		ID   string `db:"id"`
-		Hash string `db:"password_hash"`
-	}{}
-	if err := s.db.GetContext(ctx, &row, q, email); postgres.IsNoRows(err) {
-		return "", "", nil
-	} else if err != nil {
-		return "", "", err
+// Credentials are what signing in checks: the account's id and password
+// hash (both empty when no account matches) and whether sign-in is disabled.
+type Credentials struct {
+	ID       string `db:"id"`
+	Hash     string `db:"password_hash"`
+	Disabled bool   `db:"disabled"`
+}
+
+// Credentials returns the credentials for an email or, for a pupil's
+// account, a username (usernames never contain @).
+func (s *AccountStore) Credentials(ctx context.Context, login string) (Credentials, error) {
+	// Two statements, so each uses its own unique index.
+	q := `SELECT id, password_hash, sign_in_disabled_at IS NOT NULL AS disabled FROM users WHERE lower(email) = lower($1)`
+	if !strings.Contains(login, "@") {
+		q = `SELECT id, password_hash, sign_in_disabled_at IS NOT NULL AS disabled FROM users WHERE username = lower($1)`
 	}
-	return row.ID, row.Hash, nil
+	var c Credentials
+	if err := s.db.GetContext(ctx, &c, q, login); postgres.IsNoRows(err) {
+		return Credentials{}, nil
+	} else if err != nil {
+		return Credentials{}, err
+	}
+	return c, nil
 }
 
 // UpdateProfile applies a validated profile update.

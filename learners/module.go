@@ -15,20 +15,24 @@ type Module struct {
 	Accounts *AccountHandler
 	Learning *LearningHandler
 	Cohorts  *CohortHandler
+	Pupils   *PupilHandler
 }
 
 // NewModule builds the learners feature from the shared dependencies.
 func NewModule(d app.Deps, tokens *auth.Tokens, limiter *ratelimit.Limiter) *Module {
 	accounts := NewAccountHandler(NewAccountStore(d.DB), tokens, limiter, AccountOptions{
-		RefreshTTL:              d.Config.RefreshTokenTTL,
-		AuthIPLimitPerMinute:    d.Config.AuthIPLimitPerMinute,
-		LoginFailuresPerAccount: d.Config.LoginFailuresPerAccount,
+		RefreshTTL:               d.Config.RefreshTokenTTL,
+		AuthIPLimitPerMinute:     d.Config.AuthIPLimitPerMinute,
+		LoginFailuresPerAccount:  d.Config.LoginFailuresPerAccount,
+		DigitalConsentAgeDefault: d.Config.DigitalConsentAgeDefault,
 	})
+	cohorts := NewCohortStore(d.DB, d.Now)
 	return &Module{
 		deps:     d,
 		Accounts: accounts,
 		Learning: NewLearningHandler(NewLearningStore(d.DB, d.Now)),
-		Cohorts:  NewCohortHandler(NewCohortStore(d.DB, d.Now), limiter),
+		Cohorts:  NewCohortHandler(cohorts, limiter),
+		Pupils:   NewPupilHandler(cohorts, limiter, d.Config.PublicBaseURL),
 	}
 }
 
@@ -37,6 +41,7 @@ func (m *Module) Routes(r fiber.Router) {
 	m.Accounts.Register(r, m.deps.Auth)
 	m.Learning.Register(r, m.deps.Auth)
 	m.Cohorts.Register(r, m.deps.Auth)
+	m.Pupils.Register(r, m.deps.Auth)
 }
 
 // Tasks registers the learners task handlers; learning work that must happen
