@@ -25,10 +25,12 @@ run: services build
 	@echo
 	$(BIN) serve
 
-# Every test against the real services, the dashboard's browser test in
-# Debian's Chromium (installed when missing), then each fuzz target briefly.
+# Every test against the real services, the dashboard's and the web app's
+# browser tests in Debian's Chromium (installed when missing, with axe-core
+# from npm), then each fuzz target briefly.
 test: services
 	@./scripts/chromium.sh
+	@./scripts/axe.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh

@@ -34,6 +34,7 @@ func (h *Handler) Register(r fiber.Router, a *web.Auth) {
 	r.Post("/v1/courses/:slug/publish", append(admin, h.publish)...)
 	r.Post("/v1/courses/:slug/archive", append(admin, h.archive)...)
 	r.Get("/v1/courses/:slug/lessons/:lesson_id", a.Required, h.lesson)
+	r.Get("/v1/courses/:slug/package", a.Required, h.coursePackage)
 	r.Get("/v1/quizzes/:id", a.Required, h.quiz)
 }
 

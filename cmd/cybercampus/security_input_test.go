@@ -67,6 +67,7 @@ func (w *world) objectLevel(t *testing.T) {
 		a     attempt
 	}{
 		{"GET /v1/courses/:slug/lessons/:lesson_id", attempt{method: "GET", path: "/v1/courses/" + w.slug + "/lessons/" + w.lesson, token: w.learnerB.token}},
+		{"GET /v1/courses/:slug/package", attempt{method: "GET", path: "/v1/courses/" + w.slug + "/package", token: w.learnerB.token}},
 		{"GET /v1/quizzes/:id", attempt{method: "GET", path: "/v1/quizzes/" + w.quiz, token: w.learnerB.token}},
 		{"POST /v1/quizzes/:id/attempts", attempt{method: "POST", path: "/v1/quizzes/" + w.quiz + "/attempts", token: w.learnerB.token,
 			body: map[string]any{"answers": map[string][]string{w.question: {w.right}}}}},

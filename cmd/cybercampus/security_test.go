@@ -59,6 +59,10 @@ var securityRoutes = []secRoute{
 	{"GET", "/openapi.yaml", accPublic, "/openapi.yaml", false},
 	{"GET", "/dashboard", accPublic, "/dashboard", false},
 	{"GET", "/dashboard/:file", accPublic, "/dashboard/app.js", false},
+	{"GET", "/app", accPublic, "/app", false},
+	{"GET", "/app/:file", accPublic, "/app/app.js", false},
+	{"GET", "/verify-email", accPublic, "/verify-email", false},
+	{"GET", "/reset-password", accPublic, "/reset-password", false},
 
 	{"POST", "/v1/auth/register", accPublic, "/v1/auth/register", true},
 	{"POST", "/v1/auth/login", accPublic, "/v1/auth/login", true},
@@ -76,6 +80,7 @@ var securityRoutes = []secRoute{
 	{"POST", "/v1/courses/:slug/publish", accAdmin, "/v1/courses/{slug}/publish", false},
 	{"POST", "/v1/courses/:slug/archive", accAdmin, "/v1/courses/{slug}/archive", false},
 	{"GET", "/v1/courses/:slug/lessons/:lesson_id", accUser, "/v1/courses/{slug}/lessons/{lesson}", false},
+	{"GET", "/v1/courses/:slug/package", accUser, "/v1/courses/{slug}/package", false},
 	{"GET", "/v1/quizzes/:id", accUser, "/v1/quizzes/{quiz}", false},
 
 	{"POST", "/v1/courses/:slug/enrollments", accUser, "/v1/courses/{slug}/enrollments", false},

@@ -26,6 +26,7 @@ import (
 	"github.com/cybercampus/cybercampus/learners"
 	"github.com/cybercampus/cybercampus/openapi"
 	"github.com/cybercampus/cybercampus/reports"
+	"github.com/cybercampus/cybercampus/webapp"
 )
 
 // roles says which parts of the program a process runs.
@@ -41,6 +42,7 @@ func (e *env) modules() []app.Module {
 		certification.NewModule(e.Deps),
 		reports.NewModule(e.Deps),
 		notify.NewModule(e.Deps),
+		webapp.NewModule(e.Deps),
 	}
 }
 

@@ -1,0 +1,405 @@
+package webapp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/hibiken/asynq"
+	"github.com/lib/pq"
+
+	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/certification"
+	"github.com/cybercampus/cybercampus/courses"
+	"github.com/cybercampus/cybercampus/internal/app"
+	"github.com/cybercampus/cybercampus/internal/apptest"
+	"github.com/cybercampus/cybercampus/internal/auth"
+	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
+	"github.com/cybercampus/cybercampus/internal/ratelimit"
+	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/learners"
+)
+
+var testDB *pgtest.DB
+
+func TestMain(m *testing.M) { pgtest.Main(m, "webapp", &testDB) }
+
+// redisDB is this package's own Redis database.
+const redisDB = 15
+
+// artifacts is where the browser tests leave their screenshots (git-ignored).
+const artifacts = "testdata/artifacts"
+
+// hostile is lesson Markdown that tries to run script in the app.
+const hostile = "# Phishing\n\nA *phishing* mail asks for your **password**.\n\n" +
+	"<script>window.__pwned = 1</script>\n\n<img src=x onerror=\"window.__pwned = 2\">\n\n" +
+	"[click me](javascript:window.__pwned=3) and [the guide](https://example.org/guide)\n\n- Check the sender\n- Never share codes\n"
+
+// courseDoc is the course the journeys follow: two modules, three lessons
+// and a quiz whose right answer is the option keyed "a".
+func courseDoc(slug string) map[string]any {
+	lesson := func(key, title, content string) map[string]any {
+		return map[string]any{"key": key, "title": title, "kind": "text", "duration_minutes": 5, "content": content}
+	}
+	return map[string]any{
+		"slug": slug, "title": "Spot the phish", "summary": "Recognise and report phishing.", "level": "beginner",
+		"audiences": []string{"youth", "professional"}, "language": "en",
+		"modules": []any{
+			map[string]any{"key": "basics", "title": "Basics", "lessons": []any{
+				lesson("what", "What phishing is", hostile),
+				lesson("signs", "Warning signs", "## Signs\n\nUrgency, odd links, requests for codes."),
+			}, "quiz": map[string]any{"key": "check", "title": "Phishing check", "pass_score": 50, "max_attempts": 3,
+				"questions": []any{map[string]any{"key": "q1", "text": "A mail asks for your one-time code. What do you do?", "kind": "single",
+					"explanation": "Nobody legitimate asks for it.", "options": []any{
+						map[string]any{"key": "a", "text": "Refuse and report it", "correct": true},
+						map[string]any{"key": "b", "text": "Send the code", "correct": false}}}}}},
+			map[string]any{"key": "act", "title": "Act", "lessons": []any{lesson("report", "Reporting", "Report to your IT team.")}},
+		},
+	}
+}
+
+// world is a running application with the modules the app calls, a job
+// worker (so certificates are issued) and a browser.
+type world struct {
+	t    *testing.T
+	env  *apptest.Env
+	base string
+	ctx  context.Context
+	slug string
+	shot int
+	axe  string
+	name string
+}
+
+func newWorld(t *testing.T, name string) *world {
+	bin := chromiumPath(t)
+	axe := axeSource(t)
+	var mods []app.Module
+	env := apptest.New(t, testDB, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
+		tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), d.Config.PublicBaseURL, 15*time.Minute)
+		limiter := ratelimit.New(d.Redis, "cctest:webapp:", d.Logger)
+		mods = []app.Module{learners.NewModule(d, tokens, limiter), courses.NewModule(d), certification.NewModule(d), NewModule(d)}
+		return mods
+	})
+	startJobs(t, env, mods)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go env.App.Listener(ln)
+	t.Cleanup(func() { env.App.Shutdown() })
+	w := &world{t: t, env: env, base: "http://" + ln.Addr().String(), axe: axe, name: name}
+	old, _ := filepath.Glob(filepath.Join(artifacts, name+"-*.png"))
+	for _, f := range old {
+		os.Remove(f)
+	}
+	w.ctx = startChromium(t, bin)
+	w.watchExceptions()
+	w.slug = "phish-" + pgtest.RandomSuffix()
+	admin := env.NewUser(t, cc.RoleAdmin)
+	env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/courses", Token: admin.Token, Body: courseDoc(w.slug)}, 201)
+	env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/courses/" + w.slug + "/publish", Token: admin.Token}, 200)
+	return w
+}
+
+// startJobs runs the outbox relay and an asynq worker with the modules'
+// task handlers, as `cybercampus serve` does.
+func startJobs(t *testing.T, env *apptest.Env, mods []app.Module) {
+	mux := asynq.NewServeMux()
+	for _, m := range mods {
+		m.Tasks(mux)
+	}
+	srv := asynq.NewServer(env.RedisOpt, asynq.Config{Concurrency: 2, Queues: jobs.QueueWeights, Logger: quiet{},
+		DelayedTaskCheckInterval: 100 * time.Millisecond})
+	if err := srv.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	relay := jobs.NewRelay(env.DB.DB, env.Deps.Queue, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	done := make(chan struct{})
+	go func() { defer close(done); relay.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; srv.Shutdown() })
+}
+
+type quiet struct{}
+
+func (quiet) Debug(...any) {}
+func (quiet) Info(...any)  {}
+func (quiet) Warn(...any)  {}
+func (quiet) Error(...any) {}
+func (quiet) Fatal(...any) {}
+
+func chromiumPath(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("SKIP_BROWSER_TESTS") != "" {
+		t.Skip("no chromium and SKIP_BROWSER_TESTS is set")
+	}
+	t.Fatal("chromium is not installed: run scripts/chromium.sh (or set SKIP_BROWSER_TESTS=1)")
+	return ""
+}
+
+// axeSource reads axe-core as scripts/axe.sh installs it (or AXE_CORE_JS).
+func axeSource(t *testing.T) string {
+	p := os.Getenv("AXE_CORE_JS")
+	if p == "" {
+		p = filepath.Join("..", ".cache", "axe", "node_modules", "axe-core", "axe.min.js")
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		if os.Getenv("SKIP_BROWSER_TESTS") != "" {
+			t.Skip("no axe-core and SKIP_BROWSER_TESTS is set")
+		}
+		t.Fatalf("axe-core is not installed (%v): run scripts/axe.sh", err)
+	}
+	return string(b)
+}
+
+func startChromium(t *testing.T, bin string) context.Context {
+	// Not t.TempDir: Chromium's helpers may still write to the profile when
+	// the test ends, so the folder is removed after they are gone.
+	profile, err := os.MkdirTemp("", "cc-webapp-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profile),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "en-GB"), chromedp.WindowSize(390, 844)}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+		cancelAlloc()
+		for range 20 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// watchExceptions fails the test on any uncaught exception or unhandled
+// promise rejection in the app, reported when the test ends.
+func (w *world) watchExceptions() {
+	var mu sync.Mutex
+	var seen []string
+	err := chromedp.Listen(w.ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			mu.Lock()
+			seen = append(seen, msg)
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	t := w.t
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range seen {
+			t.Errorf("uncaught in the app: %s", m)
+		}
+	})
+}
+
+// ---- driving the page ---------------------------------------------------------
+
+func (w *world) do(actions ...chromedp.Action[chromedp.Void]) {
+	w.t.Helper()
+	if err := chromedp.Do(w.ctx, actions...); err != nil {
+		w.t.Fatalf("browser: %v; page: %s", err, w.text())
+	}
+}
+
+// eval runs JavaScript (awaiting a promise) and decodes its value into out.
+func (w *world) eval(js string, out any) {
+	w.t.Helper()
+	v, err := chromedp.Run(w.ctx, chromedp.Evaluate[json.RawMessage](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		w.t.Fatalf("%s: %v", js, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(v, out); err != nil {
+			w.t.Fatalf("%s: %s: %v", js, v, err)
+		}
+	}
+}
+
+func (w *world) text() string {
+	v, _ := chromedp.Run(w.ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
+	return v
+}
+
+// waitFor polls a JavaScript condition until it holds.
+func (w *world) waitFor(what, js string) {
+	w.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var ok bool
+		v, err := chromedp.Run(w.ctx, chromedp.Evaluate[json.RawMessage](`!!(`+js+`)`, chromedp.EvalAwaitPromise))
+		if err == nil && json.Unmarshal(v, &ok) == nil && ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	w.t.Fatalf("timed out waiting for %s (%s); page: %s", what, js, w.text())
+}
+
+// waitText waits until the main area shows text.
+func (w *world) waitText(text string) {
+	w.t.Helper()
+	w.waitFor(fmt.Sprintf("%q on the page", text), fmt.Sprintf(`document.body.innerText.includes(%q)`, text))
+}
+
+// open goes to a screen of the app and waits for its heading.
+func (w *world) open(hash, heading string) {
+	w.t.Helper()
+	w.eval(fmt.Sprintf(`location.hash = %q; true`, hash), nil)
+	w.waitFor("the "+heading+" screen", fmt.Sprintf(`document.querySelector('main h1') && document.querySelector('main h1').textContent.includes(%q)`, heading))
+}
+
+// fill sets a form control's value as a user would, by name.
+func (w *world) fill(name, value string) {
+	w.t.Helper()
+	w.eval(fmt.Sprintf(`(() => { const el = document.querySelector('main [name=%q]'); if (!el) throw new Error('no field %s');
+		el.value = %q; el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, name, name, value), nil)
+}
+
+// click presses the button or link whose text contains label.
+func (w *world) click(label string) {
+	w.t.Helper()
+	w.eval(fmt.Sprintf(`(() => { const el = [...document.querySelectorAll('main button, main a')].find(e => e.textContent.includes(%q));
+		if (!el) throw new Error('no button or link %s'); el.click(); return true })()`, label, label), nil)
+}
+
+// check is axe-core on the current screen: no serious or critical violation.
+func (w *world) check(screen string) {
+	w.t.Helper()
+	var loaded bool
+	w.eval(`typeof axe !== 'undefined'`, &loaded)
+	if !loaded {
+		if _, err := chromedp.Run(w.ctx, chromedp.Evaluate[chromedp.Void](w.axe)); err != nil {
+			w.t.Fatalf("load axe-core: %v", err)
+		}
+	}
+	var violations []struct {
+		ID, Impact, Help string
+		Nodes            []struct{ Target []any }
+	}
+	w.eval(`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})
+		.then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => ({target: n.target}))})))`, &violations)
+	var overflow int
+	w.eval(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow)
+	if overflow > 0 {
+		w.t.Errorf("%s scrolls sideways by %d px", screen, overflow)
+	}
+	for _, v := range violations {
+		msg := fmt.Sprintf("axe on %s: %s (%s): %s, at %v", screen, v.ID, v.Impact, v.Help, v.Nodes)
+		if v.Impact == "serious" || v.Impact == "critical" {
+			w.t.Error(msg)
+		} else {
+			w.t.Log(msg)
+		}
+	}
+	w.screenshot(screen)
+}
+
+func (w *world) screenshot(name string) {
+	w.t.Helper()
+	b, err := chromedp.Run(w.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		w.t.Fatalf("screenshot: %v", err)
+	}
+	w.shot++
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(artifacts, fmt.Sprintf("%s-%02d-%s.png", w.name, w.shot, name)), b, 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// offline cuts the page and its service worker off the network (and tells
+// the page, through navigator.onLine); online restores both.
+func (w *world) offline(off bool) {
+	w.t.Helper()
+	conds := []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}}
+	sw := true
+	if _, err := chromedp.Call(w.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		EmulateOfflineServiceWorker: &sw, MatchedNetworkConditions: conds}); err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := chromedp.Call(w.ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{
+		Offline: off, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// newAccount makes a user who signs in with a password.
+func (w *world) newAccount(name, password string, roles ...string) (id, email string) {
+	email = strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "-" + pgtest.RandomSuffix() + "@example.org"
+	const q = `INSERT INTO users (email, password_hash, name, roles, gender, birth_year, country, audience)
+		VALUES ($1, $2, $3, $4, 'female', 1990, 'KE', 'professional') RETURNING id`
+	if err := testDB.Get(&id, q, email, auth.HashPassword(password), name, pq.StringArray(roles)); err != nil {
+		w.t.Fatal(err)
+	}
+	return id, email
+}
+
+func (w *world) signIn(login, password string) {
+	w.t.Helper()
+	w.open("#/signin", "Sign in")
+	w.fill("login", login)
+	w.fill("password", password)
+	w.eval(`document.querySelector('main form button[type=submit]').click(); true`, nil)
+	w.waitFor("signed in", `location.hash === '#/learning' && document.querySelector('main h1') && document.querySelector('main h1').textContent.includes('My learning')`)
+}
+
+// run is t.Run with the world's helpers reporting to the subtest.
+func (w *world) run(t *testing.T, name string, f func(t *testing.T)) {
+	t.Run(name, func(t *testing.T) {
+		parent := w.t
+		w.t = t
+		defer func() { w.t = parent }()
+		f(t)
+	})
+}
+
+func (w *world) count(t *testing.T, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := testDB.Get(&n, q, args...); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
