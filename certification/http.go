@@ -235,17 +235,12 @@ func (m *Module) getStatusList(c *fiber.Ctx) error {
 	return c.SendString(sl.jws)
 }
 
-// statusTTL is how long a signed status list is reused; a revocation on this
-// instance refreshes it at once, one on another instance within the TTL.
+// statusTTL is how long an instance reuses a status list it read; a
+// revocation on this instance refreshes it at once, one on another instance
+// within the TTL.
 const statusTTL = 30 * time.Second
 
-type signedList struct {
-	credential StatusListCredential
-	jws        string
-	at         time.Time
-}
-
-// statusCache keeps recently signed status lists.
+// statusCache keeps recently read status lists.
 type statusCache struct {
 	mu    sync.Mutex
 	lists map[int]signedList
@@ -257,7 +252,7 @@ func (s *statusCache) get(list int, now time.Time) (signedList, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sl, ok := s.lists[list]
-	return sl, ok && now.Sub(sl.at) < statusTTL
+	return sl, ok && now.Sub(sl.at) < statusTTL && sl.validUntil.After(now.Add(statusServeWithin))
 }
 
 func (s *statusCache) put(list int, sl signedList) {
@@ -272,31 +267,16 @@ func (s *statusCache) forget(list int) {
 	s.mu.Unlock()
 }
 
-// statusList returns the signed status list credential of list.
+// statusList returns the signed status list credential of list, never one
+// that expires within statusServeWithin.
 func (m *Module) statusList(ctx context.Context, list int) (signedList, error) {
-	now := m.deps.Now()
-	if sl, ok := m.status.get(list, now); ok {
+	if sl, ok := m.status.get(list, m.store.now()); ok {
 		return sl, nil
 	}
-	revoked, ok, err := m.store.RevokedIndexes(ctx, list)
-	if err != nil {
-		return signedList{}, err
-	} else if !ok {
-		return signedList{}, cc.Errorf(cc.ENOTFOUND, "No such status list.")
-	}
-	cred, err := m.urls.statusCredential(list, revoked, now)
+	sl, err := m.store.StatusList(ctx, list, statusServeWithin)
 	if err != nil {
 		return signedList{}, err
 	}
-	key, err := m.keys.Current(ctx)
-	if err != nil {
-		return signedList{}, err
-	}
-	jws, err := signJWS(key.key, m.keys.KeyID(key.thumbprint), cred)
-	if err != nil {
-		return signedList{}, err
-	}
-	sl := signedList{credential: cred, jws: jws, at: now}
 	m.status.put(list, sl)
 	return sl, nil
 }

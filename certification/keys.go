@@ -289,6 +289,12 @@ func (k *Keyring) rotateIn(ctx context.Context, tx *sqlx.Tx) (string, error) {
 	if _, err := tx.ExecContext(ctx, ins, tp, enc, string(jwk)); err != nil {
 		return "", fmt.Errorf("store certificate key: %w", err)
 	}
+	// Status lists are signed again, with the new key, when next read.
+	const stale = `UPDATE status_lists SET jws = NULL, credential = NULL, signed_at = NULL, valid_until = NULL
+		WHERE jws IS NOT NULL`
+	if _, err := tx.ExecContext(ctx, stale); err != nil {
+		return "", fmt.Errorf("mark status lists for signing: %w", err)
+	}
 	return tp, nil
 }
 

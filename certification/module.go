@@ -59,4 +59,6 @@ func (m *Module) Routes(r fiber.Router) {
 func (m *Module) Tasks(mux *asynq.ServeMux) {
 	mux.HandleFunc(jobs.TypeIssueCertificate, m.ProcessIssue)
 	mux.HandleFunc(jobs.TypeCertificateSweep, m.ProcessSweep)
+	mux.HandleFunc(jobs.TypeStatusLists, m.ProcessStatusLists)
+	mux.HandleFunc(jobs.TypeSignStatusList, m.ProcessSignStatusList)
 }

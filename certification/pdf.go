@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"strings"
+	"unicode"
 
 	"github.com/go-pdf/fpdf"
 	"github.com/skip2/go-qrcode"
@@ -12,7 +14,9 @@ import (
 // fonts are TrueType (glyf) fonts, the only kind fpdf embeds: Noto Sans for
 // Latin, Greek and Cyrillic, Noto Naskh Arabic (with the presentation forms
 // our shaper produces), Droid Sans Fallback for Chinese, Japanese and Korean,
-// and Noto Sans Devanagari. Licences are next to them in fonts/.
+// Noto Sans Devanagari, and DejaVu Sans for Hebrew and as the fallback for
+// characters the others lack (Armenian, Georgian, many symbols). Licences are
+// next to them in fonts/.
 //
 //go:embed fonts/*.ttf
 var fonts embed.FS
@@ -23,6 +27,8 @@ var fontFiles = map[script]struct{ family, file string }{
 	scriptArabic:     {"arabic", "fonts/NotoNaskhArabic-Regular.ttf"},
 	scriptCJK:        {"cjk", "fonts/DroidSansFallbackFull.ttf"},
 	scriptDevanagari: {"deva", "fonts/NotoSansDevanagari-Regular.ttf"},
+	scriptHebrew:     {"dejavu", "fonts/DejaVuSans.ttf"},
+	scriptFallback:   {"dejavu", "fonts/DejaVuSans.ttf"},
 }
 
 // page geometry, in millimetres (A4 landscape).
@@ -43,7 +49,7 @@ type certPDF struct {
 func RenderPDF(r Record) ([]byte, error) {
 	p := &certPDF{Fpdf: fpdf.New("L", "mm", "A4", ""), loaded: map[string]bool{}}
 	p.SetCompression(true)
-	p.SetTitle("Certificate: "+r.CourseTitle, true)
+	p.SetTitle(metadataText("Certificate: "+r.CourseTitle), true)
 	p.SetAuthor(IssuerName, true)
 	p.SetCreator(IssuerName, true)
 	p.SetCreationDate(r.IssuedAt)
@@ -70,6 +76,18 @@ func RenderPDF(r Record) ([]byte, error) {
 		return nil, fmt.Errorf("render certificate PDF: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// metadataText makes s safe for the PDF library's document information, whose
+// UTF-16 conversion reads past the end of invalid UTF-8 and garbles characters
+// beyond the Basic Multilingual Plane: both become U+FFFD.
+func metadataText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r > 0xFFFF {
+			return unicode.ReplacementChar
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 func (p *certPDF) color(rgb int) { p.SetTextColor(rgb>>16, rgb>>8&0xff, rgb&0xff) }

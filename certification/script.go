@@ -15,7 +15,12 @@ const (
 	scriptArabic                   // Noto Naskh Arabic, shaped and laid out right to left
 	scriptCJK                      // Droid Sans Fallback
 	scriptDevanagari               // Noto Sans Devanagari
+	scriptHebrew                   // DejaVu Sans, laid out right to left
+	scriptFallback                 // DejaVu Sans: Armenian, Georgian, symbols... for what the others lack
 )
+
+// rightToLeft reports the scripts written right to left.
+func (s script) rightToLeft() bool { return s == scriptArabic || s == scriptHebrew }
 
 func scriptOf(r rune) script {
 	switch {
@@ -26,6 +31,8 @@ func scriptOf(r rune) script {
 		return scriptCJK
 	case unicode.Is(unicode.Devanagari, r):
 		return scriptDevanagari
+	case unicode.Is(unicode.Hebrew, r):
+		return scriptHebrew
 	case unicode.IsLetter(r), unicode.IsDigit(r):
 		return scriptLatin
 	}
@@ -40,9 +47,11 @@ type run struct {
 
 // visualRuns splits a line into script runs in the order they are drawn left
 // to right. A line whose first strong letter is Arabic is a right-to-left
-// paragraph: its runs are drawn in reverse order. Arabic runs are shaped and
+// paragraph: its runs are drawn in reverse order (Hebrew likewise). Arabic runs are shaped and
 // reversed; Devanagari runs get their pre-base vowel sign moved before the
-// consonant. This covers names and titles, not the full bidi algorithm.
+// consonant. Characters the run's font lacks move to a font that has them or
+// become a placeholder (drawable). This covers names and titles, not the full
+// bidi algorithm.
 func visualRuns(s string) []run {
 	var runs []run
 	var cur []rune
@@ -57,7 +66,7 @@ func visualRuns(s string) []run {
 	for _, r := range s {
 		sc := scriptOf(r)
 		if sc != scriptNeutral && !decided {
-			rtl, decided = sc == scriptArabic, true
+			rtl, decided = sc.rightToLeft(), true
 		}
 		if sc == scriptNeutral && !unicode.IsSpace(r) && !unicode.Is(unicode.Mn, r) {
 			sc = scriptLatin // punctuation and symbols: only Noto Sans has them all
@@ -78,6 +87,8 @@ func visualRuns(s string) []run {
 		switch runs[i].script {
 		case scriptArabic:
 			runs[i].text = reverseClusters(ShapeArabic(runs[i].text))
+		case scriptHebrew:
+			runs[i].text = reverseClusters(runs[i].text)
 		case scriptDevanagari:
 			runs[i].text = ReorderDevanagari(runs[i].text)
 		}
@@ -85,7 +96,7 @@ func visualRuns(s string) []run {
 	if rtl {
 		slices.Reverse(runs)
 	}
-	return runs
+	return drawable(runs)
 }
 
 // reverseClusters reverses s for right-to-left display, keeping each

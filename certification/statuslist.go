@@ -145,16 +145,23 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// StatusListCredential is the signed W3C BitstringStatusListCredential.
+// StatusListCredential is the signed W3C BitstringStatusListCredential. It
+// expires (validUntil, mirrored by exp) StatusListValidity after it is
+// signed: a verifier holding an old copy must fetch the list again, and so
+// learns of revocations made since.
 type StatusListCredential struct {
 	Context           []string          `json:"@context"`
 	ID                string            `json:"id"`
 	Type              []string          `json:"type"`
 	Issuer            Profile           `json:"issuer"`
 	ValidFrom         string            `json:"validFrom"`
+	ValidUntil        string            `json:"validUntil"`
 	CredentialSubject StatusListSubject `json:"credentialSubject"`
 	jwt.RegisteredClaims
 }
+
+// StatusListType is the type that tells a status list credential from a certificate.
+const StatusListType = "BitstringStatusListCredential"
 
 // StatusListSubject is the list itself.
 type StatusListSubject struct {
@@ -171,15 +178,18 @@ func (u urls) statusCredential(list int, revoked []int, now time.Time) (StatusLi
 		return StatusListCredential{}, err
 	}
 	now = now.UTC().Truncate(time.Second)
+	until := now.Add(StatusListValidity)
 	id := u.statusList(list)
 	return StatusListCredential{
-		Context:   []string{obContexts[0]},
-		ID:        id,
-		Type:      []string{"VerifiableCredential", "BitstringStatusListCredential"},
-		Issuer:    u.profile(),
-		ValidFrom: now.Format(time.RFC3339),
+		Context:    []string{obContexts[0]},
+		ID:         id,
+		Type:       []string{"VerifiableCredential", StatusListType},
+		Issuer:     u.profile(),
+		ValidFrom:  now.Format(time.RFC3339),
+		ValidUntil: until.Format(time.RFC3339),
 		CredentialSubject: StatusListSubject{ID: id + "#list", Type: "BitstringStatusList",
 			StatusPurpose: "revocation", EncodedList: enc},
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: u.issuer(), ID: id, NotBefore: jwt.NewNumericDate(now)},
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: u.issuer(), ID: id, NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(until)},
 	}, nil
 }

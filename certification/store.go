@@ -284,21 +284,11 @@ func (s *Store) Revoke(ctx context.Context, id, reason, by string) (Record, int,
 		} else if err != nil {
 			return err
 		}
+		if err := markStale(ctx, tx, list); err != nil {
+			return err
+		}
 		rec, err = s.get(ctx, tx, id)
 		return err
 	})
 	return rec, list, err
-}
-
-// RevokedIndexes returns the revoked status indexes of a list (served by
-// certificates_revoked_idx), and whether the list exists.
-func (s *Store) RevokedIndexes(ctx context.Context, list int) ([]int, bool, error) {
-	var exists bool
-	if err := s.db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM status_lists WHERE id = $1)`, list); err != nil || !exists {
-		return nil, false, err
-	}
-	var idx []int
-	const q = `SELECT status_index FROM certificates WHERE status_list_id = $1 AND revoked_at IS NOT NULL`
-	err := s.db.SelectContext(ctx, &idx, q, list)
-	return idx, true, err
 }

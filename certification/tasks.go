@@ -59,3 +59,38 @@ func (m *Module) ProcessSweep(ctx context.Context, _ *asynq.Task) error {
 	}
 	return errors.Join(errs...)
 }
+
+// ProcessStatusLists handles jobs.TypeStatusLists: it signs again every status
+// list whose credential is missing or expires within statusResignWithin, so
+// that the lists served are never close to expiry.
+func (m *Module) ProcessStatusLists(ctx context.Context, _ *asynq.Task) error {
+	ids, err := m.store.ListsToResign(ctx, statusResignWithin)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if _, err := m.store.StatusList(ctx, id, statusResignWithin); err != nil {
+			errs = append(errs, fmt.Errorf("status list %d: %w", id, err))
+			continue
+		}
+		m.status.forget(id)
+	}
+	return errors.Join(errs...)
+}
+
+// ProcessSignStatusList handles jobs.TypeSignStatusList, queued by a
+// revocation: it signs the list again with the new bit unless a reader did
+// already.
+func (m *Module) ProcessSignStatusList(ctx context.Context, t *asynq.Task) error {
+	var p jobs.StatusListPayload
+	if err := jobs.Decode(t, &p); err != nil {
+		return err
+	}
+	_, err := m.store.StatusList(ctx, p.ListID, statusServeWithin)
+	if cc.ErrorCode(err) == cc.ENOTFOUND {
+		return fmt.Errorf("status list %d: %w", p.ListID, asynq.SkipRetry)
+	}
+	m.status.forget(p.ListID)
+	return err
+}

@@ -41,12 +41,22 @@ const MaxTokenBytes = 64 << 10
 // clockLeeway absorbs clock skew between instances for nbf and exp.
 const clockLeeway = 30 * time.Second
 
-// VerifyResult is the answer of the verifier.
+// VerifyResult is the answer of the verifier. A valid certificate comes with
+// Certificate; a valid status list credential (a verifier may check the copy
+// it holds) with StatusList instead.
 type VerifyResult struct {
 	Valid       bool                 `json:"valid"`
 	Reason      string               `json:"reason,omitempty"`
 	Revoked     bool                 `json:"revoked"`
 	Certificate *VerifiedCertificate `json:"certificate"`
+	StatusList  *VerifiedStatusList  `json:"status_list,omitempty"`
+}
+
+// VerifiedStatusList is the status list credential a validly signed,
+// unexpired token holds.
+type VerifiedStatusList struct {
+	ID         string    `json:"id"`
+	ValidUntil time.Time `json:"valid_until"`
 }
 
 // VerifiedCertificate is the certificate a validly signed token names.
@@ -68,8 +78,7 @@ type verifyClaims struct {
 	ValidFrom         string          `json:"validFrom"`
 	ValidUntil        string          `json:"validUntil"`
 	CredentialSubject struct {
-		ID   string   `json:"id"`
-		Type []string `json:"type"`
+		ID string `json:"id"`
 	} `json:"credentialSubject"`
 	CredentialStatus struct {
 		Type                 string `json:"type"`
@@ -123,6 +132,9 @@ func (v *Verifier) full(ctx context.Context, token string, sig signature) (Verif
 	claims, reason := v.check(ctx, token, sig)
 	if reason != "" {
 		return VerifyResult{Reason: reason}, nil
+	}
+	if slices.Contains(claims.Type, StatusListType) {
+		return v.statusList(ctx, claims)
 	}
 	return v.lookup(ctx, token, claims)
 }
@@ -292,6 +304,9 @@ func claimsReason(err error) string {
 // checkClaims checks that the registered claims mirror the credential and that
 // the credential is one of ours.
 func (v *Verifier) checkClaims(c *verifyClaims) string {
+	if slices.Contains(c.Type, StatusListType) {
+		return v.checkStatusListClaims(c)
+	}
 	rc := c.RegisteredClaims
 	if rc.Issuer == "" || rc.ID == "" || rc.Subject == "" || rc.NotBefore == nil {
 		return ReasonMissingClaims
@@ -312,6 +327,46 @@ func (v *Verifier) checkClaims(c *verifyClaims) string {
 		return ReasonUnknownCertificate
 	}
 	return ""
+}
+
+// checkStatusListClaims checks a status list credential: its registered
+// claims mirror it, it is ours, and it expires at most StatusListValidity
+// after it was signed. A list without an expiry (as lists were signed before
+// they expired) is never trusted: a copy of it could hide a revocation for
+// ever. Whether it has expired the claims validator checked already.
+func (v *Verifier) checkStatusListClaims(c *verifyClaims) string {
+	rc := c.RegisteredClaims
+	if rc.Issuer == "" || rc.ID == "" || rc.NotBefore == nil || rc.ExpiresAt == nil || c.ValidUntil == "" {
+		return ReasonMissingClaims
+	}
+	issuer := issuerID(c.Issuer)
+	switch {
+	case len(c.Context) == 0 || c.Context[0] != obContexts[0],
+		!slices.Contains(c.Type, "VerifiableCredential") || slices.Contains(c.Type, "OpenBadgeCredential"),
+		rc.Issuer != issuer, rc.ID != c.ID,
+		!sameInstant(c.ValidFrom, rc.NotBefore), !sameInstant(c.ValidUntil, rc.ExpiresAt),
+		rc.ExpiresAt.Sub(rc.NotBefore.Time) > StatusListValidity:
+		return ReasonClaimsMismatch
+	case issuer != v.urls.issuer():
+		return ReasonWrongIssuer
+	}
+	if _, ok := v.statusListID(c.ID); !ok {
+		return ReasonUnknownCertificate
+	}
+	return ""
+}
+
+// statusListID returns the list number of one of our status list URLs.
+func (v *Verifier) statusListID(url string) (int, bool) {
+	raw, ok := strings.CutPrefix(url, v.urls.base+"/v1/certificates/status/")
+	n, err := strconv.Atoi(raw)
+	return n, ok && err == nil && n >= 1 && strconv.Itoa(n) == raw
+}
+
+// statusList answers for a well-signed, unexpired status list credential of
+// ours. It needs no record: only we sign with our keys, and we sign lists we have.
+func (v *Verifier) statusList(_ context.Context, c *verifyClaims) (VerifyResult, error) {
+	return VerifyResult{Valid: true, StatusList: &VerifiedStatusList{ID: c.ID, ValidUntil: c.ExpiresAt.Time.UTC()}}, nil
 }
 
 // issuerID reads the issuer, which a credential may give as an IRI or a Profile.

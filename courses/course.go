@@ -58,7 +58,8 @@ type OutlineQuiz struct {
 	Title         string `json:"title" db:"title"`
 	PassScore     int    `json:"pass_score" db:"pass_score"`
 	MaxAttempts   int    `json:"max_attempts" db:"max_attempts"`
-	QuestionCount int    `json:"question_count" db:"question_count"`
+	Review        string `json:"review" db:"review"`
+	QuestionCount int    `json:"question_count" db:"question_count"` // per attempt: the draw, or every question
 }
 
 // Summary is a course in the catalogue list.
@@ -95,18 +96,24 @@ type Lesson struct {
 }
 
 // Quiz is a quiz as learners see it: never which options are correct, never
-// the explanations.
+// the explanations. For an enrolled learner, Questions are those of their
+// attempt AttemptNumber, options in that attempt's order; for staff
+// previewing, AttemptNumber is nil and Questions is the whole pool.
 type Quiz struct {
-	ID          string         `json:"id" db:"id"`
-	CourseSlug  string         `json:"course_slug" db:"slug"`
-	VersionID   string         `json:"version_id" db:"version_id"`
-	ModuleID    string         `json:"module_id" db:"module_id"`
-	Key         string         `json:"key" db:"key"`
-	Title       string         `json:"title" db:"title"`
-	PassScore   int            `json:"pass_score" db:"pass_score"`
-	MaxAttempts int            `json:"max_attempts" db:"max_attempts"`
-	Language    string         `json:"language" db:"-"`
-	Questions   []QuizQuestion `json:"questions" db:"-"`
+	ID            string         `json:"id" db:"id"`
+	CourseSlug    string         `json:"course_slug" db:"slug"`
+	VersionID     string         `json:"version_id" db:"version_id"`
+	ModuleID      string         `json:"module_id" db:"module_id"`
+	Key           string         `json:"key" db:"key"`
+	Title         string         `json:"title" db:"title"`
+	PassScore     int            `json:"pass_score" db:"pass_score"`
+	MaxAttempts   int            `json:"max_attempts" db:"max_attempts"`
+	Review        string         `json:"review" db:"review"`
+	Draw          *int           `json:"draw" db:"draw"`
+	AttemptNumber *int           `json:"attempt_number" db:"-"`
+	QuestionCount int            `json:"question_count" db:"-"`
+	Language      string         `json:"language" db:"-"`
+	Questions     []QuizQuestion `json:"questions" db:"-"`
 }
 
 // QuizQuestion is a question of a quiz shown to learners.

@@ -53,13 +53,40 @@ type DocLesson struct {
 	Content         string `json:"content,omitempty" yaml:"content,omitempty"`
 }
 
-// DocQuiz is a module's quiz in a course document.
+// DocQuiz is a module's quiz in a course document. Review says when graded
+// attempts show the answers (empty means ReviewAfterPassOrLastAttempt); Draw,
+// when not zero, is how many of Questions each attempt is served.
 type DocQuiz struct {
 	Key         string        `json:"key" yaml:"key"`
 	Title       string        `json:"title" yaml:"title"`
 	PassScore   int           `json:"pass_score" yaml:"pass_score"`
 	MaxAttempts int           `json:"max_attempts" yaml:"max_attempts"`
+	Review      string        `json:"review,omitempty" yaml:"review,omitempty"`
+	Draw        int           `json:"draw,omitempty" yaml:"draw,omitempty"`
 	Questions   []DocQuestion `json:"questions" yaml:"questions"`
+}
+
+// Review policies of a quiz: when a graded attempt shows the correct options
+// and the explanations. Which questions were right is always shown.
+const (
+	// ReviewAfterPassOrLastAttempt shows them once the learner passed or has
+	// no attempt left, so a failed attempt cannot be mined for the key.
+	ReviewAfterPassOrLastAttempt = "after_pass_or_last_attempt"
+	// ReviewAfterEachAttempt shows them after every attempt (practice quizzes).
+	ReviewAfterEachAttempt = "after_each_attempt"
+	// ReviewNever never shows them.
+	ReviewNever = "never"
+)
+
+// ReviewPolicies lists the review policies, the default first.
+var ReviewPolicies = []string{ReviewAfterPassOrLastAttempt, ReviewAfterEachAttempt, ReviewNever}
+
+// reviewPolicy is the stored policy: the default when the document names none.
+func (q *DocQuiz) reviewPolicy() string {
+	if q.Review == "" {
+		return ReviewAfterPassOrLastAttempt
+	}
+	return q.Review
 }
 
 // DocQuestion is a quiz question with its options and the explanation shown
@@ -154,7 +181,18 @@ func ParseDocument(body []byte, format string) (*Parsed, error) {
 	if err := mergeProblems(problems, doc.check()); err != nil {
 		return nil, err
 	}
+	doc.normalize()
 	return &Parsed{Doc: &doc, JSON: raw, Hash: doc.hash()}, nil
+}
+
+// normalize drops explicit defaults, so that a document naming them hashes
+// (and exports) as one leaving them out.
+func (d *Document) normalize() {
+	for _, m := range d.Modules {
+		if m.Quiz != nil && m.Quiz.Review == ReviewAfterPassOrLastAttempt {
+			m.Quiz.Review = ""
+		}
+	}
 }
 
 // hash identifies the document's content; the canonical JSON of the typed

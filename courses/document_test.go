@@ -57,6 +57,10 @@ func TestValidateDocument(t *testing.T) {
 		{"pass_score over 100", []change{{path: "modules[0].quiz.pass_score", value: 101}}, "modules[0].quiz.pass_score", ""},
 		{"pass_score negative", []change{{path: "modules[0].quiz.pass_score", value: -1}}, "modules[0].quiz.pass_score", ""},
 		{"max_attempts zero", []change{{path: "modules[0].quiz.max_attempts", value: 0}}, "modules[0].quiz.max_attempts", ""},
+		{"unknown review policy", []change{{path: "modules[0].quiz.review", value: "after_lunch"}}, "modules[0].quiz.review", ""},
+		{"draw larger than the pool", []change{{path: "modules[0].quiz.draw", value: 3}}, "modules[0].quiz.draw", "pool of 2"},
+		{"draw zero", []change{{path: "modules[0].quiz.draw", value: 0}}, "modules[0].quiz.draw", ""},
+		{"draw as text", []change{{path: "modules[0].quiz.draw", value: "two"}}, "modules[0].quiz.draw", ""},
 		{"translation for an unknown language", []change{{path: "translations.de", value: map[string]any{"title": "Passwort"}}}, "translations.de", "not a supported language"},
 		{"translation into the default language", []change{{path: "translations.en", value: map[string]any{"title": "Passwords"}}}, "translations.en", "default language"},
 		{"translation of an unknown module", []change{{path: "translations.fr.modules.nope", value: map[string]any{"title": "Non"}}}, "translations.fr.modules.nope", "no module"},
@@ -146,6 +150,7 @@ func TestSameDocumentHashesEqualInYAMLAndJSON(t *testing.T) {
 	}
 	doc := sampleDoc(t, "password-basics")
 	setPath(t, doc, "modules[0].quiz.questions[0].options[1].correct", false, false) // explicit default
+	setPath(t, doc, "modules[0].quiz.review", "after_pass_or_last_attempt", false)   // explicit default
 	body, _ := json.MarshalIndent(doc, "", "    ")
 	fromJSON, err := ParseDocument(body, FormatJSON)
 	if err != nil {
@@ -162,6 +167,18 @@ func TestSameDocumentHashesEqualInYAMLAndJSON(t *testing.T) {
 	}
 	if changed.Hash == fromJSON.Hash {
 		t.Fatal("a changed title keeps the hash")
+	}
+	for path, value := range map[string]any{"modules[0].quiz.review": "never", "modules[0].quiz.draw": 1} {
+		doc := sampleDoc(t, "password-basics")
+		setPath(t, doc, path, value, false)
+		body, _ := json.Marshal(doc)
+		p, err := ParseDocument(body, FormatJSON)
+		if err != nil {
+			t.Fatalf("%s %v: %v", path, value, err)
+		}
+		if p.Hash == fromJSON.Hash {
+			t.Fatalf("setting %s keeps the hash", path)
+		}
 	}
 }
 

@@ -545,9 +545,20 @@ func TestLessonAndQuizAccess(t *testing.T) {
 			t.Fatalf("quiz %+v", q)
 		}
 		q1 := q.Questions[0]
+		// Options are shuffled per learner and attempt: find them by key.
+		text := map[string]string{}
+		for _, o := range q1.Options {
+			text[o.Key] = o.Text
+			if o.ID == "" {
+				t.Fatalf("option without id %+v", o)
+			}
+		}
 		if q1.Key != "q1" || q1.Kind != "single" || q1.Text != "Quel mot de passe est le plus fort ?" || len(q1.Options) != 2 ||
-			q1.Options[0].Text != "orange rivière pile agrafe" || q1.Options[1].Text != "P@ss1" || q1.Options[0].ID == "" {
+			text["a"] != "orange rivière pile agrafe" || text["b"] != "P@ss1" {
 			t.Fatalf("question %+v", q1)
+		}
+		if q.AttemptNumber == nil || *q.AttemptNumber != 1 || q.Review != ReviewAfterPassOrLastAttempt || q.Draw != nil || q.QuestionCount != 2 {
+			t.Fatalf("attempt %v, review %q, draw %v, count %d", q.AttemptNumber, q.Review, q.Draw, q.QuestionCount)
 		}
 		if q.Questions[1].Text != "Where may you keep passwords?" || q.Questions[1].Kind != "multiple" || len(q.Questions[1].Options) != 3 {
 			t.Fatalf("untranslated question %+v", q.Questions[1])

@@ -138,10 +138,15 @@ func insertQuiz(ctx context.Context, tx *sqlx.Tx, versionID, moduleID string, qz
 			qt.set(lang, "title", x.Title)
 		}
 	}
-	const q = `INSERT INTO quizzes (version_id, module_id, key, title, pass_score, max_attempts, translations)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
+	const q = `INSERT INTO quizzes (version_id, module_id, key, title, pass_score, max_attempts, review, draw, translations)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
+	var draw *int
+	if qz.Draw > 0 {
+		draw = &qz.Draw
+	}
 	var id string
-	if err := tx.GetContext(ctx, &id, q, versionID, moduleID, qz.Key, qz.Title, qz.PassScore, qz.MaxAttempts, jsonb(qt)); err != nil {
+	if err := tx.GetContext(ctx, &id, q, versionID, moduleID, qz.Key, qz.Title, qz.PassScore, qz.MaxAttempts,
+		qz.reviewPolicy(), draw, jsonb(qt)); err != nil {
 		return fmt.Errorf("insert quiz %s: %w", qz.Key, err)
 	}
 	for i, qn := range qz.Questions {

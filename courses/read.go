@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/draw"
 	"github.com/cybercampus/cybercampus/internal/postgres"
 )
 
@@ -110,9 +112,9 @@ const (
 	qOutlineLessons = `SELECT id, module_id, key, position, kind, duration_minutes,
 			COALESCE(NULLIF(translations -> $2 ->> 'title', ''), title) AS title
 		FROM lessons WHERE version_id = $1 ORDER BY position`
-	qOutlineQuizzes = `SELECT id, module_id, key, pass_score, max_attempts,
+	qOutlineQuizzes = `SELECT id, module_id, key, pass_score, max_attempts, review,
 			COALESCE(NULLIF(translations -> $2 ->> 'title', ''), title) AS title,
-			(SELECT count(*) FROM quiz_questions qq WHERE qq.quiz_id = q.id) AS question_count
+			COALESCE(draw, (SELECT count(*) FROM quiz_questions qq WHERE qq.quiz_id = q.id)) AS question_count
 		FROM quizzes q WHERE version_id = $1`
 )
 
@@ -192,9 +194,13 @@ func (s *Store) checkAccess(ctx context.Context, p cc.Principal, versionID, stat
 	return nil
 }
 
-// Quiz returns a quiz's questions and options in lang, never the answers.
+// Quiz returns a quiz's questions and options in lang, never the answers. A
+// learner enrolled in the quiz's version gets the questions of their next
+// attempt (drawn from the pool when the quiz has a draw), with the options in
+// that attempt's order (see serve); staff who are not enrolled preview the
+// whole pool in document order.
 func (s *Store) Quiz(ctx context.Context, p cc.Principal, quizID, lang string) (*Quiz, error) {
-	const q = `SELECT q.id, c.slug, q.version_id, q.module_id, q.key, q.pass_score, q.max_attempts,
+	const q = `SELECT q.id, c.slug, q.version_id, q.module_id, q.key, q.pass_score, q.max_attempts, q.review, q.draw,
 			COALESCE(NULLIF(q.translations -> $2 ->> 'title', ''), q.title) AS title,
 			v.language AS default_language, v.languages, v.status
 		FROM quizzes q JOIN course_versions v ON v.id = q.version_id JOIN courses c ON c.id = v.course_id
@@ -219,7 +225,64 @@ func (s *Store) Quiz(ctx context.Context, p cc.Principal, quizID, lang string) (
 	if quiz.Questions, err = quizQuestions(ctx, s.db, quizID, lang); err != nil {
 		return nil, err
 	}
+	if err := s.serve(ctx, p, &quiz); err != nil {
+		return nil, err
+	}
+	quiz.QuestionCount = len(quiz.Questions)
 	return &quiz, nil
+}
+
+// serve narrows the quiz to what the caller's next attempt is served: the
+// questions drawn for it and its order of options, both fixed by the seed of
+// the learner and attempt number (draw.QuizAttempt), which is how the grader
+// (learners.SubmitAttempt) finds the same questions again. After the last
+// attempt the last one's questions are shown.
+func (s *Store) serve(ctx context.Context, p cc.Principal, quiz *Quiz) error {
+	const q = `SELECT (SELECT count(*) FROM quiz_attempts a WHERE a.enrollment_id = e.id AND a.quiz_id = $3)
+		FROM enrollments e WHERE e.user_id = $1 AND e.version_id = $2`
+	var used int
+	err := s.db.GetContext(ctx, &used, q, p.UserID, quiz.VersionID, quiz.ID)
+	if postgres.IsNoRows(err) {
+		return nil // staff previewing: not enrolled, no attempt to serve
+	} else if err != nil {
+		return fmt.Errorf("count attempts: %w", err)
+	}
+	n := min(used+1, quiz.MaxAttempts)
+	quiz.AttemptNumber = &n
+	seed := draw.QuizAttempt(quiz.ID, p.UserID, n)
+	quiz.Questions = serveQuestions(seed, quiz.Questions, quiz.Draw)
+	return nil
+}
+
+// serveQuestions returns the questions seed draws from the pool (every one
+// when drawN is nil), each with its options in the seed's order.
+func serveQuestions(seed draw.Seed, pool []QuizQuestion, drawN *int) []QuizQuestion {
+	ids := make([]string, len(pool))
+	for i, qq := range pool {
+		ids[i] = qq.ID
+	}
+	n := 0
+	if drawN != nil {
+		n = *drawN
+	}
+	picked := seed.Pick(ids, n, nil)
+	out := make([]QuizQuestion, 0, len(picked))
+	for _, qq := range pool {
+		if !slices.Contains(picked, qq.ID) {
+			continue
+		}
+		byID := make(map[string]QuizOption, len(qq.Options))
+		optIDs := make([]string, len(qq.Options))
+		for i, o := range qq.Options {
+			byID[o.ID], optIDs[i] = o, o.ID
+		}
+		qq.Options = make([]QuizOption, 0, len(optIDs))
+		for _, id := range seed.Shuffle(optIDs) {
+			qq.Options = append(qq.Options, byID[id])
+		}
+		out = append(out, qq)
+	}
+	return out
 }
 
 // The quiz queries never select correct flags or explanations.

@@ -70,6 +70,9 @@ func (l DocLesson) check(p *problems, path string) {
 }
 
 func (q *DocQuiz) check(p *problems, path string) {
+	if q.Draw > len(q.Questions) && len(q.Questions) > 0 {
+		p.add(path+".draw", "draws %d questions from a pool of %d; draw at most the number of questions", q.Draw, len(q.Questions))
+	}
 	questionKeys := keySet{}
 	for i, qn := range q.Questions {
 		qp := fmt.Sprintf("%s.questions[%d]", path, i)

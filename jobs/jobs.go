@@ -40,6 +40,8 @@ const (
 	TypeRollups             = "periodic:rollups"
 	TypeCertificateSweep    = "periodic:certificate-sweep"
 	TypeProgressPartitions  = "periodic:partitions"
+	TypeStatusLists         = "periodic:status-lists"
+	TypeSignStatusList      = "certificate:status-list" // payload StatusListPayload
 )
 
 // Retention keeps a relayed task in Redis for a while after it succeeds, so
@@ -98,6 +100,19 @@ type InvitationPayload struct {
 
 // Validate checks the id.
 func (p InvitationPayload) Validate() error { return checkID("invitation_id", p.InvitationID) }
+
+// StatusListPayload names a certificate status list to sign again.
+type StatusListPayload struct {
+	ListID int `json:"list_id"`
+}
+
+// Validate checks the id.
+func (p StatusListPayload) Validate() error {
+	if p.ListID < 1 {
+		return fmt.Errorf("list_id %d is not a status list id", p.ListID)
+	}
+	return nil
+}
 
 // ExportPayload names a report export.
 type ExportPayload struct {

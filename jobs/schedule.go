@@ -25,6 +25,7 @@ var Schedule = []Periodic{
 	{Name: "digests", Cron: "0 7 * * 1", Type: TypeDigests, Queue: QueueLow},
 	{Name: "rollups", Cron: "*/5 * * * *", Type: TypeRollups, Queue: QueueLow},
 	{Name: "certificate-sweep", Cron: "*/10 * * * *", Type: TypeCertificateSweep, Queue: QueueCritical},
+	{Name: "status-lists", Cron: "23 * * * *", Type: TypeStatusLists, Queue: QueueCritical},
 	{Name: "partitions", Cron: "30 2 * * *", Type: TypeProgressPartitions, Queue: QueueLow},
 }
 

@@ -50,8 +50,9 @@ func (r *AttemptRequest) Validate() error {
 	return v.Err()
 }
 
-// Attempt is one graded attempt at a quiz. Results reveal the correct options
-// and explanations, so an attempt exists only once it has been graded.
+// Attempt is one graded attempt at a quiz. Results say which questions were
+// right; the correct options and explanations are in them only when
+// AnswersShown (the quiz's review policy, see reveals).
 type Attempt struct {
 	ID            string           `json:"id"`
 	QuizID        string           `json:"quiz_id"`
@@ -59,16 +60,55 @@ type Attempt struct {
 	Score         int              `json:"score"`
 	Passed        bool             `json:"passed"`
 	CreatedAt     time.Time        `json:"created_at"`
+	AnswersShown  bool             `json:"answers_shown"`
 	Results       []QuestionResult `json:"results"`
 }
 
-// QuestionResult is the grading of one question.
+// QuestionResult is the grading of one question of the attempt. Stored, it
+// holds the answer key; shown, the key is left out unless the review policy
+// allows it.
 type QuestionResult struct {
 	QuestionID       string   `json:"question_id"`
 	SelectedOptions  []string `json:"selected_option_ids"`
 	Correct          bool     `json:"correct"`
-	CorrectOptionIDs []string `json:"correct_option_ids"`
-	Explanation      string   `json:"explanation"`
+	CorrectOptionIDs []string `json:"correct_option_ids,omitempty"`
+	Explanation      string   `json:"explanation,omitempty"`
+}
+
+// Review policies of a quiz (courses.ReviewPolicies).
+const (
+	reviewAfterPassOrLastAttempt = "after_pass_or_last_attempt"
+	reviewAfterEachAttempt       = "after_each_attempt"
+	reviewNever                  = "never"
+)
+
+// reveals reports whether the quiz's review policy shows the answer key,
+// given the learner's attempts so far. By default only a learner who passed,
+// or who has no attempt left, sees it: a failed attempt with attempts left
+// must not hand over the key for the next one.
+func reveals(qz quizRow, st attemptStats) bool {
+	switch qz.Review {
+	case reviewAfterEachAttempt:
+		return st.Used > 0
+	case reviewNever:
+		return false
+	}
+	return st.Passed || st.Used >= qz.MaxAttempts
+}
+
+// reviewed is the attempt as the learner may see it: with its answer key when
+// show, else with only which questions were right.
+func (a Attempt) reviewed(show bool) Attempt {
+	a.AnswersShown = show
+	results := make([]QuestionResult, len(a.Results))
+	for i, r := range a.Results {
+		if !show {
+			r.CorrectOptionIDs, r.Explanation = nil, ""
+		}
+		results[i] = r
+	}
+	a.Results = results
+	return a
 }
 
 // AttemptResult is the answer to a submitted attempt.
@@ -102,7 +142,7 @@ func grade(questions []quizQuestion, answers map[string][]string) ([]QuestionRes
 	for qid, opts := range answers {
 		q, ok := byID[qid]
 		if !ok {
-			v.Add("answers."+qid, "is not a question of this quiz")
+			v.Add("answers."+qid, "is not one of the questions of this attempt")
 			continue
 		}
 		for _, o := range opts {

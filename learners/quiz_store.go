@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/draw"
 	"github.com/cybercampus/cybercampus/internal/postgres"
 )
 
@@ -19,12 +20,14 @@ type quizRow struct {
 	CourseID    string `db:"course_id"`
 	PassScore   int    `db:"pass_score"`
 	MaxAttempts int    `db:"max_attempts"`
+	Review      string `db:"review"`
+	Draw        *int   `db:"draw"`
 }
 
 // quiz returns a quiz of a published (or since superseded) version; a draft's
 // quiz is as unknown as a missing one.
 func quiz(ctx context.Context, q sqlx.QueryerContext, id string) (quizRow, error) {
-	const sel = `SELECT q.id, q.version_id, v.course_id, q.pass_score, q.max_attempts
+	const sel = `SELECT q.id, q.version_id, v.course_id, q.pass_score, q.max_attempts, q.review, q.draw
 		FROM quizzes q JOIN course_versions v ON v.id = q.version_id WHERE q.id = $1 AND v.status <> 'draft'`
 	var r quizRow
 	if err := sqlx.GetContext(ctx, q, &r, sel, id); postgres.IsNoRows(err) {
@@ -94,6 +97,10 @@ func quizQuestions(ctx context.Context, q sqlx.QueryerContext, quizID string) ([
 // the backstop), and a passing attempt that finishes the course completes the
 // enrollment and queues its certificate in the same transaction.
 //
+// The attempt is graded against the questions its number draws for this
+// learner (served), the ones GET /v1/quizzes/{id} showed. Its answer key is
+// stored with it and shown as the quiz's review policy allows (reveals).
+//
 // With a client-made attemptID, a resent attempt returns the stored one
 // (replayed is true) and spends nothing; the ID reused with other answers, or
 // for another quiz or learner, is a conflict.
@@ -102,7 +109,7 @@ func (s *LearningStore) SubmitAttempt(ctx context.Context, userID, quizID, attem
 	if err != nil {
 		return AttemptResult{}, false, err
 	}
-	questions, err := quizQuestions(ctx, s.db, quizID)
+	pool, err := quizQuestions(ctx, s.db, quizID)
 	if err != nil {
 		return AttemptResult{}, false, err
 	}
@@ -116,18 +123,55 @@ func (s *LearningStore) SubmitAttempt(ctx context.Context, userID, quizID, attem
 				return err
 			}
 		}
-		results, score, err := grade(questions, answers)
+		st, err := stats(ctx, tx, enrollmentID, qz.ID)
 		if err != nil {
 			return err
 		}
-		a := Attempt{ID: attemptID, QuizID: qz.ID, Score: score, Passed: score >= qz.PassScore, Results: results}
+		if st.Used >= qz.MaxAttempts {
+			return attemptsExhausted(qz.MaxAttempts)
+		}
+		number := st.Used + 1
+		results, score, err := grade(served(pool, qz, userID, number), answers)
+		if err != nil {
+			return err
+		}
+		a := Attempt{ID: attemptID, QuizID: qz.ID, AttemptNumber: number, Score: score, Passed: score >= qz.PassScore, Results: results}
 		if err := insertAttempt(ctx, tx, userID, enrollmentID, qz, answers, &a); err != nil {
 			return err
 		}
-		out = AttemptResult{Attempt: a, Score: a.Score, Passed: a.Passed, AttemptsLeft: qz.MaxAttempts - a.AttemptNumber}
+		st = attemptStats{Used: number, Passed: st.Passed || a.Passed}
+		out = AttemptResult{Attempt: a.reviewed(reveals(qz, st)), Score: a.Score, Passed: a.Passed, AttemptsLeft: qz.MaxAttempts - number}
 		return s.touchAfterAttempt(ctx, tx, enrollmentID, a.Passed)
 	})
 	return out, replayed, err
+}
+
+// attemptStats is what the review policy needs of a learner's attempts at a quiz.
+type attemptStats struct {
+	Used   int  `db:"used"`   // attempts made
+	Passed bool `db:"passed"` // one of them passed
+}
+
+func stats(ctx context.Context, q sqlx.QueryerContext, enrollmentID, quizID string) (attemptStats, error) {
+	const sel = `SELECT count(*) AS used, COALESCE(bool_or(passed), false) AS passed
+		FROM quiz_attempts WHERE enrollment_id = $1 AND quiz_id = $2`
+	var st attemptStats
+	err := sqlx.GetContext(ctx, q, &st, sel, enrollmentID, quizID)
+	return st, err
+}
+
+// served returns the questions of the learner's attempt number: those the
+// attempt's seed draws from the pool, as courses.Store.Quiz served them.
+func served(pool []quizQuestion, qz quizRow, userID string, number int) []quizQuestion {
+	if qz.Draw == nil {
+		return pool
+	}
+	ids := make([]string, len(pool))
+	for i, q := range pool {
+		ids[i] = q.ID
+	}
+	picked := draw.QuizAttempt(qz.ID, userID, number).Pick(ids, *qz.Draw, nil)
+	return slices.DeleteFunc(slices.Clone(pool), func(q quizQuestion) bool { return !slices.Contains(picked, q.ID) })
 }
 
 // storedAttempt returns the attempt a client already stored under id. The
@@ -136,13 +180,12 @@ func (s *LearningStore) SubmitAttempt(ctx context.Context, userID, quizID, attem
 func storedAttempt(ctx context.Context, tx *sqlx.Tx, userID string, qz quizRow, id string, answers map[string][]string) (AttemptResult, bool, error) {
 	var row struct {
 		attemptRow
-		UserID  string          `db:"user_id"`
-		Answers json.RawMessage `db:"answers"`
-		Used    int             `db:"used"`
+		UserID       string          `db:"user_id"`
+		EnrollmentID string          `db:"enrollment_id"`
+		Answers      json.RawMessage `db:"answers"`
 	}
-	const q = `SELECT a.id, a.quiz_id, a.attempt_number, a.score, a.passed, a.created_at, a.results, a.user_id, a.answers,
-		(SELECT count(*) FROM quiz_attempts b WHERE b.enrollment_id = a.enrollment_id AND b.quiz_id = a.quiz_id) AS used
-		FROM quiz_attempts a WHERE a.id = $1`
+	const q = `SELECT a.id, a.quiz_id, a.attempt_number, a.score, a.passed, a.created_at, a.results, a.user_id,
+		a.enrollment_id, a.answers FROM quiz_attempts a WHERE a.id = $1`
 	err := tx.GetContext(ctx, &row, q, id)
 	if postgres.IsNoRows(err) {
 		return AttemptResult{}, false, nil
@@ -154,11 +197,16 @@ func storedAttempt(ctx context.Context, tx *sqlx.Tx, userID string, qz quizRow, 
 	if row.UserID != userID || row.QuizID != qz.ID || !sameAnswers(stored, answers) {
 		return AttemptResult{}, false, cc.Errorf(cc.ECONFLICT, "This attempt id was already used for other answers; make a new id for a new attempt.")
 	}
-	a := Attempt{ID: row.ID, QuizID: row.QuizID, AttemptNumber: row.AttemptNumber, Score: row.Score, Passed: row.Passed, CreatedAt: row.CreatedAt}
-	if err := json.Unmarshal(row.Results, &a.Results); err != nil {
+	st, err := stats(ctx, tx, row.EnrollmentID, qz.ID)
+	if err != nil {
 		return AttemptResult{}, false, err
 	}
-	return AttemptResult{Attempt: a, Score: a.Score, Passed: a.Passed, AttemptsLeft: max(qz.MaxAttempts-row.Used, 0)}, true, nil
+	a, err := row.attempt()
+	if err != nil {
+		return AttemptResult{}, false, err
+	}
+	a = a.reviewed(reveals(qz, st))
+	return AttemptResult{Attempt: a, Score: a.Score, Passed: a.Passed, AttemptsLeft: max(qz.MaxAttempts-st.Used, 0)}, true, nil
 }
 
 func sameAnswers(a, b map[string][]string) bool {
@@ -173,16 +221,9 @@ func sameAnswers(a, b map[string][]string) bool {
 	return true
 }
 
+// insertAttempt stores a graded attempt with its whole answer key; what of it
+// a learner sees is decided when it is shown (Attempt.reviewed).
 func insertAttempt(ctx context.Context, tx *sqlx.Tx, userID, enrollmentID string, qz quizRow, answers map[string][]string, a *Attempt) error {
-	var used int
-	const count = `SELECT count(*) FROM quiz_attempts WHERE enrollment_id = $1 AND quiz_id = $2`
-	if err := tx.GetContext(ctx, &used, count, enrollmentID, qz.ID); err != nil {
-		return err
-	}
-	if used >= qz.MaxAttempts {
-		return attemptsExhausted(qz.MaxAttempts)
-	}
-	a.AttemptNumber = used + 1
 	ans, _ := json.Marshal(answers)
 	res, _ := json.Marshal(a.Results)
 	const ins = `INSERT INTO quiz_attempts (id, quiz_id, enrollment_id, user_id, attempt_number, score, passed, answers, results)
@@ -224,14 +265,25 @@ type attemptRow struct {
 	Results       json.RawMessage `db:"results"`
 }
 
+func (r attemptRow) attempt() (Attempt, error) {
+	a := Attempt{ID: r.ID, QuizID: r.QuizID, AttemptNumber: r.AttemptNumber, Score: r.Score, Passed: r.Passed, CreatedAt: r.CreatedAt}
+	return a, json.Unmarshal(r.Results, &a.Results)
+}
+
 // Attempts lists the learner's own attempts at a quiz, newest first; before
-// is the attempt number a page starts below (0 for the first page).
+// is the attempt number a page starts below (0 for the first page). The
+// answer keys show as the review policy allows now: once the learner passed
+// or has no attempt left, every attempt shows its key.
 func (s *LearningStore) Attempts(ctx context.Context, userID, quizID string, before, limit int) ([]Attempt, error) {
 	qz, err := quiz(ctx, s.db, quizID)
 	if err != nil {
 		return nil, err
 	}
 	enrollmentID, err := quizEnrollment(ctx, s.db, userID, qz, false)
+	if err != nil {
+		return nil, err
+	}
+	st, err := stats(ctx, s.db, enrollmentID, quizID)
 	if err != nil {
 		return nil, err
 	}
@@ -245,13 +297,14 @@ func (s *LearningStore) Attempts(ctx context.Context, userID, quizID string, bef
 	if err := s.db.SelectContext(ctx, &rows, q, enrollmentID, quizID, userID, before, limit+1); err != nil {
 		return nil, err
 	}
+	show := reveals(qz, st)
 	out := make([]Attempt, len(rows))
 	for i, r := range rows {
-		out[i] = Attempt{ID: r.ID, QuizID: r.QuizID, AttemptNumber: r.AttemptNumber, Score: r.Score,
-			Passed: r.Passed, CreatedAt: r.CreatedAt}
-		if err := json.Unmarshal(r.Results, &out[i].Results); err != nil {
+		a, err := r.attempt()
+		if err != nil {
 			return nil, err
 		}
+		out[i] = a.reviewed(show)
 	}
 	return out, nil
 }

@@ -18,6 +18,7 @@ targets=(
   "./learners FuzzProgressBatch"
   "./certification FuzzVerify"
   "./certification FuzzPlainTokenBody"
+  "./certification FuzzPDFName"
   "./reports FuzzReportQuery"
 )
 
