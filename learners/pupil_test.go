@@ -1,6 +1,7 @@
 package learners_test
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -256,7 +257,8 @@ func TestSignInCards(t *testing.T) {
 	trainer := env.NewUser(t, "trainer")
 	h := createCohort(t, env, trainer, course.Slug)
 	// One name in every script the certificate PDF draws.
-	names := []string{"Zoë Ñúñez", "Анна Кузнецова", "Ελένη Παπαδοπούλου", "فاطمة الزهراء", "王小明", "प्रिया शर्मा"}
+	names := []string{"Zoë Ñúñez", "Анна Кузнецова", "Ελένη Παπαδοπούλου", "فاطمة الزهراء", "王小明", "प्रिया शर्मा",
+		"山田 さくら", "ნინო ბერიძე", "Արամ Խաչատրյան", "דוד כהן"}
 	pupils := createPupils(t, env, trainer, h.ID, names...)
 	resp := env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/cohorts/" + h.ID + "/sign-in-cards", Token: trainer.Token}, http.StatusOK)
 	if resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(resp.Body), "%PDF-") {
@@ -275,14 +277,18 @@ func TestSignInCards(t *testing.T) {
 	if !strings.Contains(text, "http://cybercampus.test/app") {
 		t.Errorf("sign-in address not on the cards: %q", text)
 	}
-	for _, n := range []string{"Zoë", "Анна", "Ελένη", "王小明", "शर्मा"} {
+	for _, n := range []string{"Zoë", "Анна", "Ελένη", "王小明", "शर्मा", "さくら", "ბერიძე", "Խաչատրյան"} {
 		if !strings.Contains(flat, n) && !strings.Contains(text, n) {
 			t.Errorf("name %q not drawn: %q", n, text)
 		}
 	}
-	// Arabic is shaped into presentation forms; its letters must be there.
+	// Arabic is shaped into presentation forms and Hebrew laid out right to
+	// left; their letters must be there.
 	if !regexp.MustCompile(`[\x{0600}-\x{06FF}\x{FB50}-\x{FDFF}\x{FE70}-\x{FEFF}]{3,}`).MatchString(text) {
 		t.Errorf("no Arabic drawn: %q", text)
+	}
+	if !regexp.MustCompile(`[\x{05D0}-\x{05EA}]{3}`).MatchString(text) {
+		t.Errorf("no Hebrew drawn: %q", text)
 	}
 }
 
@@ -303,4 +309,41 @@ func pdfText(t *testing.T, doc []byte) string {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	return string(out)
+}
+
+func TestCohortEducationLevel(t *testing.T) {
+	env := newLearningEnv(t)
+	course := newCourse(t, courseSpec{Lessons: 1})
+	trainer := env.NewUser(t, "trainer")
+	body := map[string]any{"name": "Year 5", "course": course.Slug, "country": "FR", "starts_on": "2026-03-01",
+		"ends_on": "2026-05-31", "education_level": "primary"}
+	var r struct {
+		Cohort struct {
+			ID             string  `json:"id"`
+			EducationLevel *string `json:"education_level"`
+		} `json:"cohort"`
+	}
+	env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/cohorts", Token: trainer.Token, Body: body}, http.StatusCreated).JSON(t, &r)
+	if r.Cohort.EducationLevel == nil || *r.Cohort.EducationLevel != "primary" {
+		t.Fatalf("cohort = %+v", r.Cohort)
+	}
+	p := createPupils(t, env, trainer, r.Cohort.ID, "Léa Martin")[0]
+	var level, band string
+	mustGet(t, &level, `SELECT education_level FROM enrollments WHERE user_id = $1`, p.UserID)
+	mustGet(t, &band, `SELECT age_band FROM enrollments WHERE user_id = $1`, p.UserID)
+	if level != "primary" || band != "under_15" {
+		t.Fatalf("enrollment snapshot: level %q, band %q", level, band)
+	}
+	t.Run("an unknown level is a 422 naming it, on create and update", func(t *testing.T) {
+		body["education_level"] = "kindergarten"
+		m := env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/cohorts", Token: trainer.Token, Body: body},
+			http.StatusUnprocessableEntity).Map(t)
+		if !strings.Contains(fmt.Sprint(m["errors"]), "education_level") {
+			t.Fatalf("errors %v", m["errors"])
+		}
+		env.Expect(t, apptest.Request{Method: http.MethodPatch, Path: "/v1/cohorts/" + r.Cohort.ID, Token: trainer.Token,
+			Body: map[string]any{"education_level": "college"}}, http.StatusUnprocessableEntity)
+		env.Expect(t, apptest.Request{Method: http.MethodPatch, Path: "/v1/cohorts/" + r.Cohort.ID, Token: trainer.Token,
+			Body: map[string]any{"education_level": "secondary"}}, http.StatusOK)
+	})
 }
