@@ -223,7 +223,7 @@ func (s *CohortStore) Progress(ctx context.Context, p cc.Principal, id string) (
 	if err != nil {
 		return CohortProgress{}, err
 	}
-	const q = `SELECT u.id AS user_id, u.name, u.email, e.progress_percent, e.last_activity_at, e.completed_at,
+	const q = `SELECT u.id AS user_id, u.name, coalesce(u.email, u.username, '') AS email, e.progress_percent, e.last_activity_at, e.completed_at,
 			EXISTS (SELECT 1 FROM certificates ct WHERE ct.enrollment_id = e.id AND ct.revoked_at IS NULL) AS certified
 		FROM cohort_members m JOIN users u ON u.id = m.user_id JOIN enrollments e ON e.id = m.enrollment_id
 		WHERE m.cohort_id = $1 ORDER BY lower(u.name), u.id`

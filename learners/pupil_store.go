@@ -82,8 +82,8 @@ func (s *CohortStore) createPupil(ctx context.Context, tx *sqlx.Tx, h ownedCohor
 // insertPupil writes the account under a fresh username, drawing again on a
 // clash (with wider numbers after a few clashes).
 func insertPupil(ctx context.Context, tx *sqlx.Tx, cohortID string, a pupilAccount, band string) (id, username string, err error) {
-	const ins = `INSERT INTO users (username, password_hash, name, roles, gender, age_band, country, audience, managed)
-		SELECT $1, $2, $3, $4, $5, $6, h.country, 'youth', true FROM cohorts h WHERE h.id = $7
+	const ins = `INSERT INTO users (username, password_hash, name, roles, gender, age_band, country, audience, managed, notify_email)
+		SELECT $1, $2, $3, $4, $5, $6, h.country, 'youth', true, false FROM cohorts h WHERE h.id = $7
 		ON CONFLICT (username) DO NOTHING RETURNING id`
 	for try := 0; ; try++ {
 		digits := 2
