@@ -122,3 +122,44 @@ func TestGuardians(t *testing.T) {
 		}
 	})
 }
+
+func TestGuardianWithdrawsConsent(t *testing.T) {
+	env := newLearningEnv(t)
+	course := newCourse(t, courseSpec{Lessons: 1})
+	trainer := env.NewUser(t, "trainer")
+	h := createCohort(t, env, trainer, course.Slug)
+	p := createPupils(t, env, trainer, h.ID, "Amina Otieno")[0]
+	parent := env.NewUser(t)
+	linkChild(t, env, parent, guardianCode(t, env, trainer, h.ID, p.UserID).Code, http.StatusOK)
+	pupilLogin(env, t, p.Username, p.Password, http.StatusOK)
+
+	env.Expect(t, apptest.Request{Method: http.MethodDelete, Path: "/v1/me/children/" + p.UserID, Token: parent.Token}, http.StatusNoContent)
+
+	pupilLogin(env, t, p.Username, p.Password, http.StatusUnauthorized) // the username itself is gone
+	var row struct {
+		Name     string  `db:"name"`
+		Username *string `db:"username"`
+		Disabled bool    `db:"disabled"`
+		Withdraw bool    `db:"withdrawn"`
+		Sessions int     `db:"sessions"`
+		Links    int     `db:"links"`
+	}
+	mustGet(t, &row, `SELECT u.name, u.username, u.sign_in_disabled_at IS NOT NULL AS disabled,
+			(SELECT withdrawn_at IS NOT NULL AND withdrawn_by = $2 FROM pupil_consents WHERE user_id = u.id) AS withdrawn,
+			(SELECT count(*) FROM refresh_tokens WHERE user_id = u.id AND revoked_at IS NULL) AS sessions,
+			(SELECT count(*) FROM guardianships WHERE pupil_id = u.id) AS links
+		FROM users u WHERE u.id = $1`, p.UserID, parent.ID)
+	if row.Name == "Amina Otieno" || row.Username != nil || !row.Disabled || !row.Withdraw || row.Sessions != 0 || row.Links != 0 {
+		t.Fatalf("after withdrawal: %+v", row)
+	}
+	if enrollments(t, p.UserID, course.ID) != 1 {
+		t.Fatal("the anonymous enrollment (statistics) went too")
+	}
+	env.Expect(t, apptest.Request{Method: http.MethodDelete, Path: "/v1/me/children/" + p.UserID, Token: parent.Token}, http.StatusNotFound)
+	var page childrenPage
+	env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/children", Token: parent.Token}, http.StatusOK).JSON(t, &page)
+	if len(page.Items) != 0 {
+		t.Fatalf("the withdrawn child is still listed: %+v", page)
+	}
+	env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/cohorts/" + h.ID + "/progress", Token: trainer.Token}, http.StatusOK)
+}
