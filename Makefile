@@ -25,9 +25,9 @@ run: services build
 	@echo
 	$(BIN) serve
 
-# Every test against the real services, the dashboard's and the web app's
-# browser tests in Debian's Chromium (installed when missing, with axe-core
-# from npm), then each fuzz target briefly.
+# Every test against the real services, the pages' browser tests in Debian's
+# Chromium with axe-core (both installed when missing), then each fuzz target
+# briefly.
 test: services
 	@./scripts/chromium.sh
 	@./scripts/axe.sh

@@ -131,10 +131,12 @@ func (m *Module) getCertificate(c *fiber.Ctx) error {
 
 func (m *Module) sendPage(c *fiber.Ctx, rec Record) error {
 	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, pageData(rec)); err != nil {
+	lang := web.PageLanguage(c)
+	if err := pageTemplate.Execute(&buf, pageData(rec, lang)); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderContentLanguage, lang)
 	// The page needs nothing from anywhere: no scripts, no external assets.
 	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
@@ -173,8 +175,18 @@ func (m *Module) getPDF(c *fiber.Ctx) error {
 	if p := web.MustPrincipal(c); rec.UserID != p.UserID && !p.Has(cc.RoleAdmin) {
 		return cc.Errorf(cc.ENOTFOUND, "No such certificate.") // never confirm another learner's certificate
 	}
+	lang := c.Query("lang")
+	if lang != "" && !cc.OneOf(lang, cc.Languages) {
+		return &cc.Error{Code: cc.EINVALID, Message: "The language is not supported.",
+			Fields: []cc.FieldError{{Field: "lang", Message: "must be one of " + strings.Join(cc.Languages, ", ")}}}
+	}
+	if lang == "" {
+		if lang, err = m.store.LearnerLanguage(c.UserContext(), rec.UserID); err != nil {
+			return err
+		}
+	}
 	rec.LearnerName = rec.FullName
-	doc, err := RenderPDF(rec)
+	doc, err := RenderPDF(rec, lang)
 	if err != nil {
 		return err
 	}

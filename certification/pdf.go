@@ -44,12 +44,13 @@ type certPDF struct {
 	loaded map[string]bool
 }
 
-// RenderPDF renders the printable certificate: learner, course, date, issuer
-// and a QR code of the verify URL, with fonts chosen per script.
-func RenderPDF(r Record) ([]byte, error) {
+// RenderPDF renders the printable certificate in lang (one of the six
+// languages; others fall back to English): learner, course, date, issuer and
+// a QR code of the verify URL, with fonts chosen per script.
+func RenderPDF(r Record, lang string) ([]byte, error) {
 	p := &certPDF{Fpdf: fpdf.New("L", "mm", "A4", ""), loaded: map[string]bool{}}
 	p.SetCompression(true)
-	p.SetTitle(metadataText("Certificate: "+r.CourseTitle), true)
+	p.SetTitle(metadataText(text(lang, "page.title", "course", r.CourseTitle, "issuer", IssuerName)), true)
 	p.SetAuthor(IssuerName, true)
 	p.SetCreator(IssuerName, true)
 	p.SetCreationDate(r.IssuedAt)
@@ -58,19 +59,19 @@ func RenderPDF(r Record) ([]byte, error) {
 	p.AddPage()
 	p.frame()
 	p.centered(IssuerName, 34, 16, true, 0x1d4e89)
-	p.centered("Certificate of Completion", 56, 30, true, 0x1b1f23)
-	p.centered("This certifies that", 78, 14, false, 0x444444)
+	p.centered(text(lang, "pdf.heading"), 56, 30, true, 0x1b1f23)
+	p.centered(text(lang, "pdf.certifies"), 78, 14, false, 0x444444)
 	p.centered(r.LearnerName, 96, 28, true, 0x1b1f23)
-	p.centered("has successfully completed the course", 114, 14, false, 0x444444)
+	p.centered(text(lang, "pdf.completed"), 114, 14, false, 0x444444)
 	p.centered(r.CourseTitle, 130, 20, true, 0x1d4e89)
-	p.centered(fmt.Sprintf("Issued on %s by %s", r.IssuedAt.Format("2 January 2006"), IssuerName), 148, 12, false, 0x444444)
+	p.centered(text(lang, "pdf.issued", "date", formatDate(lang, r.IssuedAt), "issuer", IssuerName), 148, 12, false, 0x444444)
 	if r.Revoked {
-		p.centered("REVOKED: this certificate is no longer valid", 160, 14, true, 0xa50e0e)
+		p.centered(text(lang, "pdf.revoked"), 160, 14, true, 0xa50e0e)
 	}
 	if err := p.qr(r.VerifyURL); err != nil {
 		return nil, err
 	}
-	p.footer(r)
+	p.footer(r, lang)
 	var buf bytes.Buffer
 	if err := p.Output(&buf); err != nil {
 		return nil, fmt.Errorf("render certificate PDF: %w", err)
@@ -159,11 +160,20 @@ func (p *certPDF) qrAt(name, url string, x, y, size float64) error {
 	return nil
 }
 
-func (p *certPDF) footer(r Record) {
+func (p *certPDF) footer(r Record, lang string) {
 	p.color(0x444444)
+	p.runs(24, pageH-34, text(lang, "pdf.verify"), 9)
 	p.font(scriptLatin, 9, false)
-	p.Text(24, pageH-34, "Verify this certificate at:")
 	p.Text(24, pageH-29, r.VerifyURL)
-	p.Text(24, pageH-24, "Certificate ID: "+r.ID)
 	p.LinkString(24, pageH-32, p.GetStringWidth(r.VerifyURL), 4, r.VerifyURL)
+	p.runs(24, pageH-24, text(lang, "pdf.id", "id", r.ID), 9)
+}
+
+// runs draws a line from x, each script run in its own font.
+func (p *certPDF) runs(x, y float64, s string, size float64) {
+	for _, r := range visualRuns(s) {
+		p.font(r.script, size, false)
+		p.Text(x, y, r.text)
+		x += p.GetStringWidth(r.text)
+	}
 }

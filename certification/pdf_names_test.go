@@ -45,7 +45,7 @@ func TestPDFNamesInAnyScript(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			rec := Record{ID: "6f1c1c52-4b8e-4d3e-9a34-5f0a2b7c9d10", LearnerName: c.name, CourseTitle: "Cyber 🛡️ Hygiene " + c.name,
 				IssuedAt: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC), VerifyURL: "http://cybercampus.test/v1/certificates/x"}
-			doc, err := RenderPDF(rec)
+			doc, err := RenderPDF(rec, "en")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +132,7 @@ func FuzzPDFName(f *testing.F) {
 		}
 		rec := Record{ID: "x", LearnerName: name, CourseTitle: name, VerifyURL: "http://cybercampus.test/v1/certificates/x",
 			IssuedAt: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC), Revoked: len(name)%2 == 0}
-		if _, err := RenderPDF(rec); err != nil {
+		if _, err := RenderPDF(rec, "en"); err != nil {
 			t.Fatalf("%q: %v", name, err)
 		}
 	})
@@ -140,7 +140,7 @@ func FuzzPDFName(f *testing.F) {
 
 func TestPDFHebrewName(t *testing.T) {
 	doc, err := RenderPDF(Record{ID: "x", LearnerName: "דוד כהן", CourseTitle: "Cyber Hygiene", VerifyURL: "http://x/y",
-		IssuedAt: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)})
+		IssuedAt: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)}, "en")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,7 +99,7 @@ func TestPDFRendersEveryScript(t *testing.T) {
 			rec := Record{ID: "6f1c1c52-4b8e-4d3e-9a34-5f0a2b7c9d10", LearnerName: c.name, CourseTitle: c.course,
 				IssuedAt: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC), Issuer: IssuerName,
 				VerifyURL: "http://cybercampus.test/v1/certificates/6f1c1c52-4b8e-4d3e-9a34-5f0a2b7c9d10"}
-			doc, err := RenderPDF(rec)
+			doc, err := RenderPDF(rec, "en")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,11 +145,34 @@ func containsWords(text, want string) bool {
 }
 
 func TestPDFShowsRevocation(t *testing.T) {
-	doc, err := RenderPDF(Record{ID: "x", LearnerName: "A", CourseTitle: "B", Revoked: true, VerifyURL: "http://x/y", IssuedAt: time.Now()})
+	doc, err := RenderPDF(Record{ID: "x", LearnerName: "A", CourseTitle: "B", Revoked: true, VerifyURL: "http://x/y", IssuedAt: time.Now()}, "en")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if text := pdftotext(t, doc); !strings.Contains(text, "REVOKED") {
 		t.Fatalf("text %q", text)
+	}
+}
+
+func TestPDFInEachLanguage(t *testing.T) {
+	rec := Record{ID: "6f1c1c52-4b8e-4d3e-9a34-5f0a2b7c9d10", LearnerName: "Amina Yusuf", CourseTitle: "Cyber Hygiene",
+		IssuedAt: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC), Issuer: IssuerName, Revoked: true,
+		VerifyURL: "http://cybercampus.test/v1/certificates/6f1c1c52-4b8e-4d3e-9a34-5f0a2b7c9d10"}
+	for _, c := range []struct{ lang, date string }{
+		{"en", "14 March 2025"}, {"fr", "14 mars 2025"}, {"es", "14 de marzo de 2025"},
+		{"ru", "14 марта 2025"}, {"zh", "2025年3月14日"}, {"ar", "14 مارس 2025"},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			doc, err := RenderPDF(rec, c.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := pdftotext(t, doc)
+			for _, want := range []string{text(c.lang, "pdf.heading"), text(c.lang, "pdf.completed"), text(c.lang, "pdf.revoked"), c.date, "Amina Yusuf"} {
+				if !containsWords(got, want) {
+					t.Errorf("%q not in the PDF text %q", want, got)
+				}
+			}
+		})
 	}
 }

@@ -292,3 +292,14 @@ func (s *Store) Revoke(ctx context.Context, id, reason, by string) (Record, int,
 	})
 	return rec, list, err
 }
+
+// LearnerLanguage is the language the learner chose in their profile, in
+// which their certificate PDF is printed; English when the account is gone.
+func (s *Store) LearnerLanguage(ctx context.Context, userID string) (string, error) {
+	var lang string
+	err := s.db.GetContext(ctx, &lang, `SELECT language FROM users WHERE id = $1`, userID)
+	if postgres.IsNoRows(err) {
+		return "en", nil
+	}
+	return lang, err
+}

@@ -25,6 +25,7 @@ type Outline struct {
 	DefaultLanguage string          `json:"default_language"`
 	Languages       []string        `json:"languages"`
 	DurationMinutes int             `json:"duration_minutes"`
+	Accessibility   *Accessibility  `json:"accessibility"`
 	Modules         []OutlineModule `json:"modules"`
 }
 
@@ -48,6 +49,8 @@ type OutlineLesson struct {
 	Title           string `json:"title" db:"title"`
 	Kind            string `json:"kind" db:"kind"`
 	DurationMinutes int    `json:"duration_minutes" db:"duration_minutes"`
+	// Accessibility is the lesson's own metadata or, without it, the course's.
+	Accessibility *Accessibility `json:"accessibility" db:"accessibility"`
 }
 
 // OutlineQuiz is a module's quiz in an outline.
@@ -76,6 +79,8 @@ type Summary struct {
 	Version         int      `json:"version" db:"version"`
 	ModuleCount     int      `json:"module_count" db:"module_count"`
 	LessonCount     int      `json:"lesson_count" db:"lesson_count"`
+	// Accessibility describes the course as a whole.
+	Accessibility *Accessibility `json:"accessibility" db:"accessibility"`
 }
 
 // Lesson is a lesson with its Markdown content, in the language served.
@@ -92,7 +97,10 @@ type Lesson struct {
 	DurationMinutes int     `json:"duration_minutes" db:"duration_minutes"`
 	VideoURL        *string `json:"video_url" db:"video_url"`
 	Content         string  `json:"content" db:"content"`
-	Language        string  `json:"language" db:"-"`
+	// Transcript is a video lesson's text alternative (null for other kinds).
+	Transcript    *string        `json:"transcript" db:"transcript"`
+	Accessibility *Accessibility `json:"accessibility" db:"accessibility"`
+	Language      string         `json:"language" db:"-"`
 }
 
 // Quiz is a quiz as learners see it: never which options are correct, never

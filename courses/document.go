@@ -23,15 +23,18 @@ import (
 // quizzes (with answers) and translations, as written in YAML or JSON
 // (README.md, "Course documents"; course.schema.json).
 type Document struct {
-	Slug         string                  `json:"slug" yaml:"slug"`
-	Title        string                  `json:"title" yaml:"title"`
-	Summary      string                  `json:"summary" yaml:"summary"`
-	Level        string                  `json:"level" yaml:"level"`
-	Audiences    []string                `json:"audiences" yaml:"audiences,flow"`
-	Language     string                  `json:"language" yaml:"language"`
-	Outcomes     []string                `json:"outcomes,omitempty" yaml:"outcomes,omitempty"`
-	Modules      []DocModule             `json:"modules" yaml:"modules"`
-	Translations map[string]*Translation `json:"translations,omitempty" yaml:"translations,omitempty"`
+	Slug      string   `json:"slug" yaml:"slug"`
+	Title     string   `json:"title" yaml:"title"`
+	Summary   string   `json:"summary" yaml:"summary"`
+	Level     string   `json:"level" yaml:"level"`
+	Audiences []string `json:"audiences" yaml:"audiences,flow"`
+	Language  string   `json:"language" yaml:"language"`
+	Outcomes  []string `json:"outcomes,omitempty" yaml:"outcomes,omitempty"`
+	// Accessibility describes the course as a whole and is the default of
+	// lessons that describe themselves with none.
+	Accessibility *Accessibility          `json:"accessibility,omitempty" yaml:"accessibility,omitempty"`
+	Modules       []DocModule             `json:"modules" yaml:"modules"`
+	Translations  map[string]*Translation `json:"translations,omitempty" yaml:"translations,omitempty"`
 }
 
 // DocModule is a module of a course document.
@@ -43,14 +46,17 @@ type DocModule struct {
 	Quiz    *DocQuiz    `json:"quiz,omitempty" yaml:"quiz,omitempty"`
 }
 
-// DocLesson is a lesson of a course document; Content is Markdown.
+// DocLesson is a lesson of a course document; Content and Transcript are
+// Markdown. A video lesson's Transcript is its text alternative.
 type DocLesson struct {
-	Key             string `json:"key" yaml:"key"`
-	Title           string `json:"title" yaml:"title"`
-	Kind            string `json:"kind" yaml:"kind"`
-	DurationMinutes int    `json:"duration_minutes" yaml:"duration_minutes"`
-	VideoURL        string `json:"video_url,omitempty" yaml:"video_url,omitempty"`
-	Content         string `json:"content,omitempty" yaml:"content,omitempty"`
+	Key             string         `json:"key" yaml:"key"`
+	Title           string         `json:"title" yaml:"title"`
+	Kind            string         `json:"kind" yaml:"kind"`
+	DurationMinutes int            `json:"duration_minutes" yaml:"duration_minutes"`
+	VideoURL        string         `json:"video_url,omitempty" yaml:"video_url,omitempty"`
+	Content         string         `json:"content,omitempty" yaml:"content,omitempty"`
+	Transcript      string         `json:"transcript,omitempty" yaml:"transcript,omitempty"`
+	Accessibility   *Accessibility `json:"accessibility,omitempty" yaml:"accessibility,omitempty"`
 }
 
 // DocQuiz is a module's quiz in a course document. Review says when graded
@@ -109,10 +115,18 @@ type DocOption struct {
 // Translation is a course's text in one extra language, keyed by the keys of
 // the default-language document. Every value is optional.
 type Translation struct {
-	Title    string                        `json:"title,omitempty" yaml:"title,omitempty"`
-	Summary  string                        `json:"summary,omitempty" yaml:"summary,omitempty"`
-	Outcomes []string                      `json:"outcomes,omitempty" yaml:"outcomes,omitempty"`
-	Modules  map[string]*ModuleTranslation `json:"modules,omitempty" yaml:"modules,omitempty"`
+	Title    string   `json:"title,omitempty" yaml:"title,omitempty"`
+	Summary  string   `json:"summary,omitempty" yaml:"summary,omitempty"`
+	Outcomes []string `json:"outcomes,omitempty" yaml:"outcomes,omitempty"`
+	// Accessibility translates the course's accessibilitySummary.
+	Accessibility *AccessibilityTranslation     `json:"accessibility,omitempty" yaml:"accessibility,omitempty"`
+	Modules       map[string]*ModuleTranslation `json:"modules,omitempty" yaml:"modules,omitempty"`
+}
+
+// AccessibilityTranslation translates the words of accessibility metadata;
+// its terms are the same in every language.
+type AccessibilityTranslation struct {
+	Summary string `json:"accessibilitySummary,omitempty" yaml:"accessibilitySummary,omitempty"`
 }
 
 // ModuleTranslation translates one module, its lessons and its quiz.
@@ -123,10 +137,13 @@ type ModuleTranslation struct {
 	Quiz    *QuizTranslation              `json:"quiz,omitempty" yaml:"quiz,omitempty"`
 }
 
-// LessonTranslation translates a lesson's title and content.
+// LessonTranslation translates a lesson's title, content, transcript and
+// accessibility summary.
 type LessonTranslation struct {
-	Title   string `json:"title,omitempty" yaml:"title,omitempty"`
-	Content string `json:"content,omitempty" yaml:"content,omitempty"`
+	Title         string                    `json:"title,omitempty" yaml:"title,omitempty"`
+	Content       string                    `json:"content,omitempty" yaml:"content,omitempty"`
+	Transcript    string                    `json:"transcript,omitempty" yaml:"transcript,omitempty"`
+	Accessibility *AccessibilityTranslation `json:"accessibility,omitempty" yaml:"accessibility,omitempty"`
 }
 
 // QuizTranslation translates a quiz's title and questions.

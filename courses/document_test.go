@@ -74,6 +74,45 @@ func TestValidateDocument(t *testing.T) {
 			"translations.fr.modules.practice.quiz", "no quiz"},
 		{"translated outcomes of another length", []change{{path: "translations.fr.outcomes", value: []any{"Un seul"}}}, "translations.fr.outcomes", "2"},
 		{"unknown field in a translation", []change{{path: "translations.fr.subtitle", value: "x"}}, "translations.fr.subtitle", "not a field"},
+		{"video without transcript", []change{{path: "modules[0].lessons[1].transcript", del: true}}, "modules[0].lessons[1].transcript", "required for a video lesson"},
+		{"video with a blank transcript", []change{{path: "modules[0].lessons[1].transcript", value: "  "}}, "modules[0].lessons[1].transcript", "required for a video lesson"},
+		{"transcript on a text lesson", []change{{path: "modules[0].lessons[0].transcript", value: "words"}}, "modules[0].lessons[0].transcript", "only allowed"},
+		{"translated transcript of a text lesson", []change{{path: "translations.fr.modules.passwords.lessons.length.transcript", value: "mots"}},
+			"translations.fr.modules.passwords.lessons.length.transcript", "only allowed"},
+		{"image without alt text", []change{{path: "modules[0].lessons[0].content", value: "# Look\n\n![](https://img.example.org/lock.png)"}},
+			"modules[0].lessons[0].content", `image 1 ("https://img.example.org/lock.png") of lesson "length" has no alternative text`},
+		{"second image without alt text", []change{{path: "modules[1].lessons[0].content", value: "![A padlock](a.png) then ![ ](b.png)"}},
+			"modules[1].lessons[0].content", `image 2 ("b.png") of lesson "make-one"`},
+		{"reference image without alt text", []change{{path: "modules[1].lessons[0].content", value: "![][lock]\n\n[lock]: lock.png"}},
+			"modules[1].lessons[0].content", `image 1 (reference [lock]) of lesson "make-one"`},
+		{"HTML image without alt", []change{{path: "modules[1].lessons[0].content", value: `Look: <img src="lock.png">`}},
+			"modules[1].lessons[0].content", `image 1 ("lock.png") of lesson "make-one"`},
+		{"HTML image with empty alt", []change{{path: "modules[1].lessons[0].content", value: `<IMG alt="" src='lock.png'>`}},
+			"modules[1].lessons[0].content", `image 1 ("lock.png")`},
+		{"image without alt text in a transcript", []change{{path: "modules[0].lessons[1].transcript", value: "Words ![](slide.png)"}},
+			"modules[0].lessons[1].transcript", `lesson "manager-video"`},
+		{"image without alt text in a translation", []change{{path: "translations.fr.modules.passwords.lessons.length.content", value: "![](cadenas.png)"}},
+			"translations.fr.modules.passwords.lessons.length.content", `image 1 ("cadenas.png") of lesson "length"`},
+		{"unknown accessibility feature", []change{{path: "accessibility.accessibilityFeature", value: []any{"captions", "subtitles"}}},
+			"accessibility.accessibilityFeature[1]", `"subtitles" is not an accessibilityFeature term`},
+		{"unknown hazard", []change{{path: "modules[0].lessons[1].accessibility.accessibilityHazard", value: []any{"loud"}}},
+			"modules[0].lessons[1].accessibility.accessibilityHazard[0]", "not an accessibilityHazard term"},
+		{"unknown access mode", []change{{path: "accessibility.accessMode", value: []any{"smell"}}}, "accessibility.accessMode[0]", "not an accessMode term"},
+		{"unknown sufficient access mode", []change{{path: "accessibility.accessModeSufficient", value: []any{"textual,colorDependent"}}},
+			"accessibility.accessModeSufficient[0]", "not a sufficient access mode"},
+		{"repeated feature", []change{{path: "accessibility.accessibilityFeature", value: []any{"captions", "captions"}}}, "accessibility.accessibilityFeature", ""},
+		{"feature none with others", []change{{path: "accessibility.accessibilityFeature", value: []any{"none", "captions"}}}, "accessibility.accessibilityFeature", `"none" cannot`},
+		{"hazard and its absence", []change{{path: "accessibility.accessibilityHazard", value: []any{"flashing", "noFlashingHazard"}}}, "accessibility.accessibilityHazard", "more than one"},
+		{"hazard none with others", []change{{path: "accessibility.accessibilityHazard", value: []any{"none", "sound"}}}, "accessibility.accessibilityHazard", `"none" and "unknown"`},
+		{"empty accessibility summary", []change{{path: "accessibility.accessibilitySummary", value: ""}}, "accessibility.accessibilitySummary", ""},
+		{"translated summary of a course without one", []change{{path: "accessibility", del: true}},
+			"translations.fr.accessibility.accessibilitySummary", "does not have"},
+		{"translated summary of a lesson without one", []change{{path: "translations.fr.modules.passwords.lessons.length.accessibility", value: map[string]any{"accessibilitySummary": "Texte"}}},
+			"translations.fr.modules.passwords.lessons.length.accessibility.accessibilitySummary", `lesson "length" does not have`},
+		{"unknown field in a translated accessibility", []change{{path: "translations.fr.accessibility.accessMode", value: []any{"textual"}}},
+			"translations.fr.accessibility.accessMode", "not a field"},
+		{"unknown accessibility field", []change{{path: "modules[0].lessons[0].accessibility.accessibilityAPI", value: []any{"ARIA"}}},
+			"modules[0].lessons[0].accessibility.accessibilityAPI", "not a field"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,7 +147,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("got %v", err)
 	}
-	want := []string{"modules[0].quiz.pass_score", "modules[1].lessons[0].video_url", "title"}
+	want := []string{"modules[0].quiz.pass_score", "modules[1].lessons[0].transcript", "modules[1].lessons[0].video_url", "title"}
 	var got []string
 	for _, f := range e.Fields {
 		got = append(got, f.Field)

@@ -46,6 +46,7 @@ func (h *Handler) list(c *fiber.Ctx) error {
 	}
 	p.Audience, p.Level, p.Language = c.Query("audience"), c.Query("level"), c.Query("language")
 	p.Q, p.Limit = normalizeQuery(c.Query("q")), page.Limit
+	p.Accessibility = ParseFeatures(c.Query("accessibility"))
 	if err := p.Validate(); err != nil {
 		return err
 	}

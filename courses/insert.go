@@ -29,9 +29,10 @@ func (t texts) set(lang, field, value string) {
 
 // versionText is a version's translated title, summary and outcomes.
 type versionText struct {
-	Title    string   `json:"title,omitempty"`
-	Summary  string   `json:"summary,omitempty"`
-	Outcomes []string `json:"outcomes,omitempty"`
+	Title                string   `json:"title,omitempty"`
+	Summary              string   `json:"summary,omitempty"`
+	Outcomes             []string `json:"outcomes,omitempty"`
+	AccessibilitySummary string   `json:"accessibility_summary,omitempty"`
 }
 
 func insertVersion(ctx context.Context, tx *sqlx.Tx, courseID string, version int, p *Parsed) (string, error) {
@@ -47,12 +48,17 @@ func insertVersion(ctx context.Context, tx *sqlx.Tx, courseID string, version in
 	for lang, t := range d.Translations {
 		if t != nil {
 			tr[lang] = versionText{Title: t.Title, Summary: t.Summary, Outcomes: t.Outcomes}
+			if t.Accessibility != nil {
+				v := tr[lang]
+				v.AccessibilitySummary = t.Accessibility.Summary
+				tr[lang] = v
+			}
 		}
 	}
 	const q = `INSERT INTO course_versions (course_id, version, status, title, summary, level, audiences,
 			language, languages, outcomes, duration_minutes, translations, document, document_hash,
-			module_count, lesson_count)
-		VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`
+			module_count, lesson_count, accessibility, lesson_features)
+		VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`
 	outcomes := d.Outcomes
 	if outcomes == nil {
 		outcomes = []string{}
@@ -60,19 +66,20 @@ func insertVersion(ctx context.Context, tx *sqlx.Tx, courseID string, version in
 	var id string
 	err := tx.GetContext(ctx, &id, q, courseID, version, d.Title, d.Summary, d.Level, stringArray(d.Audiences),
 		d.Language, stringArray(d.languages()), jsonb(outcomes), duration, jsonb(tr), string(p.JSON), p.Hash,
-		len(d.Modules), lessons)
+		len(d.Modules), lessons, nullJSONB(d.Accessibility), stringArray(d.courseLessonFeatures()))
 	if err != nil {
 		return "", fmt.Errorf("insert version: %w", err)
 	}
 	for i, m := range d.Modules {
-		if err := insertModule(ctx, tx, id, i+1, m, d.Translations); err != nil {
+		if err := insertModule(ctx, tx, id, i+1, m, d); err != nil {
 			return "", err
 		}
 	}
 	return id, indexVersion(ctx, tx, id, d)
 }
 
-func insertModule(ctx context.Context, tx *sqlx.Tx, versionID string, pos int, m DocModule, trs map[string]*Translation) error {
+func insertModule(ctx context.Context, tx *sqlx.Tx, versionID string, pos int, m DocModule, d *Document) error {
+	trs := d.Translations
 	mt := texts{}
 	for lang, t := range trs {
 		if x := moduleTr(t, m.Key); x != nil {
@@ -87,7 +94,7 @@ func insertModule(ctx context.Context, tx *sqlx.Tx, versionID string, pos int, m
 		return fmt.Errorf("insert module %s: %w", m.Key, err)
 	}
 	for j, l := range m.Lessons {
-		if err := insertLesson(ctx, tx, versionID, id, j+1, l, trs, m.Key); err != nil {
+		if err := insertLesson(ctx, tx, versionID, id, j+1, l, d, m.Key); err != nil {
 			return err
 		}
 	}
@@ -111,24 +118,43 @@ func quizTr(t *Translation, moduleKey string) *QuizTranslation {
 	return nil
 }
 
-func insertLesson(ctx context.Context, tx *sqlx.Tx, versionID, moduleID string, pos int, l DocLesson, trs map[string]*Translation, moduleKey string) error {
+func insertLesson(ctx context.Context, tx *sqlx.Tx, versionID, moduleID string, pos int, l DocLesson, d *Document, moduleKey string) error {
 	lt := texts{}
-	for lang, t := range trs {
+	for lang, t := range d.Translations {
 		if mt := moduleTr(t, moduleKey); mt != nil && mt.Lessons[l.Key] != nil {
 			lt.set(lang, "title", mt.Lessons[l.Key].Title)
 			lt.set(lang, "content", mt.Lessons[l.Key].Content)
+			lt.set(lang, "transcript", mt.Lessons[l.Key].Transcript)
 		}
+		lt.set(lang, "accessibility_summary", lessonSummaryTr(t, moduleKey, l))
 	}
 	var video *string
 	if l.Kind == "video" {
 		video = &l.VideoURL
 	}
-	const q = `INSERT INTO lessons (version_id, module_id, key, position, title, kind, duration_minutes, video_url, content, translations)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
-	if _, err := tx.ExecContext(ctx, q, versionID, moduleID, l.Key, pos, l.Title, l.Kind, l.DurationMinutes, video, l.Content, jsonb(lt)); err != nil {
+	const q = `INSERT INTO lessons (version_id, module_id, key, position, title, kind, duration_minutes, video_url,
+			content, translations, transcript, accessibility)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+	if _, err := tx.ExecContext(ctx, q, versionID, moduleID, l.Key, pos, l.Title, l.Kind, l.DurationMinutes, video,
+		l.Content, jsonb(lt), l.Transcript, nullJSONB(effectiveAccessibility(d.Accessibility, l))); err != nil {
 		return fmt.Errorf("insert lesson %s: %w", l.Key, err)
 	}
 	return nil
+}
+
+// lessonSummaryTr is the translated accessibility summary a lesson serves:
+// its own when it has metadata of its own, else the course's.
+func lessonSummaryTr(t *Translation, moduleKey string, l DocLesson) string {
+	if l.Accessibility != nil {
+		if mt := moduleTr(t, moduleKey); mt != nil && mt.Lessons[l.Key] != nil && mt.Lessons[l.Key].Accessibility != nil {
+			return mt.Lessons[l.Key].Accessibility.Summary
+		}
+		return ""
+	}
+	if t != nil && t.Accessibility != nil {
+		return t.Accessibility.Summary
+	}
+	return ""
 }
 
 func insertQuiz(ctx context.Context, tx *sqlx.Tx, versionID, moduleID string, qz *DocQuiz, trs map[string]*Translation, moduleKey string) error {

@@ -64,8 +64,8 @@ func seeded(tb testing.TB) {
 	}
 }
 
-// sampleYAML is a small valid course with a video lesson, a quiz and a partial
-// French translation.
+// sampleYAML is a small valid course with accessibility metadata, a video
+// lesson with its transcript, a quiz and a partial French translation.
 const sampleYAML = `
 slug: SLUG
 title: Password basics
@@ -76,6 +76,12 @@ language: en
 outcomes:
   - Make a long passphrase
   - Use a password manager
+accessibility:
+  accessibilityFeature: [displayTransformability, structuralNavigation]
+  accessibilityHazard: [none]
+  accessMode: [textual]
+  accessModeSufficient: [textual]
+  accessibilitySummary: Text lessons with headings; the video has captions and a transcript.
 modules:
   - key: passwords
     title: Passwords
@@ -91,6 +97,13 @@ modules:
         kind: video
         duration_minutes: 5
         video_url: https://videos.example.org/managers.mp4
+        transcript: "A password manager remembers every password for you."
+        accessibility:
+          accessibilityFeature: [captions]
+          accessibilityHazard: [noFlashingHazard, noMotionSimulationHazard, noSoundHazard]
+          accessMode: [auditory, visual]
+          accessModeSufficient: ["auditory,visual", textual]
+          accessibilitySummary: Captioned video with a full transcript.
     quiz:
       key: passwords-check
       title: Check your understanding
@@ -123,12 +136,14 @@ modules:
 translations:
   fr:
     title: Les bases des mots de passe
+    accessibility: {accessibilitySummary: "Leçons en texte avec titres ; la vidéo a des sous-titres et une transcription."}
     outcomes: [Créer une longue phrase de passe, Utiliser un gestionnaire de mots de passe]
     modules:
       passwords:
         title: Mots de passe
         lessons:
           length: {title: La longueur avant la complexité, content: "# Longueur\n\nLes longues phrases de passe résistent."}
+          manager-video: {accessibility: {accessibilitySummary: Vidéo sous-titrée avec une transcription complète.}}
         quiz:
           title: Vérifiez vos connaissances
           questions:

@@ -32,10 +32,12 @@ type versionRow struct {
 	Outcomes        []byte         `db:"outcomes"`
 	DurationMinutes int            `db:"duration_minutes"`
 	Translations    []byte         `db:"translations"`
+	Accessibility   *Accessibility `db:"accessibility"`
 }
 
 const versionCols = `SELECT c.id AS course_id, c.slug, c.archived_at, v.id, v.version, v.status, v.title,
-	v.summary, v.level, v.audiences, v.language, v.languages, v.outcomes, v.duration_minutes, v.translations
+	v.summary, v.level, v.audiences, v.language, v.languages, v.outcomes, v.duration_minutes, v.translations,
+	v.accessibility
 	FROM courses c JOIN course_versions v `
 
 // The version queries, one per selector kind; $1 is the slug.
@@ -74,7 +76,7 @@ func (s *Store) Outline(ctx context.Context, slug string, sel VersionSelector, l
 func (v *versionRow) outline(lang string) *Outline {
 	o := &Outline{ID: v.CourseID, Slug: v.Slug, Version: v.Version, VersionID: v.ID, Status: v.Status,
 		Title: v.Title, Summary: v.Summary, Audiences: v.Audiences, Level: v.Level, DefaultLanguage: v.Language,
-		Languages: v.Languages, DurationMinutes: v.DurationMinutes,
+		Languages: v.Languages, DurationMinutes: v.DurationMinutes, Accessibility: v.Accessibility,
 		Language: servedLanguage(lang, v.Language, v.Languages)}
 	if v.ArchivedAt != nil && v.Status == "published" {
 		o.Status = "archived"
@@ -87,6 +89,11 @@ func (v *versionRow) outline(lang string) *Outline {
 		o.Summary = orDefault(t.Summary, o.Summary)
 		if len(t.Outcomes) == len(o.Outcomes) {
 			o.Outcomes = t.Outcomes
+		}
+		if o.Accessibility != nil && t.AccessibilitySummary != "" {
+			a := *o.Accessibility
+			a.Summary = t.AccessibilitySummary
+			o.Accessibility = &a
 		}
 	}
 	if o.Outcomes == nil {
@@ -102,6 +109,17 @@ func orDefault(v, def string) string {
 	return v
 }
 
+// lessonAccessibility is a lesson's metadata with its summary in the
+// language $2 (or $3 in the lesson query) when translated.
+const (
+	lessonAccessibility = `CASE WHEN translations -> $2 ->> 'accessibility_summary' <> '' THEN
+			jsonb_set(accessibility, '{accessibilitySummary}', translations -> $2 -> 'accessibility_summary')
+		ELSE accessibility END AS accessibility`
+	lessonAccessibilityL = `CASE WHEN l.translations -> $3 ->> 'accessibility_summary' <> '' THEN
+			jsonb_set(l.accessibility, '{accessibilitySummary}', l.translations -> $3 -> 'accessibility_summary')
+		ELSE l.accessibility END AS accessibility`
+)
+
 // Each translated column is read as the value in $2 when there is one, else
 // the default-language value.
 const (
@@ -109,7 +127,7 @@ const (
 			COALESCE(NULLIF(translations -> $2 ->> 'title', ''), title) AS title,
 			NULLIF(COALESCE(NULLIF(translations -> $2 ->> 'summary', ''), summary), '') AS summary
 		FROM course_modules WHERE version_id = $1 ORDER BY position`
-	qOutlineLessons = `SELECT id, module_id, key, position, kind, duration_minutes,
+	qOutlineLessons = `SELECT id, module_id, key, position, kind, duration_minutes, ` + lessonAccessibility + `,
 			COALESCE(NULLIF(translations -> $2 ->> 'title', ''), title) AS title
 		FROM lessons WHERE version_id = $1 ORDER BY position`
 	qOutlineQuizzes = `SELECT id, module_id, key, pass_score, max_attempts, review,
@@ -152,6 +170,8 @@ func (s *Store) Lesson(ctx context.Context, p cc.Principal, slug, lessonID, lang
 			l.duration_minutes, l.video_url,
 			COALESCE(NULLIF(l.translations -> $3 ->> 'title', ''), l.title) AS title,
 			COALESCE(NULLIF(l.translations -> $3 ->> 'content', ''), l.content) AS content,
+			NULLIF(COALESCE(NULLIF(l.translations -> $3 ->> 'transcript', ''), l.transcript), '') AS transcript,
+			` + lessonAccessibilityL + `,
 			v.language AS default_language, v.languages, v.status
 		FROM lessons l JOIN course_versions v ON v.id = l.version_id JOIN courses c ON c.id = v.course_id
 		WHERE l.id = $1 AND c.slug = $2`

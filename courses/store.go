@@ -247,3 +247,12 @@ func jsonb(v any) string {
 }
 
 func stringArray(s []string) pq.StringArray { return pq.StringArray(s) }
+
+// nullJSONB is v as jsonb, or SQL NULL when v is nil.
+func nullJSONB(v *Accessibility) *string {
+	if v == nil {
+		return nil
+	}
+	s := jsonb(v)
+	return &s
+}

@@ -33,10 +33,12 @@ func (s keySet) claim(p *problems, path, key string) {
 }
 
 // check finds what the JSON Schema cannot express: unique keys, the number of
-// correct options, the fields a lesson kind needs, and translations that name
-// keys or languages the course does not have.
+// correct options, the fields a lesson kind needs, images without alternative
+// text, contradictory accessibility metadata, and translations that name keys
+// or languages the course does not have.
 func (d *Document) check() []cc.FieldError {
 	var p problems
+	d.Accessibility.check(&p, "accessibility")
 	moduleKeys, lessonKeys, quizKeys := keySet{}, keySet{}, keySet{}
 	for i, m := range d.Modules {
 		mp := fmt.Sprintf("modules[%d]", i)
@@ -67,6 +69,15 @@ func (l DocLesson) check(p *problems, path string) {
 	if (l.Kind == "text" || l.Kind == "exercise") && strings.TrimSpace(l.Content) == "" {
 		p.add(path+".content", "is required for a %s lesson", l.Kind)
 	}
+	switch {
+	case l.Kind == "video" && strings.TrimSpace(l.Transcript) == "":
+		p.add(path+".transcript", "is required for a video lesson: the full text of what is said and shown, for learners who cannot watch or hear it")
+	case l.Kind != "video" && l.Transcript != "":
+		p.add(path+".transcript", "is only allowed on video lessons")
+	}
+	checkAltText(p, path+".content", l.Key, l.Content)
+	checkAltText(p, path+".transcript", l.Key, l.Transcript)
+	l.Accessibility.check(p, path+".accessibility")
 }
 
 func (q *DocQuiz) check(p *problems, path string) {
@@ -114,6 +125,9 @@ func (d *Document) checkTranslations(p *problems) {
 		case t == nil:
 			continue
 		}
+		if t.Accessibility != nil && t.Accessibility.Summary != "" && (d.Accessibility == nil || d.Accessibility.Summary == "") {
+			p.add(path+".accessibility.accessibilitySummary", "translates a summary the course does not have")
+		}
 		if len(t.Outcomes) > 0 && len(t.Outcomes) != len(d.Outcomes) {
 			p.add(path+".outcomes", "has %d outcomes; the course has %d", len(t.Outcomes), len(d.Outcomes))
 		}
@@ -134,8 +148,22 @@ func (d *Document) checkModuleTranslation(p *problems, path, key string, mt *Mod
 	}
 	m := d.Modules[i]
 	for _, lk := range sortedKeys(mt.Lessons) {
-		if !slices.ContainsFunc(m.Lessons, func(l DocLesson) bool { return l.Key == lk }) {
+		li := slices.IndexFunc(m.Lessons, func(l DocLesson) bool { return l.Key == lk })
+		if li < 0 {
 			p.add(path+".lessons."+lk, "module %q has no lesson %q", key, lk)
+			continue
+		}
+		if lt := mt.Lessons[lk]; lt != nil {
+			lp := path + ".lessons." + lk
+			if lt.Transcript != "" && m.Lessons[li].Kind != "video" {
+				p.add(lp+".transcript", "is only allowed on video lessons")
+			}
+			if lt.Accessibility != nil && lt.Accessibility.Summary != "" &&
+				(m.Lessons[li].Accessibility == nil || m.Lessons[li].Accessibility.Summary == "") {
+				p.add(lp+".accessibility.accessibilitySummary", "translates a summary lesson %q does not have", lk)
+			}
+			checkAltText(p, lp+".content", lk, lt.Content)
+			checkAltText(p, lp+".transcript", lk, lt.Transcript)
 		}
 	}
 	if mt.Quiz == nil {

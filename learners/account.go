@@ -13,6 +13,7 @@ import (
 	"github.com/lib/pq"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/functioning"
 )
 
 // User is an account as the API shows it; the password hash never leaves the store.
@@ -36,6 +37,14 @@ type User struct {
 	Username *string `db:"username" json:"username,omitempty"`
 	AgeBand  *string `db:"age_band" json:"age_band,omitempty"`
 	Managed  bool    `db:"managed" json:"managed"`
+}
+
+// Me is the caller's own account as GET and PATCH /v1/me show it: the profile
+// and, only here, the functioning answers the caller gave with consent.
+type Me struct {
+	User
+	FunctioningConsent bool                 `json:"functioning_consent"`
+	Functioning        *functioning.Answers `json:"functioning"`
 }
 
 // Notifications are a user's delivery preferences.
@@ -93,6 +102,13 @@ type ProfileUpdate struct {
 		Email     *bool `json:"email"`
 		Reminders *bool `json:"reminders"`
 	} `json:"notifications"`
+	FunctioningConsent *bool                `json:"functioning_consent"`
+	Functioning        *functioning.Answers `json:"functioning"`
+}
+
+// functioning is the part of the update the functioning package applies.
+func (p *ProfileUpdate) functioning() functioning.Update {
+	return functioning.Update{Consent: p.FunctioningConsent, Answers: p.Functioning}
 }
 
 // Validate normalises the update and reports every bad field.
@@ -111,6 +127,7 @@ func (p *ProfileUpdate) Validate() error {
 	if p.Password != nil {
 		validatePassword(&v, *p.Password)
 	}
+	p.functioning().Check(&v)
 	return v.Err()
 }
 

@@ -238,7 +238,7 @@ func (h *AccountHandler) logout(c *fiber.Ctx) error {
 }
 
 func (h *AccountHandler) me(c *fiber.Ctx) error {
-	u, err := h.store.User(c.UserContext(), web.MustPrincipal(c).UserID)
+	u, err := h.store.Me(c.UserContext(), web.MustPrincipal(c).UserID)
 	if err != nil {
 		return err
 	}
@@ -262,6 +262,7 @@ func (h *AccountHandler) updateMe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return c.JSON(u)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/functioning"
 	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/postgres"
 )
@@ -95,8 +96,9 @@ func (s *AccountStore) Credentials(ctx context.Context, login string) (Credentia
 	return c, nil
 }
 
-// UpdateProfile applies a validated profile update.
-func (s *AccountStore) UpdateProfile(ctx context.Context, id string, p ProfileUpdate) (User, error) {
+// UpdateProfile applies a validated profile update, the functioning answers
+// and consent included, in one transaction, and returns the caller's account.
+func (s *AccountStore) UpdateProfile(ctx context.Context, id string, p ProfileUpdate) (Me, error) {
 	const q = `UPDATE users SET
 		name = coalesce($2, name), gender = coalesce($3, gender), birth_year = coalesce($4, birth_year),
 		country = coalesce($5, country), audience = coalesce($6, audience), organization = coalesce($7, organization),
@@ -113,17 +115,37 @@ func (s *AccountStore) UpdateProfile(ctx context.Context, id string, p ProfileUp
 	if p.Notifications != nil {
 		email, reminders = p.Notifications.Email, p.Notifications.Reminders
 	}
-	res, err := s.db.ExecContext(ctx, q, id, p.Name, p.Gender, p.BirthYear, p.Country, p.Audience,
-		p.Organization, p.Language, hash, email, reminders)
-	if postgres.IsForeignKeyViolation(err) {
-		return User{}, unknownCountry()
-	} else if err != nil {
-		return User{}, err
+	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, q, id, p.Name, p.Gender, p.BirthYear, p.Country, p.Audience,
+			p.Organization, p.Language, hash, email, reminders)
+		if postgres.IsForeignKeyViolation(err) {
+			return unknownCountry()
+		} else if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return cc.Errorf(cc.ENOTFOUND, "No such user.")
+		}
+		return functioning.Apply(ctx, tx, id, p.functioning())
+	})
+	if err != nil {
+		return Me{}, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return User{}, cc.Errorf(cc.ENOTFOUND, "No such user.")
+	return s.Me(ctx, id)
+}
+
+// Me returns the user's own account with the functioning answers; it serves
+// only the user's own requests.
+func (s *AccountStore) Me(ctx context.Context, id string) (Me, error) {
+	u, err := s.User(ctx, id)
+	if err != nil {
+		return Me{}, err
 	}
-	return s.User(ctx, id)
+	f, err := functioning.Load(ctx, s.db, id)
+	if err != nil {
+		return Me{}, err
+	}
+	return Me{User: u, FunctioningConsent: f.Consent, Functioning: f.Answers}, nil
 }
 
 // SetRoles replaces a user's roles. Removing the admin role from the last

@@ -1,12 +1,15 @@
 package reports
 
 import (
+	"bytes"
 	"embed"
+	"html/template"
 	"path"
 
 	"github.com/gofiber/fiber/v2"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/web"
 )
 
 // dashboardFiles is the analysts' dashboard: static files served by the
@@ -26,7 +29,45 @@ var dashboardTypes = map[string]string{
 	".css":  "text/css; charset=utf-8",
 }
 
-func dashboardPage(c *fiber.Ctx) error { return sendDashboardFile(c, "index.html") }
+// dashboardTemplate is the page, rendered in the visitor's language.
+var dashboardTemplate = template.Must(template.ParseFS(dashboardFiles, "dashboard/index.html"))
+
+// dashboardView is what the page template shows.
+type dashboardView struct {
+	Lang, Dir string
+	T         map[string]string
+	Languages []web.LanguageLink
+	Regions   []string
+	Measures  []string
+}
+
+// dashboardText returns the dashboard's words in lang, English filling gaps.
+func dashboardText(lang string) map[string]string {
+	out := make(map[string]string, len(dashboardTexts["en"]))
+	for k, v := range dashboardTexts["en"] {
+		out[k] = v
+	}
+	for k, v := range dashboardTexts[lang] {
+		out[k] = v
+	}
+	return out
+}
+
+// dashboardPage serves the page in the language Accept-Language or ?lang=
+// asks for (web.PageLanguage), right to left in Arabic.
+func dashboardPage(c *fiber.Ctx) error {
+	lang := web.PageLanguage(c)
+	var buf bytes.Buffer
+	err := dashboardTemplate.ExecuteTemplate(&buf, "index.html", dashboardView{Lang: lang, Dir: web.TextDirection(lang),
+		T: dashboardText(lang), Languages: web.LanguageLinks(lang), Regions: cc.Regions,
+		Measures: []string{"learners", "enrollments", "completions", "certificates", "completion_rate"}})
+	if err != nil {
+		return err
+	}
+	setDashboardHeaders(c, ".html")
+	c.Set(fiber.HeaderContentLanguage, lang)
+	return c.Send(buf.Bytes())
+}
 
 func dashboardAsset(c *fiber.Ctx) error {
 	name := c.Params("file")
@@ -41,10 +82,14 @@ func sendDashboardFile(c *fiber.Ctx, name string) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, dashboardTypes[path.Ext(name)])
+	setDashboardHeaders(c, path.Ext(name))
+	return c.Send(b)
+}
+
+func setDashboardHeaders(c *fiber.Ctx, ext string) {
+	c.Set(fiber.HeaderContentType, dashboardTypes[ext])
 	c.Set(fiber.HeaderContentSecurityPolicy, dashboardCSP)
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set("Referrer-Policy", "no-referrer")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
-	return c.Send(b)
 }

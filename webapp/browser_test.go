@@ -159,7 +159,7 @@ func chromiumPath(t *testing.T) string {
 func axeSource(t *testing.T) string {
 	p := os.Getenv("AXE_CORE_JS")
 	if p == "" {
-		p = filepath.Join("..", ".cache", "axe", "node_modules", "axe-core", "axe.min.js")
+		p = filepath.Join("..", ".tools", "node_modules", "axe-core", "axe.min.js")
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {

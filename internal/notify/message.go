@@ -64,7 +64,7 @@ func (m Message) Text() string {
 // html/template escapes every value, so a course title such as
 // "<script>" arrives as text, and only http(s) URLs are kept in href.
 var htmlEmail = htmltemplate.Must(htmltemplate.New("email").Parse(`<!DOCTYPE html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<html lang="{{.Lang}}" dir="{{if eq .Lang "ar"}}rtl{{else}}ltr{{end}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body style="font-family: Arial, sans-serif; line-height: 1.5; color: #1a1a1a; max-width: 40em;">
 {{if .Greeting}}<p>{{.Greeting}}</p>
 {{end}}{{range .Lines}}<p>{{.}}</p>
@@ -130,10 +130,14 @@ func fallback(title, body string, to Recipient) Message {
 }
 
 func days(l string, n int) string {
+	key := "days." + pluralForm(lang(l), n)
 	if n == 1 {
-		return tr(l, "days.one")
+		key = "days.one"
 	}
-	return tr(l, "days.other", "n", strconv.Itoa(n))
+	if _, ok := catalog[lang(l)][key]; !ok {
+		key = "days.other"
+	}
+	return tr(l, key, "n", strconv.Itoa(n))
 }
 
 // ReminderData is the data of a reminder notification.

@@ -16,7 +16,7 @@ import (
 
 const evil = `<script>alert("x")</script> & co`
 
-func TestComposeEveryKindInThreeLanguages(t *testing.T) {
+func TestComposeEveryKindInSixLanguages(t *testing.T) {
 	data := map[string]any{
 		notify.KindReminder: notify.ReminderData{CourseTitle: evil, LessonTitle: "Lesson <b>1</b>", URL: "http://x.test/c"},
 		notify.KindCohortDeadline: notify.DeadlineData{CohortName: evil, CourseTitle: "IR", EndsOn: "2026-05-13",
@@ -38,6 +38,15 @@ func TestComposeEveryKindInThreeLanguages(t *testing.T) {
 		"es": {notify.KindReminder: "Siga adelante con", notify.KindCohortDeadline: "dentro de 3 días",
 			notify.KindDigest: "Sus cohortes esta semana", notify.KindCertificateIssued: "Su certificado de",
 			notify.KindCohortCreated: "está lista"},
+		"ar": {notify.KindReminder: "تابع دورة", notify.KindCohortDeadline: "بعد 3 أيام",
+			notify.KindDigest: "أفواجك هذا الأسبوع", notify.KindCertificateIssued: "شهادتك لدورة",
+			notify.KindCohortCreated: "جاهز"},
+		"ru": {notify.KindReminder: "Продолжите курс", notify.KindCohortDeadline: "через 3 дня",
+			notify.KindDigest: "Ваши группы на этой неделе", notify.KindCertificateIssued: "Ваш сертификат за курс",
+			notify.KindCohortCreated: "готова"},
+		"zh": {notify.KindReminder: "继续学习", notify.KindCohortDeadline: "还有 3 天",
+			notify.KindDigest: "您的学习小组本周概况", notify.KindCertificateIssued: "证书",
+			notify.KindCohortCreated: "已创建"},
 	}
 	for lang, phrases := range want {
 		for kind, phrase := range phrases {
@@ -53,6 +62,9 @@ func TestComposeEveryKindInThreeLanguages(t *testing.T) {
 				if !strings.Contains(whole, phrase) {
 					t.Errorf("subject/text lack %q:\n%s", phrase, whole)
 				}
+				if dir := map[bool]string{true: "rtl", false: "ltr"}[lang == "ar"]; !strings.Contains(html, `<html lang="`+lang+`" dir="`+dir+`">`) {
+					t.Errorf("HTML lacks its language and direction:\n%s", html)
+				}
 				if !strings.Contains(whole, evil) {
 					t.Errorf("plain text should carry the user's text as is:\n%s", whole)
 				}
@@ -65,9 +77,27 @@ func TestComposeEveryKindInThreeLanguages(t *testing.T) {
 	}
 	t.Run("a language without templates falls back to English", func(t *testing.T) {
 		raw, _ := json.Marshal(data[notify.KindReminder])
-		msg, _ := notify.Compose(notify.KindReminder, raw, notify.Recipient{Name: "A", Language: "zh"})
+		msg, _ := notify.Compose(notify.KindReminder, raw, notify.Recipient{Name: "A", Language: "de"})
 		if !strings.HasPrefix(msg.Subject, "Keep going with") {
 			t.Fatalf("subject %q", msg.Subject)
+		}
+	})
+	t.Run("counts of days take the language's plural forms", func(t *testing.T) {
+		for _, c := range []struct {
+			lang string
+			n    int
+			want string
+		}{
+			{"ru", 1, "через 1 день"}, {"ru", 2, "через 2 дня"}, {"ru", 5, "через 5 дней"}, {"ru", 11, "через 11 дней"},
+			{"ru", 21, "через 21 день"}, {"ru", 22, "через 22 дня"}, {"ru", 14, "через 14 дней"},
+			{"ar", 1, "بعد يوم واحد"}, {"ar", 2, "بعد يومين"}, {"ar", 7, "بعد 7 أيام"}, {"ar", 15, "بعد 15 يوما"}, {"ar", 100, "بعد 100 يوم"},
+			{"zh", 2, "还有 2 天"}, {"en", 2, "in 2 days"}, {"fr", 1, "dans 1 jour"},
+		} {
+			raw, _ := json.Marshal(notify.DeadlineData{CohortName: "C", CourseTitle: "IR", EndsOn: "2026-05-13", DaysLeft: c.n, URL: "http://x.test/c"})
+			msg, _ := notify.Compose(notify.KindCohortDeadline, raw, notify.Recipient{Name: "A", Language: c.lang})
+			if !strings.Contains(msg.Text(), c.want) {
+				t.Errorf("%s, %d days: %q lacks %q", c.lang, c.n, msg.Text(), c.want)
+			}
 		}
 	})
 	t.Run("an unknown kind or incomplete data is not composed", func(t *testing.T) {

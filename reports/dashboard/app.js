@@ -10,6 +10,15 @@ let chartURL = null;
 
 const $ = (sel) => document.querySelector(sel);
 
+// The page carries its words, in its language, as a JSON data block.
+let TEXT = {};
+function t(key, values) {
+  let s = TEXT[key] || key;
+  for (const [k, v] of Object.entries(values || {})) s = s.split(`{${k}}`).join(v);
+  return s;
+}
+const label = (name) => TEXT[`dim.${name}`] || TEXT[`measure.${name}`] || name.replace('_', ' ');
+
 function token() { return sessionStorage.getItem(TOKEN_KEY); }
 
 function showSignedIn(signedIn) {
@@ -33,7 +42,7 @@ async function api(path, accept) {
   if (resp.status === 401) {
     sessionStorage.removeItem(TOKEN_KEY);
     showSignedIn(false);
-    throw new Error('Your session has ended; please sign in again.');
+    throw new Error(t('session_ended'));
   }
   if (!resp.ok) {
     throw new Error(await problemText(resp));
@@ -77,7 +86,7 @@ function cell(tr, text, cls) {
 
 function countCells(tr, c) {
   if (c.suppressed) {
-    for (const m of MEASURES) cell(tr, 'suppressed', 'suppressed num');
+    for (const m of MEASURES) cell(tr, t('suppressed'), 'suppressed num');
     return;
   }
   for (const m of MEASURES) {
@@ -97,13 +106,13 @@ function renderTable(rep) {
   for (const h of [...rep.group_by, ...MEASURES]) {
     const th = document.createElement('th');
     th.scope = 'col';
-    th.textContent = h.replace('_', ' ');
+    th.textContent = label(h);
     head.appendChild(th);
   }
   thead.appendChild(head);
   for (const row of rep.rows) {
     const tr = document.createElement('tr');
-    for (const d of rep.group_by) cell(tr, row[d] === null ? '(none)' : String(row[d]));
+    for (const d of rep.group_by) cell(tr, row[d] === null ? t('none') : String(row[d]));
     countCells(tr, row);
     tbody.appendChild(tr);
   }
@@ -112,16 +121,18 @@ function renderTable(rep) {
   if (rep.group_by.length) {
     const td = document.createElement('td');
     td.colSpan = rep.group_by.length;
-    td.textContent = 'Total';
+    td.textContent = t('total');
     total.appendChild(td);
   }
   countCells(total, rep.totals);
   tfoot.appendChild(total);
   const gpi = rep.gender_parity;
-  const fmt = (v) => (v === null ? 'not shown' : v.toFixed(2));
-  $('#summary').textContent = `${rep.rows.length} rows. Cells under ${rep.min_cell_size} learners are suppressed. ` +
-    `Gender parity (women per man): learners ${fmt(gpi.learners)}, completions ${fmt(gpi.completions)}. ` +
-    `Data as of ${new Date(rep.data_as_of).toISOString()}.`;
+  const fmt = (v) => (v === null ? t('not_shown') : v.toFixed(2));
+  const asOf = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+  $('#summary').textContent = t('summary', {
+    rows: rep.rows.length, min: rep.min_cell_size, learners: fmt(gpi.learners), completions: fmt(gpi.completions),
+    date: `${asOf.format(new Date(rep.data_as_of))} UTC`,
+  });
 }
 
 async function renderChart(q) {
@@ -133,7 +144,7 @@ async function renderChart(q) {
   const img = $('#chart img');
   if (chartURL) URL.revokeObjectURL(chartURL);
   chartURL = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
-  img.alt = (doc.querySelector('desc') || {}).textContent || 'Participation chart';
+  img.alt = (doc.querySelector('desc') || {}).textContent || t('chart_alt');
   img.src = chartURL;
   img.hidden = false;
   $('#chart figcaption').textContent = (doc.querySelector('title') || {}).textContent || '';
@@ -172,16 +183,17 @@ async function downloadCSV() {
 }
 
 function init() {
+  TEXT = JSON.parse($('#i18n').textContent);
   const box = $('#dimensions');
   for (const d of DIMENSIONS) {
-    const label = document.createElement('label');
+    const lab = document.createElement('label');
     const input = document.createElement('input');
     input.type = 'checkbox';
     input.name = 'dim';
     input.value = d;
     input.checked = d === 'gender' || d === 'region';
-    label.append(input, ` ${d.replace('_', ' ')}`);
-    box.appendChild(label);
+    lab.append(input, ` ${label(d)}`);
+    box.appendChild(lab);
   }
   $('#login-form').addEventListener('submit', signIn);
   $('#report-form').addEventListener('submit', runReport);
