@@ -11,12 +11,20 @@ import (
 // csvMeasures are the columns after the dimensions.
 var csvMeasures = []string{"learners", "enrollments", "completions", "certificates", "completion_rate", "suppressed"}
 
-// WriteCSV writes the report as a spreadsheet-safe CSV: one column per
-// dimension, then the measures; suppressed counts are empty cells. A report
-// without dimensions is its totals, in one row.
+// WriteCSV writes the report as a spreadsheet-safe CSV: a first line
+// starting with # that states the disclosure control (a comment to CSV
+// readers that take one, such as pandas' comment="#"; padded with empty
+// cells to the header's width so that readers without comments still see
+// rows of one width), then one column per dimension and the measures;
+// suppressed totals are empty cells. A report without dimensions is its
+// totals, in one row.
 func WriteCSV(w io.Writer, r *Report) error {
 	cw, err := spreadsheet.NewWriter(w)
 	if err != nil {
+		return err
+	}
+	width := len(r.GroupBy) + len(csvMeasures)
+	if _, err := io.WriteString(w, r.DisclosureControl.comment(r.From, r.To)+strings.Repeat(",", width-1)+"\r\n"); err != nil {
 		return err
 	}
 	if err := cw.Write(append(append([]string{}, r.GroupBy...), csvMeasures...)); err != nil {

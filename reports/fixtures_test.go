@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 	}
 	testDB = db
 	code := m.Run()
-	if bench.db != nil {
+	if bench.db != nil && os.Getenv("REPORTS_BENCH_DATABASE_URL") == "" {
 		bench.db.Close()
 	}
 	db.Close()

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/internal/spreadsheet"
 	"github.com/cybercampus/cybercampus/internal/web"
 )
@@ -17,11 +19,30 @@ import (
 type Handler struct {
 	store       *Store
 	minCellSize int
+	limiter     *ratelimit.Limiter
+	perMinute   int // reports one analyst may run per minute
 }
 
-// NewHandler returns the report handlers; minCellSize is the configured floor.
-func NewHandler(store *Store, minCellSize int) *Handler {
-	return &Handler{store: store, minCellSize: max(minCellSize, 3)}
+// ReportsPerMinute is how many reports (of any format, exports included) one
+// analyst may run per minute. Perturbation makes repeating a query useless;
+// the limit bounds how many different ones an analyst can difference.
+const ReportsPerMinute = 60
+
+// NewHandler returns the report handlers; minCellSize is the configured
+// floor, and limiter counts each analyst's reports.
+func NewHandler(store *Store, minCellSize int, limiter *ratelimit.Limiter) *Handler {
+	return &Handler{store: store, minCellSize: max(minCellSize, 3), limiter: limiter, perMinute: ReportsPerMinute}
+}
+
+// limit counts a report against its analyst's rate (429 with Retry-After
+// beyond it).
+func (h *Handler) limit(c *fiber.Ctx) error {
+	res := h.limiter.Take(c.UserContext(), "reports", web.MustPrincipal(c).UserID, h.perMinute, time.Minute)
+	if res.Allowed {
+		return nil
+	}
+	return &cc.Error{Code: cc.ERATELIMITED, Message: "Too many reports in a minute; try again later.",
+		RetryAfter: int((res.RetryAfter + time.Second - 1) / time.Second)}
 }
 
 // Register mounts the routes: reports for analysts and admins, the dashboard for anyone.
@@ -93,6 +114,9 @@ func format(c *fiber.Ctx) (string, error) {
 // on the primary while the report is read, and the report is released only
 // once the audit row is committed: no one sees a report nobody recorded.
 func (h *Handler) run(c *fiber.Ctx, endpoint, format string, q Query) (*Report, error) {
+	if err := h.limit(c); err != nil {
+		return nil, err
+	}
 	var audit error
 	done := make(chan struct{})
 	userID, ctx := web.MustPrincipal(c).UserID, c.UserContext()
@@ -183,6 +207,9 @@ func (h *Handler) createExport(c *fiber.Ctx) error {
 		return err
 	}
 	if err := h.store.Resolve(c.UserContext(), &q); err != nil {
+		return err
+	}
+	if err := h.limit(c); err != nil {
 		return err
 	}
 	p := web.MustPrincipal(c)

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,84 +90,107 @@ func TestParticipationReport(t *testing.T) {
 	c := smallWorld(t, f)
 	f.refresh(mod.Store)
 	analyst := env.NewUser(t, cc.RoleAnalyst)
-	get := func(t *testing.T, q string) map[string]any {
-		return env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?course=" + c.Slug + q, Token: analyst.Token}, 200).Map(t)
+	getAs := func(t *testing.T, token, q string) map[string]any {
+		return env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?course=" + c.Slug + q, Token: token}, 200).Map(t)
 	}
+	get := func(t *testing.T, q string) map[string]any { return getAs(t, analyst.Token, q) }
+	// The true learners of smallWorld by country and gender.
+	truth := map[string]int64{"KE|female": 12, "KE|male": 7, "FJ|female": 2, "FJ|male": 6, "NG|female": 9, "NG|male": 8}
 
-	t.Run("rows, totals and parity; small cells and their complements are hidden", func(t *testing.T) {
+	t.Run("rows and totals are near the truth; a small cell is not listed at all", func(t *testing.T) {
 		rep := get(t, "&group_by=country,gender")
-		rows := rep["rows"].([]any)
-		want := []struct {
-			country, gender string
-			learners        any
-		}{{"FJ", "female", nil}, {"FJ", "male", nil}, {"KE", "female", 12.0}, {"KE", "male", 7.0}, {"NG", "female", nil}, {"NG", "male", nil}}
-		if len(rows) != len(want) {
-			t.Fatalf("rows %v", rows)
-		}
-		for i, w := range want {
-			r := rows[i].(map[string]any)
-			if r["country"] != w.country || r["gender"] != w.gender || r["learners"] != w.learners || r["suppressed"] != (w.learners == nil) {
-				t.Fatalf("row %d = %v, want %+v", i, r, w)
+		seen := map[string]bool{}
+		for _, r := range rep["rows"].([]any) {
+			r := r.(map[string]any)
+			k := r["country"].(string) + "|" + r["gender"].(string)
+			seen[k] = true
+			if r["suppressed"] != false || num(t, r["learners"]) < 5 {
+				t.Fatalf("row %v is listed though under min_cell_size", r)
 			}
-			if w.learners == nil && (r["enrollments"] != nil || r["completions"] != nil || r["completion_rate"] != nil) {
-				t.Fatalf("suppressed row %v carries counts", r)
+			checkNear(t, k+" learners", r["learners"], truth[k])
+			checkNear(t, k+" enrollments", r["enrollments"], truth[k])
+			if k == "NG|female" {
+				checkNear(t, k+" completions", r["completions"], 3)
+				checkNear(t, k+" certificates", r["certificates"], 3)
+			} else if r["completions"] != 0.0 || r["certificates"] != 0.0 {
+				t.Fatalf("row %v: zero completions are not published as zero", r)
+			}
+			for _, field := range []string{"user_id", "name", "email"} {
+				if _, ok := r[field]; ok {
+					t.Fatalf("row carries %s", field)
+				}
+			}
+		}
+		if seen["FJ|female"] {
+			t.Fatal("the two women of Fiji are listed")
+		}
+		for _, k := range []string{"KE|female", "KE|male", "NG|female", "NG|male"} { // 7 or more: never under 5
+			if !seen[k] {
+				t.Fatalf("row %s is missing: %v", k, rep["rows"])
 			}
 		}
 		totals := rep["totals"].(map[string]any)
-		if totals["learners"] != 44.0 || totals["completions"] != 3.0 || totals["certificates"] != 3.0 || totals["completion_rate"] != 0.0682 {
-			t.Fatalf("totals %v", totals)
+		checkNear(t, "total learners", totals["learners"], 44)
+		checkNear(t, "total completions", totals["completions"], 3)
+		if want := math.Round(num(t, totals["completions"])/num(t, totals["enrollments"])*10000) / 10000; totals["completion_rate"] != want {
+			t.Fatalf("completion rate %v, want %v from the published counts", totals["completion_rate"], want)
 		}
 		if rep["min_cell_size"] != 5.0 || rep["data_as_of"] == nil || rep["generated_at"] == nil {
 			t.Fatalf("report %v", rep)
 		}
-		gp := rep["gender_parity"].(map[string]any)
-		if gp["learners"] != 1.0952 || gp["completions"] != nil { // 23 women ÷ 21 men; no man completed
-			t.Fatalf("parity %v", gp)
-		}
-		for _, r := range rows {
-			for _, k := range []string{"user_id", "name", "email"} {
-				if _, ok := r.(map[string]any)[k]; ok {
-					t.Fatalf("row carries %s", k)
-				}
-			}
+		dc := rep["disclosure_control"].(map[string]any)
+		if dc["method"] != "cell_key_perturbation" || dc["key_range"] != 256.0 || dc["max_noise"] != 2.0 ||
+			dc["min_cell_size"] != 5.0 || dc["date_precision"] != "month" || !strings.Contains(dc["note"].(string), "perturbed") {
+			t.Fatalf("disclosure_control %v", dc)
 		}
 	})
-	t.Run("one small cell in a margin hides the next smallest too", func(t *testing.T) {
+	t.Run("the parity index is the ratio of the published gender cells", func(t *testing.T) {
+		byGender := map[string]float64{}
+		rep := get(t, "&group_by=gender")
+		for _, r := range rep["rows"].([]any) {
+			r := r.(map[string]any)
+			byGender[r["gender"].(string)] = num(t, r["learners"])
+		}
+		gp := get(t, "&group_by=country")["gender_parity"].(map[string]any)
+		if want := math.Round(byGender["female"]/byGender["male"]*10000) / 10000; gp["learners"] != want || gp["completions"] != nil {
+			t.Fatalf("parity %v, want learners %v and no completions ratio (no man completed)", gp, want)
+		}
+	})
+	t.Run("a small cell and the parity index that would reveal it are not shown", func(t *testing.T) {
 		rep := get(t, "&group_by=gender&country=FJ")
-		for _, r := range rep["rows"].([]any) { // 2 women, so the 6 men are hidden too
-			if r.(map[string]any)["suppressed"] != true {
-				t.Fatalf("row %v is shown", r)
+		for _, r := range rep["rows"].([]any) {
+			if r.(map[string]any)["gender"] == "female" {
+				t.Fatalf("row %v is listed", r)
 			}
 		}
-		if rep["totals"].(map[string]any)["learners"] != 8.0 {
-			t.Fatalf("totals %v", rep["totals"])
-		}
+		checkNear(t, "Fiji's learners", rep["totals"].(map[string]any)["learners"], 8)
 		if gp := rep["gender_parity"].(map[string]any); gp["learners"] != nil {
 			t.Fatalf("parity %v reveals a small cell", gp)
 		}
 	})
 	t.Run("min_cell_size may be raised", func(t *testing.T) {
-		rep := get(t, "&group_by=gender&min_cell_size=22")
-		if rep["min_cell_size"] != 22.0 {
+		rep := get(t, "&group_by=country&min_cell_size=17")
+		if rep["min_cell_size"] != 17.0 || rep["disclosure_control"].(map[string]any)["min_cell_size"] != 17.0 {
 			t.Fatalf("min_cell_size %v", rep["min_cell_size"])
 		}
-		for _, r := range rep["rows"].([]any) { // 21 men < 22, so the women are hidden with them
-			if r.(map[string]any)["suppressed"] != true {
+		for _, r := range rep["rows"].([]any) { // KE 19 and NG 17 may be; FJ's 8 never
+			if r := r.(map[string]any); num(t, r["learners"]) < 17 || r["country"] == "FJ" {
 				t.Fatalf("row %v is shown", r)
 			}
 		}
 	})
 	t.Run("a population smaller than min_cell_size hides the totals too", func(t *testing.T) {
-		rep := get(t, "&country=FJ&min_cell_size=9")
+		rep := get(t, "&country=FJ&min_cell_size=11")
 		if tot := rep["totals"].(map[string]any); tot["suppressed"] != true || tot["learners"] != nil {
 			t.Fatalf("totals %v", tot)
 		}
 	})
 	t.Run("an empty group_by gives only totals", func(t *testing.T) {
 		rep := get(t, "")
-		if len(rep["rows"].([]any)) != 0 || rep["totals"].(map[string]any)["enrollments"] != 44.0 {
+		if len(rep["rows"].([]any)) != 0 {
 			t.Fatalf("report %v", rep)
 		}
+		checkNear(t, "enrollments", rep["totals"].(map[string]any)["enrollments"], 44)
 	})
 	t.Run("booleans, months and courses are typed", func(t *testing.T) {
 		rows := get(t, "&group_by=course,month,ldc")["rows"].([]any)
@@ -175,15 +200,17 @@ func TestParticipationReport(t *testing.T) {
 		}
 	})
 	t.Run("each request is audited with its parameters and format", func(t *testing.T) {
+		auditor := env.NewUser(t, cc.RoleAnalyst)
+		getAs(t, auditor.Token, "&group_by=gender&min_cell_size=22")
 		var n int
 		f.get(&n, `SELECT count(*) FROM report_audit WHERE user_id = $1 AND endpoint = 'participation' AND format = 'json'
-			AND params->>'course' = $2 AND params->'group_by' = '["gender"]'::jsonb AND params->>'min_cell_size' = '22'`, analyst.ID, c.Slug)
+			AND params->>'course' = $2 AND params->'group_by' = '["gender"]'::jsonb AND params->>'min_cell_size' = '22'`, auditor.ID, c.Slug)
 		if n != 1 {
 			t.Fatalf("%d audit rows", n)
 		}
-		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation.svg?group_by=gender", Token: analyst.Token}, 200)
-		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?format=csv", Token: analyst.Token}, 200)
-		f.get(&n, `SELECT count(*) FROM report_audit WHERE user_id = $1 AND format IN ('svg', 'csv')`, analyst.ID)
+		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation.svg?group_by=gender", Token: auditor.Token}, 200)
+		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?format=csv", Token: auditor.Token}, 200)
+		f.get(&n, `SELECT count(*) FROM report_audit WHERE user_id = $1 AND format IN ('svg', 'csv')`, auditor.ID)
 		if n != 2 {
 			t.Fatalf("%d svg/csv audit rows", n)
 		}
@@ -207,7 +234,17 @@ func TestParticipationReport(t *testing.T) {
 			}
 		}
 	})
-	t.Run("CSV opens in a spreadsheet", func(t *testing.T) {
+	t.Run("CSV opens in a spreadsheet, states its method and has the JSON's figures", func(t *testing.T) {
+		rep := get(t, "&group_by=country,gender")
+		want := [][]string{{"country", "gender", "learners", "enrollments", "completions", "certificates", "completion_rate", "suppressed"}}
+		for _, r := range rep["rows"].([]any) {
+			r := r.(map[string]any)
+			rec := []string{r["country"].(string), r["gender"].(string)}
+			for _, m := range []string{"learners", "enrollments", "completions", "certificates", "completion_rate"} {
+				rec = append(rec, strconv.FormatFloat(num(t, r[m]), 'f', -1, 64))
+			}
+			want = append(want, append(rec, "false"))
+		}
 		for _, h := range []apptest.Request{
 			{Method: "GET", Path: "/v1/reports/participation?group_by=country,gender&course=" + c.Slug, Token: analyst.Token, Headers: map[string]string{"Accept": "text/csv"}},
 			{Method: "GET", Path: "/v1/reports/participation?group_by=country,gender&format=csv&course=" + c.Slug, Token: analyst.Token},
@@ -216,24 +253,16 @@ func TestParticipationReport(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 				t.Fatalf("content type %q", ct)
 			}
-			if !bytes.HasPrefix(resp.Body, []byte("\uFEFF")) {
-				t.Fatal("no byte order mark")
+			if !bytes.HasPrefix(resp.Body, []byte("\uFEFF# disclosure_control: method=cell_key_perturbation; key_range=256; max_noise=2;")) ||
+				!bytes.Contains(resp.Body, []byte("min_cell_size=5; date_precision=month; Figures are slightly perturbed")) {
+				t.Fatalf("no byte order mark and disclosure comment: %q", resp.Body)
 			}
-			recs, err := csv.NewReader(bytes.NewReader(resp.Body[3:])).ReadAll()
-			if err != nil {
-				t.Fatal(err)
+			if _, err := csv.NewReader(bytes.NewReader(resp.Body[3:])).ReadAll(); err != nil {
+				t.Fatalf("a reader without comments cannot read it: %v", err) // the # line is as wide as the rows
 			}
-			want := [][]string{
-				{"country", "gender", "learners", "enrollments", "completions", "certificates", "completion_rate", "suppressed"},
-				{"FJ", "female", "", "", "", "", "", "true"},
-				{"FJ", "male", "", "", "", "", "", "true"},
-				{"KE", "female", "12", "12", "0", "0", "0", "false"},
-				{"KE", "male", "7", "7", "0", "0", "0", "false"},
-				{"NG", "female", "", "", "", "", "", "true"},
-				{"NG", "male", "", "", "", "", "", "true"},
-			}
+			recs := readCSV(t, resp.Body)
 			if len(recs) != len(want) {
-				t.Fatalf("csv %q", recs)
+				t.Fatalf("csv %q, want %q", recs, want)
 			}
 			for i := range want {
 				if strings.Join(recs[i], ",") != strings.Join(want[i], ",") {
@@ -242,6 +271,68 @@ func TestParticipationReport(t *testing.T) {
 			}
 		}
 	})
+	t.Run("reports per analyst are rate limited", func(t *testing.T) {
+		busy := env.NewUser(t, cc.RoleAnalyst)
+		for range mod.handler.perMinute {
+			getAs(t, busy.Token, "")
+		}
+		for _, path := range []string{"/v1/reports/participation", "/v1/reports/participation.svg"} {
+			resp := env.Expect(t, apptest.Request{Method: "GET", Path: path, Token: busy.Token}, 429)
+			if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || n < 1 || n > 60 {
+				t.Fatalf("Retry-After %q", resp.Header.Get("Retry-After"))
+			}
+		}
+		env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/reports/exports", Token: busy.Token, Body: map[string]any{}}, 429)
+		var n int
+		f.get(&n, `SELECT count(*) FROM report_audit WHERE user_id = $1`, busy.ID)
+		if n != mod.handler.perMinute {
+			t.Fatalf("%d audit rows, want one per report run (%d)", n, mod.handler.perMinute)
+		}
+		getAs(t, analyst.Token, "") // others are not held back
+	})
+}
+
+// num is a JSON number, failing the test on anything else.
+func num(t *testing.T, v any) float64 {
+	t.Helper()
+	f, ok := v.(float64)
+	if !ok {
+		t.Fatalf("%v is not a number", v)
+	}
+	return f
+}
+
+// checkNear checks a published count against its true value as the contract
+// bounds it: within max(2, 10 %) for counts of 5 or more; a true zero is
+// published as zero; a small count as 0 or at least 3.
+func checkNear(t *testing.T, what string, v any, truth int64) {
+	t.Helper()
+	got := num(t, v)
+	if !nearTruth(int64(got), truth) {
+		t.Fatalf("%s = %v, true %d: outside the published bounds", what, got, truth)
+	}
+}
+
+func nearTruth(got, truth int64) bool {
+	switch {
+	case truth == 0:
+		return got == 0
+	case truth < 5:
+		return got == 0 || (got >= 3 && got <= truth+2)
+	}
+	return math.Abs(float64(got-truth)) <= max(2, 0.1*float64(truth))
+}
+
+// readCSV reads a report CSV: its byte order mark, its # comment line, then records.
+func readCSV(t *testing.T, body []byte) [][]string {
+	t.Helper()
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\uFEFF"))))
+	r.Comment = '#'
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }
 
 func TestReportValidation(t *testing.T) {
@@ -297,7 +388,9 @@ func TestReportValidation(t *testing.T) {
 	})
 	t.Run("invalid requests are not audited", func(t *testing.T) {
 		var n int
-		testDB.Get(&n, `SELECT count(*) FROM report_audit WHERE user_id = $1`, analyst.ID)
+		if err := testDB.Get(&n, `SELECT count(*) FROM report_audit WHERE user_id = $1`, analyst.ID); err != nil {
+			t.Fatal(err)
+		}
 		if n != 0 {
 			t.Fatalf("%d audit rows", n)
 		}
@@ -343,14 +436,16 @@ func TestExports(t *testing.T) {
 		if err := mux.ProcessTask(context.Background(), asynq.NewTask(jobs.TypeBuildExport, payload)); err != nil {
 			t.Fatal(err)
 		}
+		sync := env.Expect(t, apptest.Request{Method: "GET", Token: analyst.Token,
+			Path: "/v1/reports/participation?format=csv&group_by=country,gender&course=" + c.Slug}, 200).Body
 		st := env.Expect(t, apptest.Request{Method: "GET", Path: path, Token: analyst.Token}, 200).Map(t)
-		if st["status"] != "done" || st["rows"] != 6.0 || st["download_url"] != path+"?format=csv" {
+		if st["status"] != "done" || st["rows"] != float64(len(readCSV(t, sync))-1) || st["download_url"] != path+"?format=csv" {
 			t.Fatalf("status %v", st)
 		}
 		for _, tok := range []string{analyst.Token, admin.Token} {
 			file := env.Expect(t, apptest.Request{Method: "GET", Path: path, Token: tok, Headers: map[string]string{"Accept": "text/csv"}}, 200)
-			if !strings.Contains(string(file.Body), "KE,female,12,12,0,0,0,false") {
-				t.Fatalf("file %q", file.Body)
+			if !bytes.Equal(file.Body, sync) || !strings.Contains(string(file.Body), "\r\nKE,female,") {
+				t.Fatalf("file %q differs from the report's CSV %q", file.Body, sync)
 			}
 		}
 		var n int
@@ -375,13 +470,16 @@ func TestExports(t *testing.T) {
 		}
 	})
 	t.Run("the rollup job is registered", func(t *testing.T) {
-		f.enroll(f.user("male", "KE"), c, nil, snap{"male", "youth", "KE", "25_34"}, time.Now(), false)
+		enrolled := time.Now()
+		f.enroll(f.user("male", "KE"), c, nil, snap{"male", "youth", "KE", "25_34"}, enrolled, false)
 		if err := mux.ProcessTask(context.Background(), asynq.NewTask(jobs.TypeRollups, nil)); err != nil {
 			t.Fatal(err)
 		}
 		rep := env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/reports/participation?course=" + c.Slug, Token: analyst.Token}, http.StatusOK).Map(t)
-		if rep["totals"].(map[string]any)["learners"] != 45.0 {
-			t.Fatalf("totals %v", rep["totals"])
+		asOf, err := time.Parse(time.RFC3339Nano, rep["data_as_of"].(string))
+		if err != nil || !asOf.After(enrolled) {
+			t.Fatalf("data_as_of %v, enrolled at %v: %v", rep["data_as_of"], enrolled, err)
 		}
+		checkNear(t, "learners", rep["totals"].(map[string]any)["learners"], 45)
 	})
 }

@@ -1,4 +1,3 @@
-// Package reports serves participation statistics for analysts: exact, privacy-protected counts by gender, region and other dimensions.
 package reports
 
 import (
@@ -6,6 +5,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/cybercampus/cybercampus/internal/app"
+	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
@@ -21,7 +21,8 @@ type Module struct {
 // queries go to d.ReportsDB; audit rows, exports and rollups are written to d.DB.
 func NewModule(d app.Deps) *Module {
 	store := NewStore(d.DB, d.ReportsDB, d.Now)
-	return &Module{deps: d, Store: store, handler: NewHandler(store, d.Config.ReportMinCellSize),
+	limiter := ratelimit.New(d.Redis, "cc:", d.Logger)
+	return &Module{deps: d, Store: store, handler: NewHandler(store, d.Config.ReportMinCellSize, limiter),
 		tasks: &Tasks{store: store, logger: d.Logger}}
 }
 

@@ -15,7 +15,8 @@ const (
 	fromGeoMonthCells                 // gender, geography and month: distinct learners per month + overlaps
 	fromPlaceMonthCells               // geography and month: distinct learners per month + overlaps
 	fromCells                         // every dimension: one course at a time, so learners = enrollments
-	fromEnrollments                   // the raw tables, for what no rollup can answer exactly
+	fromState                         // what the rollups counted, enrollment by enrollment: the rest
+	fromEnrollments                   // the raw tables: before the first refresh, and for the exactness tests
 )
 
 // route picks the rollup that answers q grouped by dims exactly.
@@ -29,17 +30,17 @@ const (
 // cell and month (exact when grouped by month), report_geo_month_cells
 // the same for gender and geography alone (no audience or age band, so up to
 // 21 times fewer rows) when nothing else is grouped, and
-// report_place_month_cells for geography alone (no gender either). Filters on part of a
-// month and cohort groupings that mix courses (the "no cohort" row) are
-// counted from the enrollments.
+// report_place_month_cells for geography alone (no gender either). Date
+// filters without a month grouping, and cohort groupings that mix courses (the
+// "no cohort" row), are counted from report_enrollment_state: the enrollments
+// as the rollups counted them, refreshed in the same transaction, so that
+// every route gives the same answer as of the same moment (data_as_of).
 func (q Query) route(dims []string) source {
 	has := func(d string) bool { return slices.Contains(dims, d) }
 	oneCourse := q.Course != "" || q.Cohort != "" || has("course")
 	switch {
-	case q.hasDates() && !q.wholeMonths():
-		return fromEnrollments
 	case has("cohort") && !oneCourse:
-		return fromEnrollments
+		return fromState
 	case oneCourse:
 		return fromCells
 	case has("month") && onlyDims(dims, placeMonthDims):
@@ -49,21 +50,9 @@ func (q Query) route(dims []string) source {
 	case has("month"):
 		return fromMonthCells
 	case q.hasDates():
-		return fromEnrollments
+		return fromState
 	}
 	return fromLearnerCells
-}
-
-// needsLive reports whether any part of the report (rows, totals, gender
-// margin) must be counted from the enrollments; then all of it is, so that the
-// parts come from the same data.
-func (q Query) needsLive() bool {
-	for _, dims := range [][]string{q.GroupBy, nil, {"gender"}} {
-		if q.route(dims) == fromEnrollments {
-			return true
-		}
-	}
-	return false
 }
 
 // columns are the rollup column of each dimension; the SQL below is assembled
@@ -113,6 +102,7 @@ func onlyDims(dims, allowed []string) bool {
 	return !slices.ContainsFunc(dims, func(d string) bool { return !slices.Contains(allowed, d) })
 }
 
+// dimText is the text of a dimension in src's rows.
 func dimText(src source, dim string) string {
 	if src == fromEnrollments {
 		if dim == "month" {
@@ -161,7 +151,7 @@ func filters(src source, q Query, prefix string) *where {
 	if q.Region != "" {
 		w.add(prefix+"region = ?", q.Region)
 	}
-	if src == fromEnrollments {
+	if src == fromEnrollments { // from and to are whole months (Parse)
 		if !q.from.IsZero() {
 			w.add("e.enrolled_at >= (?::date)::timestamp AT TIME ZONE 'UTC'", q.from.Format(time.DateOnly))
 		}
@@ -183,11 +173,13 @@ func filters(src source, q Query, prefix string) *where {
 // selectDims returns the text of each dimension and the GROUP BY clause. The
 // rollups are grouped by their columns, and only each group is formatted as
 // text: formatting every row first costs more than the aggregation itself.
-func selectDims(src source, dims []string) (sel, group string) {
+// With total, the grand total comes too, as a row whose dimensions are NULL
+// (a rollup's dimensions never are).
+func selectDims(src source, dims []string, total bool) (sel, group string) {
 	var s, g []string
 	for i, d := range dims {
 		s = append(s, dimText(src, d)+" AS d"+itoa(i))
-		if src == fromEnrollments {
+		if src == fromEnrollments || src == fromState {
 			g = append(g, itoa(i+1))
 		} else {
 			g = append(g, columns[d])
@@ -195,6 +187,9 @@ func selectDims(src source, dims []string) (sel, group string) {
 	}
 	if len(dims) == 0 {
 		return "", ""
+	}
+	if total {
+		return strings.Join(s, ", ") + ", ", " GROUP BY GROUPING SETS ((" + strings.Join(g, ", ") + "), ())"
 	}
 	return strings.Join(s, ", ") + ", ", " GROUP BY " + strings.Join(g, ", ")
 }
@@ -211,28 +206,61 @@ func rowPerCell(src source, dims []string) bool {
 	return src == fromPlaceMonthCells && slices.Contains(dims, "country") && len(dims) <= maxCellDims
 }
 
-// aggregateSQL counts q grouped by dims from src.
-func aggregateSQL(src source, q Query, dims []string) (string, []any) {
-	sel, group := selectDims(src, dims)
-	var from, measures string
+// aggregateSQL counts q grouped by dims from src: the four counts, then the
+// four sums of their records' keys (scanRows reads them in this order). With
+// total, the grand total comes too, as a row whose dimensions are NULL: a
+// report's totals and gender margin are read in one statement.
+func aggregateSQL(src source, q Query, dims []string, total bool) (string, []any) {
+	if src == fromEnrollments || src == fromState {
+		return perLearnerSQL(src, q, dims, total)
+	}
+	sel, group := selectDims(src, dims, total)
 	w := filters(src, q, "")
 	if rowPerCell(src, dims) {
-		return "SELECT " + sel + "learners, enrollments, completions, certificates FROM " +
+		return "SELECT " + sel + "learners, enrollments, completions, certificates, " + keySums + " FROM " +
 			learnerRollups[src].table + w.sql(), w.args
 	}
-	switch src {
-	case fromEnrollments:
-		w = filters(src, q, "e.")
-		measures = `count(DISTINCT e.user_id), count(e.id), count(e.id) FILTER (WHERE e.status = 'completed'), count(c.id)`
-		from = ` FROM enrollments e LEFT JOIN certificates c ON c.enrollment_id = e.id AND c.revoked_at IS NULL`
-	case fromCells:
-		measures = sums("enrollments", "enrollments", "completions", "certificates")
-		from = " FROM report_cells"
-	default:
-		measures = sums("learners", "enrollments", "completions", "certificates")
-		from = " FROM " + learnerRollups[src].table
+	if src == fromCells {
+		return "SELECT " + sel + sums("enrollments", "enrollments", "completions", "certificates",
+			"learner_keys", "enrollment_keys", "completion_keys", "certificate_keys") + " FROM report_cells" + w.sql() + group, w.args
 	}
-	return "SELECT " + sel + measures + from + w.sql() + group, w.args
+	return "SELECT " + sel + sums("learners", "enrollments", "completions", "certificates",
+		"learner_keys", "enrollment_keys", "completion_keys", "certificate_keys") +
+		" FROM " + learnerRollups[src].table + w.sql() + group, w.args
+}
+
+// perLearnerSQL counts q grouped by dims from one row per enrollment (the raw
+// tables or report_enrollment_state): each learner's enrollments of a group
+// first, so that a learner counts once, with their key once.
+func perLearnerSQL(src source, q Query, dims []string, total bool) (string, []any) {
+	from, completed, certified := " FROM report_enrollment_state e", "e.completed", "e.certified"
+	if src == fromEnrollments {
+		from = " FROM enrollments e LEFT JOIN certificates c ON c.enrollment_id = e.id AND c.revoked_at IS NULL"
+		completed, certified = "e.status = 'completed'", "c.id IS NOT NULL"
+	}
+	w := filters(src, q, "e.")
+	var inner, outer, group, exprs []string
+	for i, d := range dims {
+		inner = append(inner, dimText(src, d)+" AS d"+itoa(i))
+		outer = append(outer, "d"+itoa(i))
+		group = append(group, itoa(i+1))
+		exprs = append(exprs, dimText(src, d))
+	}
+	group = append(group, itoa(len(dims)+1))
+	if total && len(dims) > 0 {
+		group = []string{"e.user_id", "GROUPING SETS ((" + strings.Join(exprs, ", ") + "), ())"}
+	}
+	perLearner := "SELECT " + strings.Join(append(inner, "e.user_id",
+		"min(e.learner_key)::bigint AS lk", "count(*) AS n", "sum(e.record_key) AS nk",
+		"count(*) FILTER (WHERE "+completed+") AS c", "sum(e.record_key) FILTER (WHERE "+completed+") AS ck",
+		"count(*) FILTER (WHERE "+certified+") AS k", "sum(e.record_key) FILTER (WHERE "+certified+") AS kk"), ", ") +
+		from + w.sql() + " GROUP BY " + strings.Join(group, ", ")
+	query := "SELECT " + strings.Join(append(outer, "count(*)", sums("n", "c", "k", "lk", "nk", "ck", "kk")), ", ") +
+		" FROM (" + perLearner + ") u"
+	if len(dims) > 0 {
+		query += " GROUP BY " + strings.Join(outer, ", ")
+	}
+	return query, w.args
 }
 
 // sums adds up rollup columns with bigint_sum (migration 00061), which stays
@@ -246,7 +274,7 @@ func sums(cols ...string) string {
 }
 
 // overlapSQL counts, for each group, the extra times the learner rollups
-// counted someone. A learner whose snapshot differs between enrollments (a
+// counted someone, and the extra times they added that person's key. A learner whose snapshot differs between enrollments (a
 // mover) is in several demographic cells and counts once per cell that falls
 // into the group. Movers with two profiles are counted per pair of profiles:
 // the pair adds one to a group when both profiles pass the filter and agree
@@ -257,7 +285,7 @@ func sums(cols ...string) string {
 // src is the rollup being corrected: the month rollups count a learner once
 // per distinct snapshot within the month, or once per distinct part of it
 // (learnerRollup.distinct).
-func overlapSQL(src source, q Query, dims []string) (string, []any) {
+func overlapSQL(src source, q Query, dims []string, total bool) (string, []any) {
 	outer := make([]string, 0, len(dims)+1)
 	for i := range dims {
 		outer = append(outer, "d"+itoa(i))
@@ -267,14 +295,15 @@ func overlapSQL(src source, q Query, dims []string) (string, []any) {
 		groupOuter = " GROUP BY " + strings.Join(outer, ", ")
 	}
 	wrap := func(parts string) string {
-		return "SELECT " + strings.Join(append(outer, "coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint"), ", ") +
+		return "SELECT " + strings.Join(append(outer, "coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint",
+			"coalesce(bigint_sum(k), 0), 0::bigint, 0::bigint, 0::bigint"), ", ") +
 			" FROM (" + parts + ") o" + groupOuter
 	}
 	if src != fromLearnerCells {
-		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", learnerRollups[src].distinct)
+		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", learnerRollups[src].distinct, total)
 		return wrap(perMonth), args
 	}
-	perUser, args := perLearnerOverlap(q, dims, "report_mover_profiles", "")
+	perUser, args := perLearnerOverlap(q, dims, "report_mover_profiles", "", total)
 	var sel, conds, group []string
 	for i, d := range dims {
 		sel = append(sel, "a_"+columns[d]+"::text AS d"+itoa(i))
@@ -290,10 +319,15 @@ func overlapSQL(src source, q Query, dims []string) (string, []any) {
 		w.add("a_region = ?", q.Region)
 		w.conds = append(w.conds, "b_region = $"+itoa(len(w.args)))
 	}
-	pairs := "SELECT " + strings.Join(append(sel, "coalesce(bigint_sum(movers), 0) AS n"), ", ") +
-		" FROM report_mover_pairs" + w.sql()
+	measures := []string{"coalesce(bigint_sum(movers), 0) AS n", "coalesce(bigint_sum(mover_keys), 0) AS k"}
+	pairs := "SELECT " + strings.Join(append(sel, measures...), ", ") + " FROM report_mover_pairs" + w.sql()
 	if len(group) > 0 {
 		pairs += " GROUP BY " + strings.Join(group, ", ")
+	}
+	if total && len(dims) > 0 { // every pair, whatever its profiles' dimensions
+		nulls := slices.Repeat([]string{"NULL::text"}, len(dims))
+		all := &where{conds: w.conds[len(conds):]}
+		pairs += " UNION ALL SELECT " + strings.Join(append(nulls, measures...), ", ") + " FROM report_mover_pairs" + all.sql()
 	}
 	return wrap(perUser + " UNION ALL " + pairs), w.args
 }
@@ -302,19 +336,23 @@ func overlapSQL(src source, q Query, dims []string) (string, []any) {
 // already distinct: each learner adds (rows in the group − 1). With a key (a
 // part of the profile), the rollup corrected is keyed by that part only, and
 // each learner adds (distinct keys in the group − 1).
-func perLearnerOverlap(q Query, dims []string, table, key string) (string, []any) {
+func perLearnerOverlap(q Query, dims []string, table, key string, total bool) (string, []any) {
 	var raw []string
 	for _, d := range dims {
 		raw = append(raw, columns[d])
 	}
-	sel, group := selectDims(fromLearnerCells, dims)
+	sel, group := selectDims(fromLearnerCells, dims, false)
 	w := filters(fromMonthCells, q, "")
 	keys := strings.Join(append([]string{"user_id"}, raw...), ", ")
+	innerGroup := keys
+	if total && len(dims) > 0 {
+		innerGroup = "user_id, GROUPING SETS ((" + strings.Join(raw, ", ") + "), ())"
+	}
 	count := "count(*)"
 	if key != "" {
 		count = "count(DISTINCT (" + key + "))"
 	}
-	return "SELECT " + sel + "coalesce(bigint_sum(n - 1), 0) AS n FROM (" +
-		"SELECT " + keys + ", " + count + " AS n FROM " + table + w.sql() + " GROUP BY " + keys +
+	return "SELECT " + sel + "coalesce(bigint_sum(n - 1), 0) AS n, coalesce(bigint_sum((n - 1) * lk), 0) AS k FROM (" +
+		"SELECT " + keys + ", " + count + " AS n, min(learner_key) AS lk FROM " + table + w.sql() + " GROUP BY " + innerGroup +
 		") b WHERE n > 1" + group, w.args
 }

@@ -74,8 +74,8 @@ func (p Params) Parse(minCellSize int) (Query, error) {
 	v.Check(p.Cohort == "" || cc.IsUUID(p.Cohort), "cohort", "must be a cohort ID (a UUID)")
 	v.Check(p.Country == "" || countryRe.MatchString(p.Country), "country", "must be an ISO 3166-1 alpha-2 code in capitals, such as KE")
 	v.Check(p.Region == "" || cc.OneOf(p.Region, cc.Regions), "region", "must be one of %s", strings.Join(cc.Regions, ", "))
-	q.from = parseDate(p.From, "from", &v)
-	q.to = parseDate(p.To, "to", &v)
+	q.from = monthStart(parseDate(p.From, "from", &v))
+	q.to = monthEnd(parseDate(p.To, "to", &v))
 	if !q.from.IsZero() && !q.to.IsZero() && q.to.Before(q.from) {
 		v.Add("to", "must not be before from")
 	}
@@ -128,13 +128,38 @@ func parseDate(s, field string, v *cc.Validation) time.Time {
 	return t
 }
 
+// Date filters are widened to whole calendar months: from to the first day
+// of its month, to to the last day of its. Windows a day apart would let an
+// analyst isolate the few people who enrolled on one day, and every window is
+// then answered by the month rollups, as of the same moment as every other
+// report (see doc.go).
+func monthStart(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+func monthEnd(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return monthStart(t).AddDate(0, 1, -1)
+}
+
 // hasDates reports whether the query filters on the enrollment date.
 func (q Query) hasDates() bool { return !q.from.IsZero() || !q.to.IsZero() }
 
-// wholeMonths reports whether the date filter covers whole calendar months, so
-// that month-keyed rollups can answer it.
-func (q Query) wholeMonths() bool {
-	return (q.from.IsZero() || q.from.Day() == 1) && (q.to.IsZero() || q.to.AddDate(0, 0, 1).Day() == 1)
+// window returns the whole-month window the report covers, as dates (empty
+// when unbounded).
+func (q Query) window() (from, to string) {
+	if !q.from.IsZero() {
+		from = q.from.Format(time.DateOnly)
+	}
+	if !q.to.IsZero() {
+		to = q.to.Format(time.DateOnly)
+	}
+	return from, to
 }
 
 // Counts are the measures of a cell.
@@ -145,6 +170,11 @@ type Counts struct {
 	Certificates int64
 }
 
+// measures are the counts in the order of Counts' fields.
+func (c *Counts) measures() [4]*int64 {
+	return [4]*int64{&c.Learners, &c.Enrollments, &c.Completions, &c.Certificates}
+}
+
 // plus adds two counts.
 func (c Counts) plus(d Counts) Counts {
 	return Counts{Learners: c.Learners + d.Learners, Enrollments: c.Enrollments + d.Enrollments,
@@ -152,20 +182,25 @@ func (c Counts) plus(d Counts) Counts {
 }
 
 // rate is completions ÷ enrollments rounded to 4 decimals; nil when undefined.
+// Of perturbed counts it is at most 1: completions perturbed up and
+// enrollments down could otherwise give more than all.
 func (c Counts) rate() *float64 {
 	if c.Enrollments == 0 {
 		return nil
 	}
-	r := math.Round(float64(c.Completions)/float64(c.Enrollments)*10000) / 10000
+	r := math.Round(min(1, float64(c.Completions)/float64(c.Enrollments))*10000) / 10000
 	return &r
 }
 
 // Row is one cell of a report: the value of each grouped dimension (nil for
-// "no cohort") and its counts, or null counts when suppressed.
+// "no cohort") and its counts. Keys holds, for each count, the sum of the
+// record keys of what it counts: the cell key before its modulus. Counts are
+// exact until disclose perturbs them.
 type Row struct {
 	dims       []string
 	Values     []*string
 	Counts     Counts
+	Keys       Counts
 	Suppressed bool
 }
 
@@ -233,8 +268,8 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// Totals are the counts over the whole filtered population; they are exact,
-// and null only when the population itself is smaller than min_cell_size.
+// Totals are the counts over the whole filtered population, perturbed as any
+// cell, and null when the population itself is smaller than min_cell_size.
 type Totals struct {
 	Counts     Counts
 	Suppressed bool
@@ -279,13 +314,17 @@ func (r *Report) JSON() ([]byte, error) {
 	return append(b, out[i+len(rowsNull):]...), nil
 }
 
-// Report is a participation report.
+// Report is a participation report. From and To are the whole months it
+// covers when filtered by date.
 type Report struct {
-	GroupBy      []string  `json:"group_by"`
-	Rows         []Row     `json:"rows"`
-	Totals       Totals    `json:"totals"`
-	MinCellSize  int       `json:"min_cell_size"`
-	GeneratedAt  time.Time `json:"generated_at"`
-	DataAsOf     time.Time `json:"data_as_of"`
-	GenderParity Parity    `json:"gender_parity"`
+	GroupBy           []string   `json:"group_by"`
+	Rows              []Row      `json:"rows"`
+	Totals            Totals     `json:"totals"`
+	MinCellSize       int        `json:"min_cell_size"`
+	From              string     `json:"from,omitempty"`
+	To                string     `json:"to,omitempty"`
+	GeneratedAt       time.Time  `json:"generated_at"`
+	DataAsOf          time.Time  `json:"data_as_of"`
+	GenderParity      Parity     `json:"gender_parity"`
+	DisclosureControl Disclosure `json:"disclosure_control"`
 }

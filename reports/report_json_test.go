@@ -107,8 +107,8 @@ func wantCounts(c Counts, suppressed bool) map[string]any {
 			"completion_rate": nil, "suppressed": true}
 	}
 	var rate any
-	if c.Enrollments > 0 {
-		rate = math.Round(float64(c.Completions)/float64(c.Enrollments)*10000) / 10000
+	if c.Enrollments > 0 { // at most 1: perturbed completions may exceed perturbed enrollments
+		rate = math.Round(math.Min(1, float64(c.Completions)/float64(c.Enrollments))*10000) / 10000
 	}
 	return map[string]any{"learners": float64(c.Learners), "enrollments": float64(c.Enrollments),
 		"completions": float64(c.Completions), "certificates": float64(c.Certificates),

@@ -122,7 +122,7 @@ func collectChanges(ctx context.Context, tx *sqlx.Tx, all bool) (int, error) {
 }
 
 const stateCols = `enrollment_id, user_id, gender, region, country, audience, age_band, ldc, sids, lldc,
-	course_id, cohort_id, month, completed, certified, mover`
+	course_id, cohort_id, month, completed, certified, mover, learner_key, record_key`
 
 const oldState = `CREATE TEMP TABLE rc_old ON COMMIT DROP AS
 	SELECT ` + stateCols + ` FROM report_enrollment_state WHERE user_id IN (SELECT user_id FROM rc_users)`
@@ -133,7 +133,7 @@ const newState = `CREATE TEMP TABLE rc_new ON COMMIT DROP AS
 		date_trunc('month', e.enrolled_at AT TIME ZONE 'UTC')::date AS month,
 		e.status = 'completed' AS completed,
 		EXISTS (SELECT 1 FROM certificates c WHERE c.enrollment_id = e.id AND c.revoked_at IS NULL) AS certified,
-		false AS mover
+		false AS mover, e.learner_key, e.record_key
 	FROM enrollments e WHERE e.user_id IN (SELECT user_id FROM rc_users)`
 
 const markMovers = `UPDATE rc_new SET mover = true WHERE user_id IN (
@@ -154,12 +154,12 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx) error {
 		learnerDelta("report_learner_cells", profile), `DELETE FROM report_learner_cells WHERE enrollments = 0`,
 		pairsDelta, `DELETE FROM report_mover_pairs WHERE movers = 0`,
 		`DELETE FROM report_mover_profiles WHERE user_id IN (SELECT user_id FROM rc_users)`,
-		`INSERT INTO report_mover_profiles (user_id, ` + profile + `)
-			SELECT user_id, ` + profile + ` FROM (` + moverProfiles("rc_new") + `) d
+		`INSERT INTO report_mover_profiles (user_id, ` + profile + `, learner_key)
+			SELECT user_id, ` + profile + `, learner_key FROM (` + moverProfiles("rc_new") + `) d
 			WHERE user_id IN (SELECT user_id FROM (` + moverProfiles("rc_new") + `) x GROUP BY user_id HAVING count(*) >= 3)`,
 		`DELETE FROM report_month_movers WHERE user_id IN (SELECT user_id FROM rc_users)`,
-		`INSERT INTO report_month_movers (user_id, month, ` + profile + `)
-			SELECT DISTINCT user_id, month, ` + profile + ` FROM rc_new WHERE mover AND (user_id, month) IN
+		`INSERT INTO report_month_movers (user_id, month, ` + profile + `, learner_key)
+			SELECT DISTINCT user_id, month, ` + profile + `, learner_key FROM rc_new WHERE mover AND (user_id, month) IN
 				(SELECT user_id, month FROM rc_new WHERE mover GROUP BY user_id, month HAVING count(DISTINCT (` + profile + `)) > 1)`,
 		`DELETE FROM report_enrollment_state WHERE user_id IN (SELECT user_id FROM rc_users)`,
 		`INSERT INTO report_enrollment_state (` + stateCols + `) SELECT ` + stateCols + ` FROM rc_new`,
@@ -171,9 +171,10 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx) error {
 	return nil
 }
 
-// moverProfiles is each mover's distinct demographic profiles in table t.
+// moverProfiles is each mover's distinct demographic profiles in table t,
+// with the mover's learner key (the same on all of them).
 func moverProfiles(t string) string {
-	return `SELECT DISTINCT user_id, ` + profile + ` FROM ` + t + ` WHERE mover`
+	return `SELECT DISTINCT user_id, ` + profile + `, learner_key FROM ` + t + ` WHERE mover`
 }
 
 // moverPairs is, for movers of t with exactly two profiles, the pair (a < b).
@@ -186,46 +187,70 @@ func moverPairs(t string) string {
 		cols = append(cols, "b."+c+" AS b_"+c)
 	}
 	row := func(p string) string { return "ROW(" + p + strings.ReplaceAll(profile, ", ", ", "+p) + ")" }
-	return `SELECT ` + strings.Join(cols, ", ") + ` FROM (` + moverProfiles(t) + `) a
+	return `SELECT ` + strings.Join(cols, ", ") + `, a.learner_key FROM (` + moverProfiles(t) + `) a
 		JOIN (` + moverProfiles(t) + `) b ON b.user_id = a.user_id AND ` + row("a.") + ` < ` + row("b.") + `
 		WHERE a.user_id IN (SELECT user_id FROM (` + moverProfiles(t) + `) d GROUP BY user_id HAVING count(*) = 2)`
 }
 
 var pairCols = "a_" + strings.ReplaceAll(profile, ", ", ", a_") + ", b_" + strings.ReplaceAll(profile, ", ", ", b_")
 
-var pairsDelta = `INSERT INTO report_mover_pairs AS r (` + pairCols + `, movers)
-	SELECT ` + pairCols + `, sum(s) FROM (
+var pairsDelta = `INSERT INTO report_mover_pairs AS r (` + pairCols + `, movers, mover_keys)
+	SELECT ` + pairCols + `, sum(s), sum(s * learner_key) FROM (
 		SELECT *, 1 AS s FROM (` + moverPairs("rc_new") + `) n
 		UNION ALL SELECT *, -1 FROM (` + moverPairs("rc_old") + `) o) x
-	GROUP BY ` + pairCols + ` HAVING sum(s) <> 0
-	ON CONFLICT ON CONSTRAINT report_mover_pairs_key DO UPDATE SET movers = r.movers + excluded.movers`
+	GROUP BY ` + pairCols + ` HAVING sum(s) <> 0 OR sum(s * learner_key) <> 0
+	ON CONFLICT ON CONSTRAINT report_mover_pairs_key DO UPDATE SET
+		movers = r.movers + excluded.movers, mover_keys = r.mover_keys + excluded.mover_keys`
 
 const cellKey = `course_id, cohort_id, month, ` + profile
 
-const cellsDelta = `INSERT INTO report_cells AS r (` + cellKey + `, enrollments, completions, certificates)
-	SELECT ` + cellKey + `, sum(s), sum(s * completed::int), sum(s * certified::int) FROM ` + signed + `
+// cellsDelta upserts the change of report_cells. A learner has one
+// enrollment per course, so the cells' learner keys add up like enrollments.
+const cellsDelta = `INSERT INTO report_cells AS r (` + cellKey + `, enrollments, completions, certificates, ` + keySums + `)
+	SELECT ` + cellKey + `, sum(e), sum(c), sum(k), sum(lk), sum(ek), sum(ck), sum(kk) FROM (
+		SELECT ` + cellKey + `, ` + signedMeasures + ` FROM ` + signed + `) y
 	GROUP BY ` + cellKey + `
-	HAVING sum(s) <> 0 OR sum(s * completed::int) <> 0 OR sum(s * certified::int) <> 0
+	HAVING sum(e) <> 0 OR sum(c) <> 0 OR sum(k) <> 0 OR sum(lk) <> 0 OR sum(ek) <> 0 OR sum(ck) <> 0 OR sum(kk) <> 0
 	ON CONFLICT ON CONSTRAINT report_cells_key DO UPDATE SET
 		enrollments = r.enrollments + excluded.enrollments,
 		completions = r.completions + excluded.completions,
-		certificates = r.certificates + excluded.certificates`
+		certificates = r.certificates + excluded.certificates,` + addKeySums
+
+// keySums are the rollup columns holding the sum of the keys of the records
+// behind each count (the cell keys before their modulus).
+const keySums = `learner_keys, enrollment_keys, completion_keys, certificate_keys`
+
+// signedMeasures are one enrollment's contributions to the counts and key
+// sums, signed by s (+1 counted now, −1 counted before).
+const signedMeasures = `s AS e, s * completed::int AS c, s * certified::int AS k,
+	s * learner_key AS lk, s * record_key AS ek, s * completed::int * record_key AS ck, s * certified::int * record_key AS kk`
+
+// addKeySums adds the upserted key sums to a rollup row's.
+const addKeySums = `
+		learner_keys = r.learner_keys + excluded.learner_keys,
+		enrollment_keys = r.enrollment_keys + excluded.enrollment_keys,
+		completion_keys = r.completion_keys + excluded.completion_keys,
+		certificate_keys = r.certificate_keys + excluded.certificate_keys`
 
 // learnerDelta upserts the change of a learner rollup keyed by key: distinct
 // learners per cell, and the additive counts.
+// Its learner keys are those of the distinct learners per cell.
 func learnerDelta(table, key string) string {
-	return `INSERT INTO ` + table + ` AS r (` + key + `, learners, enrollments, completions, certificates)
-	SELECT ` + key + `, sum(l), sum(e), sum(c), sum(k) FROM (
-		SELECT ` + key + `, 0 AS l, s AS e, s * completed::int AS c, s * certified::int AS k FROM ` + signed + `
-		UNION ALL SELECT ` + key + `, 1, 0, 0, 0 FROM (SELECT DISTINCT user_id, ` + key + ` FROM rc_new) n
-		UNION ALL SELECT ` + key + `, -1, 0, 0, 0 FROM (SELECT DISTINCT user_id, ` + key + ` FROM rc_old) o
+	return `INSERT INTO ` + table + ` AS r (` + key + `, learners, enrollments, completions, certificates, ` + keySums + `)
+	SELECT ` + key + `, sum(l), sum(e), sum(c), sum(k), sum(lk), sum(ek), sum(ck), sum(kk) FROM (
+		SELECT ` + key + `, 0 AS l, e, c, k, 0 AS lk, ek, ck, kk FROM (
+			SELECT ` + key + `, ` + signedMeasures + ` FROM ` + signed + `) m
+		UNION ALL SELECT ` + key + `, 1, 0, 0, 0, learner_key, 0, 0, 0
+			FROM (SELECT DISTINCT user_id, ` + key + `, learner_key FROM rc_new) n
+		UNION ALL SELECT ` + key + `, -1, 0, 0, 0, -learner_key, 0, 0, 0
+			FROM (SELECT DISTINCT user_id, ` + key + `, learner_key FROM rc_old) o
 	) y GROUP BY ` + key + `
-	HAVING sum(l) <> 0 OR sum(e) <> 0 OR sum(c) <> 0 OR sum(k) <> 0
+	HAVING sum(l) <> 0 OR sum(e) <> 0 OR sum(c) <> 0 OR sum(k) <> 0 OR sum(lk) <> 0 OR sum(ek) <> 0 OR sum(ck) <> 0 OR sum(kk) <> 0
 	ON CONFLICT ON CONSTRAINT ` + table + `_key DO UPDATE SET
 		learners = r.learners + excluded.learners,
 		enrollments = r.enrollments + excluded.enrollments,
 		completions = r.completions + excluded.completions,
-		certificates = r.certificates + excluded.certificates`
+		certificates = r.certificates + excluded.certificates,` + addKeySums
 }
 
 // RollupAge returns when the rollups last reflected every change (zero when

@@ -102,15 +102,17 @@ func (s *Store) Resolve(ctx context.Context, q *Query) error {
 	return v.Err()
 }
 
-// Participation computes the report for a resolved query: exact counts, then
-// suppression. Every read runs in one read-only snapshot so that rows, totals
-// and the parity index agree with each other.
+// Participation computes the report for a resolved query: exact counts,
+// perturbed by the cell-key method, then the cells under min_cell_size left
+// out. Every read runs in one read-only snapshot so that rows, totals and the
+// parity index agree with each other.
 func (s *Store) Participation(ctx context.Context, q Query) (*Report, error) {
 	return s.participation(ctx, q, false)
 }
 
 // participation computes the report; forceLive counts it from the raw tables
-// (benchmarks compare the two).
+// (benchmarks compare the two). Before the first rollup refresh the raw
+// tables are all there is.
 //
 // The rows and the margins (totals and the gender split behind the parity
 // index) are independent reads of the same snapshot. When the reports
@@ -118,7 +120,8 @@ func (s *Store) Participation(ctx context.Context, q Query) (*Report, error) {
 // and a second connection is at hand, the margins are read on that
 // connection, in the exported snapshot, while the rows are read here; else
 // they are read after the rows in this transaction. Either way they see the
-// same data.
+// same data. (Reading them one after the other was measurably slower: see
+// bench/RESULTS.md.)
 func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Report, error) {
 	tx, err := s.rdb.BeginTxx(ctx, reportTx)
 	if err != nil {
@@ -129,20 +132,17 @@ func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Re
 		AsOf     sql.NullTime   `db:"data_as_of"`
 		Snapshot sql.NullString `db:"snapshot"`
 	}
-	share := len(q.GroupBy) > 0 // with no grouping the totals are the whole report
+	// Grouped by nothing or by gender alone, the margins are the whole report.
+	share := len(q.GroupBy) > 0 && !slices.Equal(q.GroupBy, []string{"gender"})
 	if err := tx.GetContext(ctx, &state, `SELECT data_as_of, CASE WHEN $1 AND NOT pg_is_in_recovery()
 		THEN pg_export_snapshot() END AS snapshot FROM report_rollup_state`, share); err != nil {
 		return nil, fmt.Errorf("rollup state: %w", err)
 	}
-	live := forceLive || !state.AsOf.Valid || q.needsLive()
-	var totals, byGender []Row
+	live := forceLive || !state.AsOf.Valid
+	var totals Row
+	var byGender []Row
 	margins := func(ctx context.Context, tx *sqlx.Tx) (err error) {
-		if totals, err = s.aggregate(ctx, tx, q, nil, live); err != nil {
-			return err
-		}
-		if !slices.Equal(q.GroupBy, []string{"gender"}) {
-			byGender, err = s.aggregate(ctx, tx, q, []string{"gender"}, live)
-		}
+		totals, byGender, err = s.margins(ctx, tx, q, live)
 		return err
 	}
 	g, gctx := errgroup.WithContext(ctx)
@@ -157,9 +157,9 @@ func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Re
 		}
 	}
 	rows := []Row{} // no dimensions: only the totals
-	if len(q.GroupBy) > 0 {
+	if share {
 		g.Go(func() (err error) {
-			rows, err = s.aggregate(gctx, tx, q, q.GroupBy, live)
+			rows, err = s.aggregate(gctx, tx, q, q.GroupBy, live, false)
 			return err
 		})
 	}
@@ -171,17 +171,18 @@ func (s *Store) participation(ctx context.Context, q Query, forceLive bool) (*Re
 			return nil, err
 		}
 	}
-	if byGender == nil {
-		byGender = rows
+	if slices.Equal(q.GroupBy, []string{"gender"}) {
+		rows = byGender
 	}
-	r := &Report{GroupBy: q.GroupBy, Rows: rows, MinCellSize: q.MinCellSize, GeneratedAt: s.now().UTC(),
-		GenderParity: genderParity(byGender, q.MinCellSize)}
+	r := &Report{GroupBy: q.GroupBy, MinCellSize: q.MinCellSize, GeneratedAt: s.now().UTC(),
+		GenderParity: genderParity(byGender, q.MinCellSize), Totals: discloseTotals(totals, q.MinCellSize),
+		DisclosureControl: disclosure(q.MinCellSize)}
+	r.From, r.To = q.window()
 	r.DataAsOf = r.GeneratedAt
 	if !live {
 		r.DataAsOf = state.AsOf.Time.UTC()
 	}
-	r.Totals = Totals{Counts: totals[0].Counts, Suppressed: totals[0].Counts.Learners < int64(q.MinCellSize)}
-	suppress(r.Rows, len(q.GroupBy), q.MinCellSize)
+	r.Rows = discloseRows(rows, q.MinCellSize) // after the parity, which may read the same rows
 	if slices.Contains(q.GroupBy, "course") {
 		if err := s.courseSlugs(ctx, tx, r.Rows, slices.Index(q.GroupBy, "course")); err != nil {
 			return nil, err
@@ -250,14 +251,34 @@ func validSnapshotID(id string) bool {
 	return true
 }
 
-// aggregate returns the exact counts of q grouped by dims, from the rollup
-// that can answer them (or from the enrollments when live).
-func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []string, live bool) ([]Row, error) {
+// margins returns the exact totals of q and its rows grouped by gender alone
+// (behind the parity index), read in one statement: they always come from
+// the same source.
+func (s *Store) margins(ctx context.Context, tx *sqlx.Tx, q Query, live bool) (totals Row, byGender []Row, err error) {
+	rows, err := s.aggregate(ctx, tx, q, []string{"gender"}, live, true)
+	if err != nil {
+		return Row{}, nil, err
+	}
+	byGender = rows[:0:0]
+	for _, r := range rows {
+		if r.Values[0] == nil {
+			totals = r
+		} else {
+			byGender = append(byGender, r)
+		}
+	}
+	return totals, byGender, nil // totals are zero when nobody matches
+}
+
+// aggregate returns the exact counts of q grouped by dims and their key sums,
+// from the rollup that can answer them (or from the enrollments when live).
+// With total, the grand total comes too, as a row whose dimensions are nil.
+func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []string, live, total bool) ([]Row, error) {
 	src := fromEnrollments
 	if !live {
 		src = q.route(dims)
 	}
-	query, args := aggregateSQL(src, q, dims)
+	query, args := aggregateSQL(src, q, dims, total)
 	rows, err := scanRows(ctx, tx, dims, query, args, s.sizes.get(query), rowPerCell(src, dims))
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %v: %w", dims, err)
@@ -266,7 +287,7 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 	if _, ok := learnerRollups[src]; !ok {
 		return rows, nil
 	}
-	query, args = overlapSQL(src, q, dims)
+	query, args = overlapSQL(src, q, dims, total)
 	overlaps, err := scanRows(ctx, tx, dims, query, args, 0, false)
 	if err != nil {
 		return nil, fmt.Errorf("overlaps %v: %w", dims, err)
@@ -290,6 +311,7 @@ func subtractOverlaps(rows, overlaps []Row) []Row {
 		key = appendRowKey(key[:0], o)
 		if i, ok := idx[string(key)]; ok {
 			rows[i].Counts.Learners -= o.Counts.Learners
+			rows[i].Keys.Learners -= o.Keys.Learners
 		}
 	}
 	return rows
@@ -312,7 +334,7 @@ func appendValueKey(b []byte, v *string) []byte {
 }
 
 // scanRows runs a query returning one text column per dimension followed by
-// learners, enrollments, completions and certificates.
+// learners, enrollments, completions and certificates, then their key sums.
 //
 // It scans into interface values, which database/sql fills with the driver's
 // values as they are (text as string, bigint as int64) instead of converting
@@ -331,7 +353,7 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 		return nil, err
 	}
 	defer rs.Close()
-	vals := make([]any, len(dims)+4)
+	vals := make([]any, len(dims)+8)
 	dest := make([]any, len(vals))
 	for i := range vals {
 		dest[i] = &vals[i]
@@ -360,7 +382,8 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 				return nil, err
 			}
 		}
-		for i, c := range []*int64{&r.Counts.Learners, &r.Counts.Enrollments, &r.Counts.Completions, &r.Counts.Certificates} {
+		counts, keys := r.Counts.measures(), r.Keys.measures()
+		for i, c := range append(counts[:], keys[:]...) {
 			n, ok := vals[len(dims)+i].(int64)
 			if !ok {
 				return nil, fmt.Errorf("count column %d is %T, not bigint", i, vals[len(dims)+i])
@@ -372,6 +395,7 @@ func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, arg
 			copy(k[:], r.Values)
 			if i, ok := seen[k]; ok {
 				out[i].Counts = out[i].Counts.plus(r.Counts)
+				out[i].Keys = out[i].Keys.plus(r.Keys)
 				backing = backing[:len(backing)-len(dims)] // its values' place, unused
 				continue
 			}

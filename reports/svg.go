@@ -45,12 +45,13 @@ const (
 // WriteSVG draws the report's measure as an accessible SVG chart with no
 // external assets: role="img" labelled by its <title> and <desc> (the desc
 // lists every value, as a text alternative), axis labels, an Okabe–Ito
-// palette, and suppressed cells drawn hatched and labelled, never as zero.
+// palette, suppressed totals drawn hatched and labelled, never as zero, and
+// the notice that the figures are perturbed.
 func WriteSVG(w io.Writer, r *Report, measure string) error {
 	c := arrange(r, measure)
 	groupW := len(c.series)*barWidth + groupGap
 	width := max(chartLeft+len(c.categories)*groupW+chartRight, 560)
-	legendRows := 1 + (len(c.series)+3)/4
+	legendRows := 2 + (len(c.series)+3)/4 // the series, the suppressed sign and the perturbation notice
 	height := chartTop + plotHeight + xLabelSpace + legendRows*20 + 16
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title chart-desc" font-family="sans-serif" font-size="12">`, width, height, width, height)
@@ -117,8 +118,8 @@ func arrange(r *Report, measure string) chart {
 		c.cells[[2]int{ci, si}] = bb
 		desc = append(desc, bb.label+": "+text)
 	}
-	c.desc = fmt.Sprintf("Bar chart of %s. Suppressed cells (fewer than %d learners, or hidden to protect one) are hatched. Values: %s.",
-		strings.ToLower(c.title), r.MinCellSize, strings.Join(desc, "; "))
+	c.desc = fmt.Sprintf("Bar chart of %s. %s Values: %s.",
+		strings.ToLower(c.title), Notice, strings.Join(desc, "; "))
 	if len(rows) == 0 {
 		c.desc = "No enrollments match this selection."
 	}
@@ -255,6 +256,9 @@ func (c chart) legend(b *bytes.Buffer, y int) {
 	y += 20
 	fmt.Fprintf(b, `<rect x="%d" y="%d" width="12" height="12" fill="url(#suppressed-hatch)" stroke="#555555"/><text x="%d" y="%d">S = suppressed (too few learners to show)</text>`,
 		chartLeft, y, chartLeft+16, y+10)
+	y += 20
+	fmt.Fprintf(b, `<text class="disclosure" x="%d" y="%d" font-size="11">Figures are slightly perturbed to protect individuals; groups too small to show are left out.</text>`,
+		chartLeft, y+10)
 	b.WriteString(`</g>`)
 }
 

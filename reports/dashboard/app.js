@@ -131,7 +131,8 @@ function renderTable(rep) {
   const asOf = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
   $('#summary').textContent = t('summary', {
     rows: rep.rows.length, min: rep.min_cell_size, learners: fmt(gpi.learners), completions: fmt(gpi.completions),
-    date: `${asOf.format(new Date(rep.data_as_of))} UTC`,
+    from: rep.from || '…', to: rep.to || '…',
+    date: rep.data_as_of ? `${asOf.format(new Date(rep.data_as_of))} UTC` : '…',
   });
 }
 

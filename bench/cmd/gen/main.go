@@ -70,6 +70,10 @@ func main() {
 	// What the report triggers would have recorded had they fired, and the
 	// event ids the progress handler claims for each event it stores.
 	must(exec(ctx, db, `INSERT INTO report_changes (enrollment_id) SELECT id FROM enrollments`))
+	// What the learner key trigger would have recorded: each learner's key,
+	// which every enrollment of theirs carries (record_key has its default).
+	must(exec(ctx, db, `INSERT INTO learner_record_keys (user_id, record_key)
+		SELECT DISTINCT user_id, learner_key FROM enrollments`))
 	// Without its primary key during the insert: maintaining the index row by
 	// row for 30 million random ids took most of the generation at 1M; it is
 	// built once afterwards (and checks the ids are unique).
@@ -530,7 +534,7 @@ func (g *generator) load(ctx context.Context, db *sql.DB) error {
 	open(&s.cohorts, "cohorts", "id", "name", "course_id", "owner_id", "country", "starts_on", "ends_on", "created_at")
 	open(&s.enrollments, "enrollments", "id", "user_id", "course_id", "version_id", "cohort_id", "status",
 		"lessons_completed", "lessons_total", "progress_percent", "enrolled_at", "last_activity_at", "completed_at",
-		"gender", "audience", "country", "region", "ldc", "sids", "lldc", "age_band")
+		"gender", "audience", "country", "region", "ldc", "sids", "lldc", "age_band", "learner_key")
 	open(&s.members, "cohort_members", "cohort_id", "user_id", "enrollment_id", "added_at")
 	open(&s.events, "progress_events", "id", "occurred_at", "user_id", "enrollment_id", "lesson_id", "type", "received_at")
 	open(&s.completions, "lesson_completions", "enrollment_id", "lesson_id", "completed_at", "event_id")
@@ -614,6 +618,17 @@ func (g *generator) staffAndCohorts(s *streams) {
 }
 
 // enrollment is one generated enrollment before it is written.
+// learnerKey is a learner's random cell key (0-255), the same for all their
+// enrollments: a hash of the id with this run's seed, so that it needs no
+// table in memory.
+func (g *generator) learnerKey(userID string) int {
+	h := g.sc.Seed
+	for i := 0; i < len(userID); i++ {
+		h = (h ^ uint64(userID[i])) * 1099511628211
+	}
+	return int(h>>32) % 256
+}
+
 type enrollment struct {
 	id, cohortID string
 	course       int
@@ -798,7 +813,7 @@ func (g *generator) writeEnrollment(s *streams, n int, userID, name, gender, aud
 		cohortID = e.cohortID
 	}
 	s.enrollments.add(e.id, userID, co.ID, co.VersionID, cohortID, status, k, L, percent, ts(e.at), lastAct, completedAt,
-		gender, audience, c.Code, c.Region, c.LDC, c.SIDS, c.LLDC, cc.AgeBand(birth, e.at.Year()))
+		gender, audience, c.Code, c.Region, c.LDC, c.SIDS, c.LLDC, cc.AgeBand(birth, e.at.Year()), g.learnerKey(userID))
 	g.enrollments++
 	if e.cohortID != "" {
 		s.members.add(e.cohortID, userID, e.id, ts(e.at))
@@ -939,6 +954,8 @@ func vacuum(ctx context.Context, db *sql.DB) error {
 // checks are the promises the disabled foreign keys and triggers would have
 // kept, plus the consistency the features rely on. Each must count zero.
 var checks = []struct{ name, q string }{
+	{"a learner's enrollments carry one learner key, the one learner_record_keys holds", `SELECT count(*) FROM enrollments e
+		LEFT JOIN learner_record_keys k ON k.user_id = e.user_id WHERE k.record_key IS DISTINCT FROM e.learner_key`},
 	{"enrollment user/course/version/country exist", `SELECT count(*) FROM enrollments e
 		LEFT JOIN users u ON u.id = e.user_id LEFT JOIN course_versions v ON v.id = e.version_id
 		LEFT JOIN countries k ON k.code = e.country

@@ -1,0 +1,55 @@
+// Package reports serves participation statistics for analysts: counts of
+// learners, enrollments, completions and certificates by gender, geography,
+// audience, age band, course, cohort and month, protected so that no
+// combination of queries can be turned against a person.
+//
+// # Counting: the rollup model
+//
+// Triggers log every enrollment and certificate change in report_changes. The
+// rollup job (RefreshRollups, every few minutes) reads the changed learners'
+// enrollments in one snapshot, compares them with what it counted before
+// (report_enrollment_state, one row per counted enrollment) and adds the
+// difference to the rollups, in the same transaction:
+//
+//   - report_cells: every dimension, additive counts (a learner has one
+//     enrollment per course, so within a course learners = enrollments);
+//   - report_learner_cells: the demographic snapshot, distinct learners;
+//   - report_month_cells, report_geo_month_cells, report_place_month_cells:
+//     distinct learners per month, by snapshot, by gender and geography, and
+//     by geography alone.
+//
+// A learner whose snapshot changed between enrollments (a mover) is counted
+// in each of their cells; the mover tables let a report subtract those
+// overlaps exactly. Query.route picks the smallest rollup that answers a
+// grouping exactly; what none answers (date filters without a month grouping,
+// cohorts across courses) is counted from report_enrollment_state. Every
+// source therefore reflects the same moment, data_as_of. Only before the
+// first refresh are the raw tables read. Date filters are widened to whole
+// months, which the month rollups hold.
+//
+// # Disclosure control: the cell-key method
+//
+// Every enrollment carries two random keys, drawn once and never shown
+// (migration 00070): its own record key and its learner's key. Each rollup
+// row carries, next to each count, the sum of the keys of the records behind
+// it, so any cell's key sum is the same however it was counted: rollup,
+// overlap correction or raw rows (the exactness tests check this). A cell's
+// key is that sum modulo KeyRange, shifted per measure (keyOffsets); the
+// published count is the true count plus the perturbation ptable gives for
+// (count, key). The same set of people therefore gets the same number in
+// every table, route, format and run, and the difference of two answers
+// carries the noise of both. Zero stays zero. Rows whose published learners
+// are under min_cell_size are left out entirely (their dimension values are
+// never listed); the totals are a cell of their own, perturbed and
+// suppressed independently of which rows are shown. Rates and the gender
+// parity index are computed from the published counts.
+//
+// # Adding a dimension
+//
+// A demographic dimension (say disability) is a column of the enrollment
+// snapshot: add it to enrollments, report_enrollment_state, and the rollups
+// and mover tables keyed by the profile (one migration, recounting the
+// rollups as 00070 does), then to Dimensions, columns and profile in
+// query.go and to the snapshot newState reads in rollup.go. Nothing in the disclosure control
+// changes: cell keys depend on the records counted, not on the grouping.
+package reports
