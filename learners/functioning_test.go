@@ -141,10 +141,7 @@ func TestFunctioningIsSeenOnlyByItsOwner(t *testing.T) {
 	patchMe(t, env, learner, map[string]any{"functioning_consent": true,
 		"functioning": allAnswers(map[string]string{"cognition": "a_lot_of_difficulty"})}, http.StatusOK)
 	h := createCohort(t, env, trainer, course.Slug)
-	addMembersCSV(t, env, trainer, h.ID, "email\n"+learner.Email+"\n", http.StatusOK)
-	// Inviting enrols nobody: the learner accepts, and the enrollment is made then.
-	env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/invitations/" + invitationTo(t, env, learner, h.ID) + "/accept",
-		Token: learner.Token}, http.StatusOK)
+	joinCohort(t, env, trainer, learner, h.ID) // the learner accepts, so the trainer sees them
 
 	// The other learner's /v1/me names the field, empty; nothing else names it.
 	secrets := []string{"a_lot_of_difficulty", "cognition", "disability"}

@@ -45,7 +45,7 @@ const artifacts = "testdata/artifacts"
 
 // hostile is lesson Markdown that tries to run script in the app.
 const hostile = "# Phishing\n\nA *phishing* mail asks for your **password**.\n\n" +
-	"<script>window.__pwned = 1</script>\n\n<img src=x onerror=\"window.__pwned = 2\">\n\n" +
+	"<script>window.__pwned = 1</script>\n\n<img alt=\"a broken picture\" src=x onerror=\"window.__pwned = 2\">\n\n" +
 	"[click me](javascript:window.__pwned=3) and [the guide](https://example.org/guide)\n\n- Check the sender\n- Never share codes\n"
 
 // courseDoc is the course the journeys follow: two modules, three lessons
