@@ -20,6 +20,12 @@ func ValidRole(r string) bool { return slices.Contains(AllRoles, r) }
 type Principal struct {
 	UserID string
 	Roles  []string
+	// SessionID is the session (refresh token family) the access token was
+	// issued in; empty for a token made without one.
+	SessionID string
+	// SessionVersion is the account's session version when the token was
+	// issued; a later version ends the token.
+	SessionVersion int
 }
 
 // Has reports whether the principal holds any of the given roles.

@@ -151,9 +151,6 @@ func (m *Module) listMine(c *fiber.Ctx) error {
 		return err
 	}
 	if p.Cursor != "" {
-		if decoded.IssuedAt.IsZero() || !cc.IsUUID(decoded.ID) {
-			return cc.Errorf(cc.EBADREQUEST, "The cursor is not valid.")
-		}
 		cur = &decoded
 	}
 	items, err := m.store.ListMine(c.UserContext(), web.MustPrincipal(c).UserID, cur, p.Limit+1)

@@ -11,6 +11,7 @@ import (
 // Values use {name} placeholders; a missing key falls back to English.
 var texts = map[string]map[string]string{
 	"en": {
+		"learner.erased":    "Name erased at the holder's request; the signed credential the holder shows names them.",
 		"page.title":        "Certificate: {course} – {issuer}",
 		"heading":           "Certificate of completion",
 		"status.valid":      "Valid: this certificate was issued by {issuer} and has not been revoked.",
@@ -32,6 +33,7 @@ var texts = map[string]map[string]string{
 		"pdf.id":            "Certificate ID: {id}",
 	},
 	"fr": {
+		"learner.erased":    "Nom effacé à la demande du titulaire ; le justificatif signé que présente le titulaire porte son nom.",
 		"page.title":        "Certificat : {course} – {issuer}",
 		"heading":           "Certificat de réussite",
 		"status.valid":      "Valide : ce certificat a été délivré par {issuer} et n'a pas été révoqué.",
@@ -53,6 +55,7 @@ var texts = map[string]map[string]string{
 		"pdf.id":            "Identifiant du certificat : {id}",
 	},
 	"es": {
+		"learner.erased":    "Nombre borrado a petición del titular; la credencial firmada que muestra el titular lo nombra.",
 		"page.title":        "Certificado: {course} – {issuer}",
 		"heading":           "Certificado de finalización",
 		"status.valid":      "Válido: este certificado fue emitido por {issuer} y no ha sido revocado.",
@@ -74,6 +77,7 @@ var texts = map[string]map[string]string{
 		"pdf.id":            "Identificador del certificado: {id}",
 	},
 	"ru": {
+		"learner.erased":    "Имя удалено по просьбе владельца; подписанное удостоверение, которое предъявляет владелец, содержит его имя.",
 		"page.title":        "Сертификат: {course} – {issuer}",
 		"heading":           "Сертификат о прохождении курса",
 		"status.valid":      "Действителен: сертификат выдан организацией {issuer} и не отозван.",
@@ -95,6 +99,7 @@ var texts = map[string]map[string]string{
 		"pdf.id":            "Идентификатор сертификата: {id}",
 	},
 	"zh": {
+		"learner.erased":    "应持有人要求已删除姓名；持有人出示的已签名凭证上载有其姓名。",
 		"page.title":        "证书：{course} – {issuer}",
 		"heading":           "结业证书",
 		"status.valid":      "有效：本证书由 {issuer} 颁发，未被撤销。",
@@ -116,6 +121,7 @@ var texts = map[string]map[string]string{
 		"pdf.id":            "证书编号：{id}",
 	},
 	"ar": {
+		"learner.erased":    "حُذف الاسم بطلب من صاحب الشهادة؛ الاعتماد الموقّع الذي يعرضه صاحبه يذكر اسمه.",
 		"page.title":        "شهادة: {course} – {issuer}",
 		"heading":           "شهادة إتمام",
 		"status.valid":      "صالحة: أصدر {issuer} هذه الشهادة ولم تلغ.",

@@ -43,7 +43,7 @@ nav a{display:inline-block;min-height:24px;min-width:24px;padding:.25rem 0}
 <h1>{{.T.heading}}</h1>
 <p class="status {{if .Revoked}}revoked{{else}}valid{{end}}" role="status">{{.Status}}</p>
 <dl>
-<dt>{{.T.learner}}</dt><dd dir="auto">{{.LearnerName}}</dd>
+<dt>{{.T.learner}}</dt><dd dir="auto">{{if .LearnerName}}{{.LearnerName}}{{else}}<em>{{.T.erased}}</em>{{end}}</dd>
 <dt>{{.T.course}}</dt><dd dir="auto">{{.CourseTitle}}</dd>
 <dt>{{.T.issued}}</dt><dd><time datetime="{{.IssuedISO}}">{{.IssuedOn}}</time></dd>
 <dt>{{.T.issuer}}</dt><dd dir="auto">{{.Issuer}}</dd>
@@ -72,7 +72,7 @@ func pageData(r Record, lang string) page {
 		ID:    r.ID, LearnerName: r.LearnerName, CourseTitle: r.CourseTitle, Issuer: r.Issuer,
 		VerifyURL: r.VerifyURL, IssuedISO: r.IssuedAt.Format(time.RFC3339),
 		IssuedOn: formatDate(lang, r.IssuedAt), Revoked: r.Revoked,
-		T: map[string]string{"heading": text(lang, "heading"), "learner": text(lang, "label.learner"),
+		T: map[string]string{"heading": text(lang, "heading"), "learner": text(lang, "label.learner"), "erased": text(lang, "learner.erased"),
 			"course": text(lang, "label.course"), "issued": text(lang, "label.issued"),
 			"issuer": text(lang, "label.issuer"), "id": text(lang, "label.id"), "languages": text(lang, "languages")}}
 	switch {

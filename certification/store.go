@@ -64,7 +64,7 @@ func lockSource(ctx context.Context, tx sqlx.ExtContext, enrollmentID string) (s
 	const q = `SELECT e.id AS enrollment_id, e.user_id, e.course_id, e.version_id, e.status,
 			u.name AS learner_name, u.managed AS minor, c.slug, v.title, v.summary, v.level, v.audiences, v.version, v.language
 		FROM enrollments e
-		JOIN users u ON u.id = e.user_id
+		JOIN users u ON u.id = e.user_id AND u.erased_at IS NULL -- an erased account gets no new certificate
 		JOIN course_versions v ON v.id = e.version_id
 		JOIN courses c ON c.id = e.course_id
 		WHERE e.id = $1
@@ -242,6 +242,9 @@ type MineCursor struct {
 	IssuedAt time.Time `json:"t"`
 	ID       string    `json:"id"`
 }
+
+// Valid reports whether the cursor names a certificate: a time and a UUID.
+func (c *MineCursor) Valid() bool { return !c.IssuedAt.IsZero() && cc.IsUUID(c.ID) }
 
 // ListMine returns a page of the user's certificates, newest first (served by
 // certificates_user_idx).

@@ -30,6 +30,9 @@ type listCursor struct {
 	Rank *float32 `json:"r,omitempty"`
 }
 
+// Valid reports whether the cursor names a course: every page ends on a slug.
+func (c *listCursor) Valid() bool { return c.Slug != "" && len(c.Slug) <= 80 }
+
 // Validate reports every bad filter.
 func (p ListParams) Validate() error {
 	var v cc.Validation

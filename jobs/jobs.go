@@ -34,6 +34,7 @@ const (
 	TypeCohortCreated       = "cohort:created"       // payload CohortPayload
 	TypeCohortInvitation    = "cohort:invitation"    // payload InvitationPayload
 	TypeBuildExport         = "report:export"        // payload ExportPayload
+	TypeAccountEmail        = "account:email"        // payload AccountEmailPayload
 	TypeReminders           = "periodic:reminders"   // no payload
 	TypeCohortDeadlines     = "periodic:cohort-deadlines"
 	TypeDigests             = "periodic:digests"
@@ -121,6 +122,40 @@ type ExportPayload struct {
 
 // Validate checks the id.
 func (p ExportPayload) Validate() error { return checkID("export_id", p.ExportID) }
+
+// Kinds of account email.
+const (
+	AccountEmailPasswordReset = "password_reset"     // a reset link the person asked for
+	AccountEmailAccountLocked = "account_locked"     // many failed sign-ins: a reset link unlocks
+	AccountEmailVerification  = "email_verification" // a link that proves the address
+)
+
+// AccountEmailPayload asks for an account email with a single-use link. The
+// worker makes the link's token, so it never exists outside the email: the
+// payload names the account by id, or by the address someone typed (a
+// reset request answers the same whether or not an account has it, and the
+// worker finds out).
+type AccountEmailPayload struct {
+	Kind   string `json:"kind"`
+	UserID string `json:"user_id,omitempty"`
+	Email  string `json:"email,omitempty"`
+}
+
+// Validate checks the kind and that the account is named one way.
+func (p AccountEmailPayload) Validate() error {
+	switch p.Kind {
+	case AccountEmailPasswordReset, AccountEmailAccountLocked, AccountEmailVerification:
+	default:
+		return fmt.Errorf("unknown account email kind %q", p.Kind)
+	}
+	if (p.UserID == "") == (p.Email == "") {
+		return fmt.Errorf("name the account by user_id or by email")
+	}
+	if p.UserID != "" {
+		return checkID("user_id", p.UserID)
+	}
+	return nil
+}
 
 func checkID(field, id string) error {
 	if !cc.IsUUID(id) {

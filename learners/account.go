@@ -14,6 +14,7 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/functioning"
+	"github.com/cybercampus/cybercampus/internal/auth"
 )
 
 // User is an account as the API shows it; the password hash never leaves the store.
@@ -31,7 +32,11 @@ type User struct {
 	Organization  string        `db:"organization" json:"organization"`
 	Language      string        `db:"language" json:"language"`
 	Notifications Notifications `db:"" json:"notifications"`
+	EmailVerified bool          `db:"email_verified" json:"email_verified"`
 	CreatedAt     time.Time     `db:"created_at" json:"created_at"`
+	// SessionVersion goes into the access tokens issued to the user; a
+	// logout-all, reset or erasure raises it and so ends every token before.
+	SessionVersion int `db:"session_version" json:"-"`
 	// Username, AgeBand and Managed describe a pupil's account, made by a
 	// trainer: it signs in with the username and cannot edit its profile.
 	Username *string `db:"username" json:"username,omitempty"`
@@ -53,9 +58,9 @@ type Notifications struct {
 	Reminders bool `db:"notify_reminders" json:"reminders"`
 }
 
-// Principal returns the user as an authenticated caller.
-func (u User) Principal() cc.Principal {
-	return cc.Principal{UserID: u.ID, Roles: u.Roles}
+// Principal returns the user as an authenticated caller in session sessionID.
+func (u User) Principal(sessionID string) cc.Principal {
+	return cc.Principal{UserID: u.ID, Roles: u.Roles, SessionID: sessionID, SessionVersion: u.SessionVersion}
 }
 
 // Registration is the body of POST /v1/auth/register.
@@ -82,7 +87,7 @@ func (r *Registration) Validate() error {
 	}
 	var v cc.Validation
 	validateEmail(&v, r.Email)
-	validatePassword(&v, r.Password)
+	validatePassword(&v, "password", r.Password, r.Email, r.Name)
 	validateProfile(&v, profileFields{&r.Name, &r.Gender, &r.BirthYear, &r.Country, &r.Audience, &r.Organization, &r.Language})
 	return v.Err()
 }
@@ -97,7 +102,6 @@ type ProfileUpdate struct {
 	Audience      *string `json:"audience"`
 	Organization  *string `json:"organization"`
 	Language      *string `json:"language"`
-	Password      *string `json:"password"`
 	Notifications *struct {
 		Email     *bool `json:"email"`
 		Reminders *bool `json:"reminders"`
@@ -124,9 +128,6 @@ func (p *ProfileUpdate) Validate() error {
 	}
 	var v cc.Validation
 	validateProfile(&v, profileFields{p.Name, p.Gender, p.BirthYear, p.Country, p.Audience, p.Organization, p.Language})
-	if p.Password != nil {
-		validatePassword(&v, *p.Password)
-	}
 	p.functioning().Check(&v)
 	return v.Err()
 }
@@ -179,10 +180,12 @@ func validateEmail(v *cc.Validation, email string) {
 		"email", "must be a valid email address")
 }
 
-func validatePassword(v *cc.Validation, pw string) {
-	n := utf8.RuneCountInString(pw)
-	v.Check(n >= 10, "password", "must be at least 10 characters")
-	v.Check(n <= 256, "password", "must be at most 256 characters")
+// validatePassword checks a new password against the account's email and
+// name (NIST SP 800-63B; see auth.PasswordProblem) under the field name field.
+func validatePassword(v *cc.Validation, field, pw, email, name string) {
+	if problem := auth.PasswordProblem(pw, email, name); problem != "" {
+		v.Add(field, "%s", problem)
+	}
 }
 
 func isAlpha2(s string) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -12,8 +13,10 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/auth"
+	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/internal/web"
+	"github.com/cybercampus/cybercampus/jobs"
 )
 
 // AccountHandler serves registration, login, tokens, the caller's profile and
@@ -21,7 +24,11 @@ import (
 type AccountHandler struct {
 	store             *AccountStore
 	tokens            *auth.Tokens
+	sessions          *auth.Sessions
 	limiter           *ratelimit.Limiter
+	mailer            notify.Mailer
+	logger            *slog.Logger
+	baseURL           string
 	refreshTTL        time.Duration
 	ipLimitPerMinute  int
 	failuresPerWindow int
@@ -29,11 +36,15 @@ type AccountHandler struct {
 	now               func() time.Time
 }
 
-// AccountOptions are the limits of the account endpoints.
+// AccountOptions are the limits and collaborators of the account endpoints.
 type AccountOptions struct {
 	RefreshTTL              time.Duration
 	AuthIPLimitPerMinute    int
 	LoginFailuresPerAccount int
+	PublicBaseURL           string         // origin of the links in account emails
+	Sessions                *auth.Sessions // told whenever sessions end or roles change
+	Mailer                  notify.Mailer  // sends account emails from the worker
+	Logger                  *slog.Logger
 	// DigitalConsentAgeDefault is the age of digital consent where
 	// ConsentAges has no entry.
 	DigitalConsentAgeDefault int
@@ -41,13 +52,20 @@ type AccountOptions struct {
 
 // NewAccountHandler returns the account endpoints.
 func NewAccountHandler(store *AccountStore, tokens *auth.Tokens, limiter *ratelimit.Limiter, o AccountOptions) *AccountHandler {
-	return &AccountHandler{store: store, tokens: tokens, limiter: limiter, refreshTTL: o.RefreshTTL,
+	return &AccountHandler{store: store, tokens: tokens, sessions: o.Sessions, limiter: limiter, mailer: o.Mailer,
+		logger: o.Logger, baseURL: o.PublicBaseURL, refreshTTL: o.RefreshTTL,
 		ipLimitPerMinute: o.AuthIPLimitPerMinute, failuresPerWindow: o.LoginFailuresPerAccount,
 		consent: ConsentPolicy{Default: o.DigitalConsentAgeDefault}, now: time.Now}
 }
 
-// loginFailureWindow is the window failed logins per account are counted in.
+// loginFailureWindow is the window failed logins are counted in.
 const loginFailureWindow = 15 * time.Minute
+
+// accountCeiling is how many times more failures an account takes from all
+// addresses together than from one: an attacker spreading guesses over many
+// addresses is stopped, while one attacking from a few addresses does not
+// lock the owner out (the owner's own address has its own count).
+const accountCeiling = 10
 
 // Register mounts the routes.
 func (h *AccountHandler) Register(r fiber.Router, a *web.Auth) {
@@ -56,8 +74,16 @@ func (h *AccountHandler) Register(r fiber.Router, a *web.Auth) {
 	g.Post("/login", h.login)
 	g.Post("/refresh", h.refresh)
 	g.Post("/logout", a.Required, h.logout)
+	g.Post("/logout-all", a.Required, h.logoutAll)
+	g.Post("/password/forgot", h.forgotPassword)
+	g.Post("/password/reset", h.resetPassword)
+	g.Post("/verify-email", h.verifyEmail)
 	r.Get("/v1/me", a.Required, h.me)
 	r.Patch("/v1/me", a.Required, h.updateMe)
+	r.Delete("/v1/me", a.Required, h.erase)
+	r.Get("/v1/me/export", a.Required, h.export)
+	r.Put("/v1/me/password", a.Required, h.changePassword)
+	r.Post("/v1/me/verify-email", a.Required, h.resendVerification)
 	r.Get("/v1/users/:id", a.Required, web.Role(cc.RoleAdmin), h.user)
 	r.Put("/v1/users/:id/roles", a.Required, web.Role(cc.RoleAdmin), h.setRoles)
 }
@@ -154,21 +180,20 @@ func (h *AccountHandler) login(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	// Emails and usernames share the failure counter's key space: a
-	// username never contains @, so the two never collide.
+	// Emails and usernames share the attempt counters' key space: a username
+	// never contains @, so the two never collide.
 	account := strings.ToLower(strings.TrimSpace(r.Email + r.Username))
-	if n, left := h.limiter.Count(ctx, "login-failures", account, loginFailureWindow); n >= h.failuresPerWindow {
-		return tooMany(left, "Too many failed sign-ins for this account; try again later.")
+	if err := h.reserveAttempt(c, "login", account); err != nil {
+		return err
 	}
 	cred, err := h.store.Credentials(ctx, account)
 	if err != nil {
 		return err
 	}
 	if !auth.CheckPassword(cred.Hash, r.Password) { // runs the full hash for unknown accounts too
-		h.limiter.Add(ctx, "login-failures", account, loginFailureWindow)
 		return cc.Errorf(cc.EUNAUTHORIZED, "The email, username or password is incorrect.")
 	}
-	h.limiter.Reset(ctx, "login-failures", account, loginFailureWindow)
+	h.forgiveAttempt(c, "login", account)
 	if cred.Disabled {
 		return cc.Errorf(cc.EFORBIDDEN, "This account is closed: its class has ended or consent was withdrawn. Ask your teacher.")
 	}
@@ -176,15 +201,47 @@ func (h *AccountHandler) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.issue(c, u, func() (string, error) { return h.store.StartSession(ctx, u.ID, h.refreshTTL) })
-}
-
-func (h *AccountHandler) issue(c *fiber.Ctx, u User, refresh func() (string, error)) error {
-	access, err := h.tokens.IssueAccess(u.Principal())
+	rt, sid, err := h.store.StartSession(ctx, u.ID, h.refreshTTL)
 	if err != nil {
 		return err
 	}
-	rt, err := refresh()
+	return h.issue(c, u, rt, sid)
+}
+
+// reserveAttempt counts one password check for account from the caller's
+// address before it is made, atomically (30 concurrent guesses get at most
+// the limit checked). Each account and address has its own count, so an
+// attacker's guesses do not lock the owner out elsewhere; the account as a
+// whole takes accountCeiling times more, and the first refusal by that
+// ceiling emails the owner a link that resets the password (and so unlocks).
+func (h *AccountHandler) reserveAttempt(c *fiber.Ctx, name, account string) error {
+	ctx := c.UserContext()
+	res, blocked := h.limiter.Attempt(ctx, name, loginFailureWindow,
+		ratelimit.Counter{Subject: "pair:" + account + "|" + c.IP(), Limit: h.failuresPerWindow},
+		ratelimit.Counter{Subject: "account:" + account, Limit: h.failuresPerWindow * accountCeiling})
+	if res.Allowed {
+		return nil
+	}
+	// A pupil's account has no email to send the notice to: its teacher
+	// gives it a new password instead.
+	if blocked == 2 && name == "login" && strings.Contains(account, "@") && h.limiter.First(ctx, "lockout-notice", account, loginFailureWindow) {
+		err := h.store.QueueAccountEmail(ctx, jobs.AccountEmailPayload{Kind: jobs.AccountEmailAccountLocked, Email: account})
+		if err != nil {
+			h.logger.Error("lockout email not queued", "error", err)
+		}
+	}
+	return tooMany(res.RetryAfter, "Too many failed sign-ins for this account; try again later or reset your password.")
+}
+
+// forgiveAttempt takes back a reserved attempt that succeeded.
+func (h *AccountHandler) forgiveAttempt(c *fiber.Ctx, name, account string) {
+	h.limiter.Reset(c.UserContext(), name, "pair:"+account+"|"+c.IP(), loginFailureWindow)
+	h.limiter.Forgive(c.UserContext(), name, "account:"+account, loginFailureWindow)
+}
+
+// issue answers with an access token for u in session sid and the refresh token rt.
+func (h *AccountHandler) issue(c *fiber.Ctx, u User, rt, sid string) error {
+	access, err := h.tokens.IssueAccess(u.Principal(sid))
 	if err != nil {
 		return err
 	}
@@ -208,11 +265,11 @@ func (h *AccountHandler) refresh(c *fiber.Ctx) error {
 	if err := web.Bind(c, &r); err != nil {
 		return err
 	}
-	u, next, err := h.store.Rotate(c.UserContext(), r.RefreshToken, h.refreshTTL)
+	u, next, sid, err := h.store.Rotate(c.UserContext(), r.RefreshToken, h.refreshTTL)
 	if err != nil {
 		return err
 	}
-	return h.issue(c, u, func() (string, error) { return next, nil })
+	return h.issue(c, u, next, sid)
 }
 
 func (h *AccountHandler) logout(c *fiber.Ctx) error {
@@ -225,15 +282,27 @@ func (h *AccountHandler) logout(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	var err error
+	ctx := c.UserContext()
 	if r.RefreshToken != "" {
-		err = h.store.RevokeFamily(c.UserContext(), p.UserID, r.RefreshToken)
-	} else {
-		err = h.store.RevokeAll(c.UserContext(), p.UserID)
+		if err := h.store.RevokeFamily(ctx, p.UserID, r.RefreshToken); err != nil {
+			return err
+		}
 	}
-	if err != nil {
+	if p.SessionID != "" {
+		if err := h.store.EndSession(ctx, p.UserID, p.SessionID); err != nil {
+			return err
+		}
+	}
+	h.sessions.Changed(ctx, p.UserID)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *AccountHandler) logoutAll(c *fiber.Ctx) error {
+	p := web.MustPrincipal(c)
+	if err := h.store.RevokeAll(c.UserContext(), p.UserID); err != nil {
 		return err
 	}
+	h.sessions.Changed(c.UserContext(), p.UserID)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -306,6 +375,7 @@ func (h *AccountHandler) setRoles(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.sessions.Changed(c.UserContext(), id) // the next request with any of its tokens has the new roles
 	return c.JSON(fiber.Map{"user": u})
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/cybercampus/cybercampus/functioning"
 	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/postgres"
+	"github.com/cybercampus/cybercampus/jobs"
 )
 
 // AccountStore keeps users and refresh tokens.
@@ -24,18 +25,30 @@ type AccountStore struct {
 // NewAccountStore returns a store over db.
 func NewAccountStore(db *sqlx.DB) *AccountStore { return &AccountStore{db: db} }
 
+// verificationTTL is how long an email verification link works.
+const verificationTTL = 24 * time.Hour
+
 const userColumns = `u.id, coalesce(u.email, '') AS email, u.name, u.roles, u.gender, u.birth_year, u.country, c.region,
 	u.audience, u.organization, u.language, u.notify_email, u.notify_reminders, u.created_at,
-	u.username, u.age_band, u.managed`
+	u.email_verified_at IS NOT NULL AS email_verified, u.session_version, u.username, u.age_band, u.managed`
 
-// CreateUser inserts a user with the given roles. A duplicate email
+// CreateUser inserts a user with the given roles and, in the same
+// transaction, queues the email that verifies its address. A duplicate email
 // (case-insensitive) is a conflict; an unknown country is a field error.
 func (s *AccountStore) CreateUser(ctx context.Context, r Registration, roles []string) (User, error) {
 	const q = `INSERT INTO users (email, password_hash, name, roles, gender, birth_year, country, audience, organization, language)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
 	var id string
-	err := s.db.GetContext(ctx, &id, q, r.Email, auth.HashPassword(r.Password), r.Name, pq.StringArray(roles),
-		r.Gender, r.BirthYear, r.Country, r.Audience, r.Organization, r.Language)
+	hash := auth.HashPassword(r.Password)
+	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &id, q, r.Email, hash, r.Name, pq.StringArray(roles),
+			r.Gender, r.BirthYear, r.Country, r.Audience, r.Organization, r.Language); err != nil {
+			return err
+		}
+		_, err := jobs.Enqueue(ctx, tx, jobs.TypeAccountEmail, jobs.QueueCritical,
+			jobs.AccountEmailPayload{Kind: jobs.AccountEmailVerification, UserID: id})
+		return err
+	})
 	switch {
 	case postgres.IsUniqueViolation(err, "users_email_key"):
 		return User{}, cc.Errorf(cc.ECONFLICT, "An account with this email already exists.")
@@ -61,7 +74,7 @@ func unknownCountry() error {
 
 // User returns a user by id.
 func (s *AccountStore) User(ctx context.Context, id string) (User, error) {
-	q := `SELECT ` + userColumns + ` FROM users u JOIN countries c ON c.code = u.country WHERE u.id = $1`
+	q := `SELECT ` + userColumns + ` FROM users u JOIN countries c ON c.code = u.country WHERE u.id = $1 AND u.erased_at IS NULL`
 	var u User
 	if err := s.db.GetContext(ctx, &u, q, id); postgres.IsNoRows(err) {
 		return User{}, cc.Errorf(cc.ENOTFOUND, "No such user.")
@@ -83,9 +96,9 @@ type Credentials struct {
 // account, a username (usernames never contain @).
 func (s *AccountStore) Credentials(ctx context.Context, login string) (Credentials, error) {
 	// Two statements, so each uses its own unique index.
-	q := `SELECT id, password_hash, sign_in_disabled_at IS NOT NULL AS disabled FROM users WHERE lower(email) = lower($1)`
+	q := `SELECT id, password_hash, sign_in_disabled_at IS NOT NULL AS disabled FROM users WHERE lower(email) = lower($1) AND erased_at IS NULL`
 	if !strings.Contains(login, "@") {
-		q = `SELECT id, password_hash, sign_in_disabled_at IS NOT NULL AS disabled FROM users WHERE username = lower($1)`
+		q = `SELECT id, password_hash, sign_in_disabled_at IS NOT NULL AS disabled FROM users WHERE username = lower($1) AND erased_at IS NULL`
 	}
 	var c Credentials
 	if err := s.db.GetContext(ctx, &c, q, login); postgres.IsNoRows(err) {
@@ -102,22 +115,17 @@ func (s *AccountStore) UpdateProfile(ctx context.Context, id string, p ProfileUp
 	const q = `UPDATE users SET
 		name = coalesce($2, name), gender = coalesce($3, gender), birth_year = coalesce($4, birth_year),
 		country = coalesce($5, country), audience = coalesce($6, audience), organization = coalesce($7, organization),
-		language = coalesce($8, language), password_hash = coalesce($9, password_hash),
-		notify_email = coalesce($10, notify_email), notify_reminders = coalesce($11, notify_reminders),
+		language = coalesce($8, language),
+		notify_email = coalesce($9, notify_email), notify_reminders = coalesce($10, notify_reminders),
 		updated_at = now()
-		WHERE id = $1`
-	var hash *string
-	if p.Password != nil {
-		h := auth.HashPassword(*p.Password)
-		hash = &h
-	}
+		WHERE id = $1 AND erased_at IS NULL`
 	var email, reminders *bool
 	if p.Notifications != nil {
 		email, reminders = p.Notifications.Email, p.Notifications.Reminders
 	}
 	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, q, id, p.Name, p.Gender, p.BirthYear, p.Country, p.Audience,
-			p.Organization, p.Language, hash, email, reminders)
+			p.Organization, p.Language, email, reminders)
 		if postgres.IsForeignKeyViolation(err) {
 			return unknownCountry()
 		} else if err != nil {
@@ -152,7 +160,7 @@ func (s *AccountStore) Me(ctx context.Context, id string) (Me, error) {
 // admin is refused so the platform cannot lock itself out.
 func (s *AccountStore) SetRoles(ctx context.Context, id string, roles []string) (User, error) {
 	err := postgres.Transact(ctx, s.db, &sql.TxOptions{Isolation: sql.LevelSerializable}, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET roles = $2, updated_at = now() WHERE id = $1`, id, pq.StringArray(roles))
+		res, err := tx.ExecContext(ctx, `UPDATE users SET roles = $2, updated_at = now() WHERE id = $1 AND erased_at IS NULL`, id, pq.StringArray(roles))
 		if err != nil {
 			return err
 		}
@@ -160,7 +168,7 @@ func (s *AccountStore) SetRoles(ctx context.Context, id string, roles []string) 
 			return cc.Errorf(cc.ENOTFOUND, "No such user.")
 		}
 		var admins int
-		if err := tx.GetContext(ctx, &admins, `SELECT count(*) FROM users WHERE 'admin' = ANY(roles)`); err != nil {
+		if err := tx.GetContext(ctx, &admins, `SELECT count(*) FROM users WHERE 'admin' = ANY(roles) AND erased_at IS NULL`); err != nil {
 			return err
 		}
 		if admins == 0 {
@@ -177,21 +185,23 @@ func (s *AccountStore) SetRoles(ctx context.Context, id string, roles []string) 
 // ErrRefreshInvalid means a refresh token is unknown, expired, revoked or reused.
 var ErrRefreshInvalid = cc.Errorf(cc.EUNAUTHORIZED, "The refresh token is invalid or expired.")
 
-// StartSession stores a new refresh token in a new family for the user.
-func (s *AccountStore) StartSession(ctx context.Context, userID string, ttl time.Duration) (string, error) {
+// StartSession stores a new refresh token in a new family for the user. The
+// family is the session: its id goes into the access tokens issued in it.
+func (s *AccountStore) StartSession(ctx context.Context, userID string, ttl time.Duration) (token, sessionID string, err error) {
 	token, hash := auth.NewRefreshToken()
+	sessionID = uuid.NewString()
 	const q = `INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)`
-	_, err := s.db.ExecContext(ctx, q, hash, uuid.New(), userID, time.Now().Add(ttl))
-	return token, err
+	_, err = s.db.ExecContext(ctx, q, hash, sessionID, userID, time.Now().Add(ttl))
+	return token, sessionID, err
 }
 
 // Rotate exchanges a refresh token for a new one in the same family and returns
 // the user. Presenting a token that was already rotated or revoked revokes the
 // whole family: someone holds a copy.
-func (s *AccountStore) Rotate(ctx context.Context, token string, ttl time.Duration) (User, string, error) {
-	var userID, next string
+func (s *AccountStore) Rotate(ctx context.Context, token string, ttl time.Duration) (u User, next, sessionID string, err error) {
+	var userID string
 	var reused bool
-	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		var rt struct {
 			Family  string       `db:"family_id"`
 			UserID  string       `db:"user_id"`
@@ -218,19 +228,19 @@ func (s *AccountStore) Rotate(ctx context.Context, token string, ttl time.Durati
 		}
 		var hash []byte
 		next, hash = auth.NewRefreshToken()
-		userID = rt.UserID
+		userID, sessionID = rt.UserID, rt.Family
 		const ins = `INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)`
 		_, err := tx.ExecContext(ctx, ins, hash, rt.Family, rt.UserID, time.Now().Add(ttl))
 		return err
 	})
 	if err != nil {
-		return User{}, "", err
+		return User{}, "", "", err
 	}
 	if reused {
-		return User{}, "", ErrRefreshInvalid
+		return User{}, "", "", ErrRefreshInvalid
 	}
-	u, err := s.User(ctx, userID)
-	return u, next, err
+	u, err = s.User(ctx, userID)
+	return u, next, sessionID, err
 }
 
 // RevokeFamily revokes the family of token when it belongs to userID.
@@ -242,8 +252,33 @@ func (s *AccountStore) RevokeFamily(ctx context.Context, userID, token string) e
 	return err
 }
 
-// RevokeAll revokes every refresh token of the user.
+// EndSession revokes the session (refresh token family) sessionID of userID,
+// which ends the access tokens issued in it too.
+func (s *AccountStore) EndSession(ctx context.Context, userID, sessionID string) error {
+	const q = `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL`
+	_, err := s.db.ExecContext(ctx, q, sessionID, userID)
+	return err
+}
+
+// RevokeAll ends every session of the user: it revokes every refresh token
+// and raises the session version, which ends every access token issued
+// before, including those made without a session.
 func (s *AccountStore) RevokeAll(ctx context.Context, userID string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	return postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error { return revokeAll(ctx, tx, userID) })
+}
+
+func revokeAll(ctx context.Context, tx sqlx.ExtContext, userID string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE users SET session_version = session_version + 1, updated_at = now() WHERE id = $1`, userID)
+	return err
+}
+
+// revokeOthers ends every session of the user but keep (the caller's own).
+func revokeOthers(ctx context.Context, tx sqlx.ExtContext, userID, keep string) error {
+	const q = `UPDATE refresh_tokens SET revoked_at = now()
+		WHERE user_id = $1 AND revoked_at IS NULL AND family_id IS DISTINCT FROM nullif($2, '')::uuid`
+	_, err := tx.ExecContext(ctx, q, userID, keep)
 	return err
 }

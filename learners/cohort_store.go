@@ -15,6 +15,10 @@ import (
 type CohortStore struct {
 	db  *sqlx.DB
 	now func() time.Time
+	// sessionsChanged is told, after commit, of every account whose
+	// sessions a cohort write ended (pupils of an ended class, a pupil's new
+	// password, a withdrawn consent), so that cached session checks forget it.
+	sessionsChanged func(ctx context.Context, userID string)
 }
 
 // NewCohortStore returns a store over db; now dates invitations, join codes
@@ -23,7 +27,7 @@ func NewCohortStore(db *sqlx.DB, now func() time.Time) *CohortStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &CohortStore{db: db, now: now}
+	return &CohortStore{db: db, now: now, sessionsChanged: func(context.Context, string) {}}
 }
 
 // cohortSelect reads cohorts with their counts: members are those who
@@ -176,7 +180,9 @@ func (s *CohortStore) UpdateCohort(ctx context.Context, p cc.Principal, id strin
 // reports and their certificates keep verifying). Ending it again changes
 // nothing.
 func (s *CohortStore) ArchiveCohort(ctx context.Context, p cc.Principal, id string) (Cohort, error) {
+	var disabled []string
 	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+		disabled = nil
 		h, err := lockCohort(ctx, tx, p, id)
 		if err != nil || h.Archived != nil {
 			return err
@@ -187,10 +193,14 @@ func (s *CohortStore) ArchiveCohort(ctx context.Context, p cc.Principal, id stri
 		if _, err = tx.ExecContext(ctx, `DELETE FROM cohort_join_codes WHERE cohort_id = $1`, id); err != nil {
 			return err
 		}
-		return disablePupils(ctx, tx, id, s.now())
+		disabled, err = disablePupils(ctx, tx, id, s.now())
+		return err
 	})
 	if err != nil {
 		return Cohort{}, err
+	}
+	for _, u := range disabled {
+		s.sessionsChanged(ctx, u)
 	}
 	return s.Cohort(ctx, p, id)
 }

@@ -138,7 +138,7 @@ func (s *CohortStore) WithdrawConsent(ctx context.Context, guardianID, pupilID s
 	if err := s.guardianOf(ctx, guardianID, pupilID); err != nil {
 		return err
 	}
-	return postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		const mark = `UPDATE pupil_consents SET withdrawn_at = $3, withdrawn_by = $2 WHERE user_id = $1 AND withdrawn_at IS NULL`
 		if _, err := tx.ExecContext(ctx, mark, pupilID, guardianID, s.now()); err != nil {
 			return err
@@ -154,4 +154,9 @@ func (s *CohortStore) WithdrawConsent(ctx context.Context, guardianID, pupilID s
 		}
 		return erasePupil(ctx, tx, pupilID)
 	})
+	if err != nil {
+		return err
+	}
+	s.sessionsChanged(ctx, pupilID)
+	return nil
 }

@@ -60,9 +60,9 @@ func TestGuardians(t *testing.T) {
 			t.Fatalf("code %+v", gc)
 		}
 		var n int
-		mustGet(t, &n, `SELECT count(*) FROM guardian_codes WHERE convert_from(code_hash, 'LATIN1') LIKE '%' || $1 || '%'`, gc.Code)
-		if n != 0 {
-			t.Fatal("the code is stored in clear")
+		mustGet(t, &n, `SELECT count(*) FROM guardian_codes WHERE code_hash = sha256(convert_to($1, 'UTF8'))`, gc.Code)
+		if n != 1 {
+			t.Fatalf("%d codes stored as the SHA-256 of the code", n)
 		}
 	})
 	t.Run("a parent links with the code and sees the child's progress", func(t *testing.T) {
@@ -131,9 +131,19 @@ func TestGuardianWithdrawsConsent(t *testing.T) {
 	p := createPupils(t, env, trainer, h.ID, "Amina Otieno")[0]
 	parent := env.NewUser(t)
 	linkChild(t, env, parent, guardianCode(t, env, trainer, h.ID, p.UserID).Code, http.StatusOK)
-	pupilLogin(env, t, p.Username, p.Password, http.StatusOK)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	pupilLogin(env, t, p.Username, p.Password, http.StatusOK).JSON(t, &tok)
 
 	env.Expect(t, apptest.Request{Method: http.MethodDelete, Path: "/v1/me/children/" + p.UserID, Token: parent.Token}, http.StatusNoContent)
+
+	env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me", Token: tok.AccessToken}, http.StatusUnauthorized)
+	var erased bool
+	mustGet(t, &erased, `SELECT erased_at IS NOT NULL AND email IS NULL AND name = '' AND age_band IS NULL FROM users WHERE id = $1`, p.UserID)
+	if !erased {
+		t.Fatal("the pupil's account was not erased as the account erasure does")
+	}
 
 	pupilLogin(env, t, p.Username, p.Password, http.StatusUnauthorized) // the username itself is gone
 	var row struct {

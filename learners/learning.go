@@ -168,3 +168,6 @@ type keyset struct {
 	At time.Time `json:"t"`
 	ID string    `json:"i"`
 }
+
+// Valid reports whether the keyset names a row: a time and a UUID.
+func (k *keyset) Valid() bool { return !k.At.IsZero() && cc.IsUUID(k.ID) }

@@ -6,7 +6,9 @@ import (
 
 	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/auth"
+	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/ratelimit"
+	"github.com/cybercampus/cybercampus/jobs"
 )
 
 // Module is the learners feature: accounts, learning and cohorts.
@@ -24,9 +26,16 @@ func NewModule(d app.Deps, tokens *auth.Tokens, limiter *ratelimit.Limiter) *Mod
 		RefreshTTL:               d.Config.RefreshTokenTTL,
 		AuthIPLimitPerMinute:     d.Config.AuthIPLimitPerMinute,
 		LoginFailuresPerAccount:  d.Config.LoginFailuresPerAccount,
+		PublicBaseURL:            d.Config.PublicBaseURL,
+		Sessions:                 d.Sessions,
+		Mailer:                   notify.NewMailer(d),
+		Logger:                   d.Logger,
 		DigitalConsentAgeDefault: d.Config.DigitalConsentAgeDefault,
 	})
 	cohorts := NewCohortStore(d.DB, d.Now)
+	if d.Sessions != nil {
+		cohorts.sessionsChanged = d.Sessions.Changed
+	}
 	return &Module{
 		deps:     d,
 		Accounts: accounts,
@@ -44,7 +53,9 @@ func (m *Module) Routes(r fiber.Router) {
 	m.Pupils.Register(r, m.deps.Auth)
 }
 
-// Tasks registers the learners task handlers; learning work that must happen
-// later (certificates, cohort set-up) is queued through the outbox and handled
-// by the packages that own it.
-func (m *Module) Tasks(mux *asynq.ServeMux) {}
+// Tasks registers the learners task handlers: the account emails. Learning
+// work that must happen later (certificates, cohort set-up) is queued through
+// the outbox and handled by the packages that own it.
+func (m *Module) Tasks(mux *asynq.ServeMux) {
+	mux.HandleFunc(jobs.TypeAccountEmail, m.Accounts.SendAccountEmail)
+}

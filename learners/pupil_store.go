@@ -138,28 +138,38 @@ func (s *CohortStore) ResetPupilPassword(ctx context.Context, p cc.Principal, co
 		}
 		return endSessions(ctx, tx, []string{userID})
 	})
-	return pw, err
+	if err != nil {
+		return "", err
+	}
+	s.sessionsChanged(ctx, userID)
+	return pw, nil
 }
 
-// endSessions revokes every refresh token of the users.
-func endSessions(ctx context.Context, ext sqlx.ExecerContext, userIDs []string) error {
-	const q = `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = ANY($1::uuid[]) AND revoked_at IS NULL`
-	_, err := ext.ExecContext(ctx, q, pq.StringArray(userIDs))
-	return err
+// endSessions ends every session of the users as the accounts' revokeAll
+// does: refresh tokens revoked, and the session version raised so that access
+// tokens issued before stop working on the next request.
+func endSessions(ctx context.Context, ext sqlx.ExtContext, userIDs []string) error {
+	for _, id := range userIDs {
+		if err := revokeAll(ctx, ext, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // disablePupils turns off sign-in for the pupils whose accounts were made
-// for a cohort that ends; their records stay for reports and certificates.
-func disablePupils(ctx context.Context, tx *sqlx.Tx, cohortID string, now time.Time) error {
+// for a cohort that ends, and ends their sessions; their records stay for
+// reports and certificates. It returns the pupils disabled.
+func disablePupils(ctx context.Context, tx *sqlx.Tx, cohortID string, now time.Time) ([]string, error) {
 	const q = `UPDATE users u SET sign_in_disabled_at = $2, updated_at = $2
 		WHERE u.managed AND u.sign_in_disabled_at IS NULL
 		AND u.id IN (SELECT user_id FROM pupil_consents WHERE cohort_id = $1)
 		RETURNING u.id`
 	var ids []string
 	if err := tx.SelectContext(ctx, &ids, q, cohortID, now); err != nil {
-		return err
+		return nil, err
 	}
-	return endSessions(ctx, tx, ids)
+	return ids, endSessions(ctx, tx, ids)
 }
 
 // CardPupil is what a sign-in card shows.

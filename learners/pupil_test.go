@@ -221,10 +221,15 @@ func TestArchivedClassCannotSignIn(t *testing.T) {
 	h := createCohort(t, env, trainer, course.Slug)
 	p := createPupils(t, env, trainer, h.ID, "Amina Otieno")[0]
 	var tok struct {
+		AccessToken  string `json:"access_token"`
 		RefreshToken string `json:"refresh_token"`
 	}
 	pupilLogin(env, t, p.Username, p.Password, http.StatusOK).JSON(t, &tok)
+	env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me", Token: tok.AccessToken}, http.StatusOK)
 	env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/cohorts/" + h.ID + "/archive", Token: trainer.Token}, http.StatusOK)
+
+	// The access token issued before ends on the very next request.
+	env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me", Token: tok.AccessToken}, http.StatusUnauthorized)
 
 	pupilLogin(env, t, p.Username, p.Password, http.StatusForbidden)
 	env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/auth/refresh", Body: map[string]any{"refresh_token": tok.RefreshToken}},

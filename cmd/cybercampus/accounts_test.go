@@ -279,7 +279,7 @@ func TestUpdateMe(t *testing.T) {
 		{"roles cannot be set", map[string]any{"roles": []string{"admin"}}, "roles"},
 		{"bad gender", map[string]any{"gender": "x"}, "gender"},
 		{"unknown country", map[string]any{"country": "ZZ"}, "country"},
-		{"short password", map[string]any{"password": "abc"}, "password"},
+		{"password is not a profile field (PUT /v1/me/password changes it)", map[string]any{"password": "a new long passphrase"}, "password"},
 		{"notifications must be booleans", map[string]any{"notifications": map[string]any{"email": "yes"}}, "email"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -304,11 +304,11 @@ func TestRoles(t *testing.T) {
 	}
 	target := me(learner)["id"].(string)
 	adminEmail := newEmail()
-	if err := run(t.Context(), []string{"users", "create", "--email", adminEmail, "--password", "admin password 123",
+	if err := run(t.Context(), []string{"users", "create", "--email", adminEmail, "--password", "keys to the kingdom 42",
 		"--name", "Admin", "--role", "admin"}, testEnv(10, nil), &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	admin, _ := login(t, s, adminEmail, "admin password 123")
+	admin, _ := login(t, s, adminEmail, "keys to the kingdom 42")
 	cases := []struct {
 		name  string
 		token string

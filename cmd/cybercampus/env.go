@@ -113,7 +113,8 @@ func (e *env) initTokens(ctx context.Context) error {
 		e.Logger.Warn("JWT_SECRET is not set; using a generated key stored in the database (set JWT_SECRET in production)")
 	}
 	e.tokens = auth.NewTokens(key, e.Config.PublicBaseURL, e.Config.AccessTokenTTL)
-	e.Auth = web.NewAuth(e.tokens)
+	e.Sessions = auth.NewSessions(e.DB, e.Redis, e.Logger)
+	e.Auth = web.NewAuth(e.tokens, e.Sessions)
 	return nil
 }
 

@@ -86,6 +86,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, r 
 	var httpApp *fiber.App
 	var ln net.Listener
 	if r.api {
+		// Other instances' session changes (logout, role change...) reach this
+		// one's session cache through Redis.
+		sessCtx, stopSessions := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopSessions()
+		go e.Sessions.Listen(sessCtx)
 		httpApp = e.newHTTP(mods)
 		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)

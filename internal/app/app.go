@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/config"
 	"github.com/cybercampus/cybercampus/internal/web"
 )
@@ -27,6 +28,7 @@ type Deps struct {
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry
 	Auth      *web.Auth
+	Sessions  *auth.Sessions // per-request session check; Changed after ending sessions or changing roles
 	Now       func() time.Time
 }
 

@@ -75,7 +75,8 @@ func New(tb testing.TB, db *pgtest.DB, o Options, build func(d app.Deps) []app.M
 	tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), cfg.PublicBaseURL, 15*time.Minute)
 	d := app.Deps{Config: cfg, DB: db.DB, ReportsDB: db.DB, Redis: rdb, Queue: asynq.NewClient(ropt),
 		Inspector: asynq.NewInspector(ropt), Logger: logger, Registry: prometheus.NewRegistry(),
-		Auth: web.NewAuth(tokens), Now: time.Now}
+		Sessions: auth.NewSessions(db.DB, rdb, logger), Now: time.Now}
+	d.Auth = web.NewAuth(tokens, d.Sessions)
 	tb.Cleanup(func() { d.Queue.Close(); d.Inspector.Close(); rdb.Close() })
 	e := &Env{DB: db, Deps: d, Tokens: tokens, RedisOpt: ropt}
 	e.App = web.New(web.Options{Logger: logger, Registry: d.Registry, BodyLimit: cfg.BodyLimitBytes,
@@ -120,7 +121,7 @@ func (e *Env) NewUserWith(tb testing.TB, p Profile, roles ...string) User {
 	if err := e.DB.Get(&id, q, email, "x", p.Name, pq.StringArray(roles), p.Gender, p.BirthYear, p.Country, p.Audience); err != nil {
 		tb.Fatalf("create user: %v", err)
 	}
-	tok, err := e.Tokens.IssueAccess(cc.Principal{UserID: id, Roles: roles})
+	tok, err := e.Tokens.IssueAccess(cc.Principal{UserID: id, Roles: roles, SessionVersion: 1})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -46,7 +46,9 @@ func NewTokens(key []byte, issuer string, ttl time.Duration) *Tokens {
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
 type accessClaims struct {
-	Roles []string `json:"roles"`
+	Roles          []string `json:"roles"`
+	SessionID      string   `json:"sid,omitempty"`
+	SessionVersion int      `json:"sv"`
 	jwt.RegisteredClaims
 }
 
@@ -69,11 +71,14 @@ var accessHeader = func() string {
 	return head
 }()
 
-// IssueAccess signs an access token for the principal.
+// IssueAccess signs an access token for the principal, carrying its session
+// and session version.
 func (t *Tokens) IssueAccess(p cc.Principal) (string, error) {
 	now := t.now()
 	claims := accessClaims{
-		Roles: p.Roles,
+		Roles:          p.Roles,
+		SessionID:      p.SessionID,
+		SessionVersion: p.SessionVersion,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    t.issuer,
 			Subject:   p.UserID,
@@ -116,12 +121,16 @@ func (t *Tokens) ParseAccess(s string) (cc.Principal, error) {
 	if !cc.IsUUID(claims.Subject) {
 		return cc.Principal{}, errors.New("invalid subject")
 	}
+	if claims.SessionID != "" && !cc.IsUUID(claims.SessionID) {
+		return cc.Principal{}, errors.New("invalid session")
+	}
 	for _, r := range claims.Roles {
 		if !cc.ValidRole(r) {
 			return cc.Principal{}, errors.New("invalid role")
 		}
 	}
-	return cc.Principal{UserID: claims.Subject, Roles: claims.Roles}, nil
+	return cc.Principal{UserID: claims.Subject, Roles: claims.Roles, SessionID: claims.SessionID,
+		SessionVersion: claims.SessionVersion}, nil
 }
 
 // NewRefreshToken returns an opaque refresh token and the hash to store.

@@ -51,16 +51,22 @@ func NewModule(d app.Deps) *Module {
 	m := &Module{db: d.DB, logger: d.Logger, now: now, baseURL: d.Config.PublicBaseURL,
 		InactiveAfter: d.Config.ReminderInactiveAfter, MaxIdle: 90 * 24 * time.Hour,
 		DeadlineDays: 3, BatchSize: 200}
-	m.mailer = LogMailer{Logger: d.Logger}
-	if d.Config.SMTPURL != "" {
-		sm, err := NewSMTPMailer(d.Config.SMTPURL, d.Config.SMTPFrom)
-		if err != nil {
-			d.Logger.Error("SMTP_URL unusable; emails are written to the log only", "error", err)
-		} else {
-			m.mailer = sm
-		}
-	}
+	m.mailer = NewMailer(d)
 	return m
+}
+
+// NewMailer returns the mailer the configuration asks for: SMTP_URL's
+// server, or the log when it is empty (or unusable, which is logged).
+func NewMailer(d app.Deps) Mailer {
+	if d.Config.SMTPURL == "" {
+		return LogMailer{Logger: d.Logger}
+	}
+	sm, err := NewSMTPMailer(d.Config.SMTPURL, d.Config.SMTPFrom)
+	if err != nil {
+		d.Logger.Error("SMTP_URL unusable; emails are written to the log only", "error", err)
+		return LogMailer{Logger: d.Logger}
+	}
+	return sm
 }
 
 // WithMailer replaces the mailer (tests use a local SMTP server).

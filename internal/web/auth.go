@@ -16,13 +16,24 @@ type TokenParser interface {
 	ParseAccess(token string) (cc.Principal, error)
 }
 
-// Auth holds the authentication middleware.
-type Auth struct {
-	parser TokenParser
+// SessionChecker confirms that a well-signed token's session is still open
+// (ok) and returns the caller with its roles as they are now; err is a
+// failure to find out, never an answer.
+type SessionChecker interface {
+	Check(ctx context.Context, p cc.Principal) (current cc.Principal, ok bool, err error)
 }
 
-// NewAuth returns the middleware factory over parser.
-func NewAuth(parser TokenParser) *Auth { return &Auth{parser: parser} }
+// Auth holds the authentication middleware.
+type Auth struct {
+	parser   TokenParser
+	sessions SessionChecker
+}
+
+// NewAuth returns the middleware factory over parser; sessions checks every
+// token's session and gives the caller's current roles.
+func NewAuth(parser TokenParser, sessions SessionChecker) *Auth {
+	return &Auth{parser: parser, sessions: sessions}
+}
 
 // Required rejects a request without a valid access token with 401.
 func (a *Auth) Required(c *fiber.Ctx) error {
@@ -66,7 +77,13 @@ func (a *Auth) authenticate(c *fiber.Ctx) (cc.Principal, error) {
 		return cc.Principal{}, cc.Errorf(cc.EUNAUTHORIZED, "A bearer access token is required.")
 	}
 	p, err := a.parser.ParseAccess(strings.TrimSpace(token))
-	if err != nil {
+	ok = err == nil
+	if ok {
+		if p, ok, err = a.sessions.Check(c.UserContext(), p); err != nil {
+			return cc.Principal{}, err
+		}
+	}
+	if !ok {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="cybercampus", error="invalid_token"`)
 		return cc.Principal{}, cc.Errorf(cc.EUNAUTHORIZED, "The access token is invalid or expired.")
 	}

@@ -48,15 +48,29 @@ func EncodeCursor(v any) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// DecodeCursor reads a cursor made by EncodeCursor; anything else is a 400.
+// Position is a keyset cursor that can tell whether it names a place in its
+// list: a cursor that decodes but is not a position (`e30`, the base64 of
+// `{}`, or an id that is not a UUID) must never reach a query.
+type Position interface {
+	Valid() bool
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor; anything else, including
+// JSON that decodes into a Position that is not Valid, is a 400 naming cursor.
 func DecodeCursor(s string, into any) error {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) > 1024 || json.Unmarshal(b, into) != nil {
-		return &cc.Error{Code: cc.EBADREQUEST, Message: "The cursor is not valid.",
-			Fields: []cc.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}}
+		return ErrBadCursor
+	}
+	if p, ok := into.(Position); ok && !p.Valid() {
+		return ErrBadCursor
 	}
 	return nil
 }
+
+// ErrBadCursor is the 400 problem for a cursor this server did not issue.
+var ErrBadCursor = &cc.Error{Code: cc.EBADREQUEST, Message: "The cursor is not valid.",
+	Fields: []cc.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}}
 
 // NewPage trims a result fetched with limit+1 rows to limit, and sets the next
 // cursor from the last item kept.

@@ -1,0 +1,188 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/redis/go-redis/v9"
+
+	cc "github.com/cybercampus/cybercampus"
+)
+
+// sessionsChannel is the Redis channel on which instances tell each other
+// that a user's session state changed.
+const sessionsChannel = "cybercampus:sessions"
+
+// Sessions decides, on every authenticated request, whether the access
+// token's session is still open, and gives the caller's roles as PostgreSQL
+// holds them now (a token's roles are never trusted: a demoted admin's token
+// must not act as admin). The state lives in PostgreSQL (users.roles,
+// users.session_version, the refresh token family of the session) and is
+// cached for a short while; whoever changes it calls Changed, which drops the
+// cached state here and, through Redis, on every other instance.
+type Sessions struct {
+	db     *sqlx.DB
+	rdb    redis.UniversalClient
+	logger *slog.Logger
+	ttl    time.Duration
+	now    func() time.Time
+
+	mu    sync.RWMutex
+	cache map[string]map[string]sessionState // user id → session id → state
+	// epoch counts forgets. A state read from the database is cached only if
+	// no forget happened while it was read: otherwise a request in flight
+	// during a change could put the state from before it back.
+	epoch uint64
+}
+
+type sessionState struct {
+	roles   []string
+	version int
+	open    bool // the user exists, is not erased, and the session's family is not revoked
+	expires time.Time
+}
+
+// DefaultSessionCacheTTL bounds how long a cached session state is trusted
+// when an invalidation message from another instance was lost (Redis down or
+// the subscription reconnecting); messages normally clear it at once.
+const DefaultSessionCacheTTL = 5 * time.Second
+
+// NewSessions returns the session checker over db, invalidated across
+// instances through rdb.
+func NewSessions(db *sqlx.DB, rdb redis.UniversalClient, logger *slog.Logger) *Sessions {
+	return &Sessions{db: db, rdb: rdb, logger: logger, ttl: DefaultSessionCacheTTL, now: time.Now,
+		cache: map[string]map[string]sessionState{}}
+}
+
+// Check returns p with its roles as they are now, and ok false when the
+// session has ended since the token was issued: a logout, logout-all,
+// password change or reset, role change or erasure.
+func (s *Sessions) Check(ctx context.Context, p cc.Principal) (current cc.Principal, ok bool, err error) {
+	st, epoch, hit := s.cached(p.UserID, p.SessionID)
+	if !hit {
+		if st, err = s.load(ctx, p.UserID, p.SessionID); err != nil {
+			return cc.Principal{}, false, fmt.Errorf("session state: %w", err)
+		}
+		s.store(p.UserID, p.SessionID, st, epoch)
+	}
+	if !st.open || st.version != p.SessionVersion {
+		return cc.Principal{}, false, nil
+	}
+	p.Roles = st.roles
+	return p, true, nil
+}
+
+func (s *Sessions) cached(userID, sessionID string) (st sessionState, epoch uint64, ok bool) {
+	s.mu.RLock()
+	st, ok = s.cache[userID][sessionID]
+	epoch = s.epoch
+	s.mu.RUnlock()
+	return st, epoch, ok && s.now().Before(st.expires)
+}
+
+// maxCachedUsers bounds the cache; past it the cache starts over, which
+// costs one query per user.
+const maxCachedUsers = 100_000
+
+func (s *Sessions) store(userID, sessionID string, st sessionState, epoch uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.epoch != epoch {
+		return
+	}
+	if len(s.cache) >= maxCachedUsers {
+		s.cache = map[string]map[string]sessionState{}
+	}
+	m := s.cache[userID]
+	if m == nil {
+		m = map[string]sessionState{}
+		s.cache[userID] = m
+	}
+	m[sessionID] = st
+}
+
+// A session is its refresh token family: open while one of its tokens is
+// not revoked (rotation marks the old token rotated, not revoked; logout and
+// a detected reuse revoke the whole family). refresh_tokens_family_idx
+// serves the lookup. Tokens made without a session (sid empty) only check
+// the user and version.
+const loadSession = `SELECT u.roles, u.session_version, u.erased_at IS NULL AND
+	($2 = '' OR EXISTS (SELECT 1 FROM refresh_tokens r
+		WHERE r.family_id = CASE WHEN $2 = '' THEN NULL ELSE $2::uuid END AND r.user_id = u.id AND r.revoked_at IS NULL)) AS open
+	FROM users u WHERE u.id = $1`
+
+func (s *Sessions) load(ctx context.Context, userID, sessionID string) (sessionState, error) {
+	var row struct {
+		Roles   pq.StringArray `db:"roles"`
+		Version int            `db:"session_version"`
+		Open    bool           `db:"open"`
+	}
+	err := s.db.GetContext(ctx, &row, loadSession, userID, sessionID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sessionState{expires: s.now().Add(s.ttl)}, nil
+	} else if err != nil {
+		return sessionState{}, err
+	}
+	return sessionState{roles: row.Roles, version: row.Version, open: row.Open, expires: s.now().Add(s.ttl)}, nil
+}
+
+// Changed forgets the cached state of userID here and on every other
+// instance. Call it after the change is committed.
+func (s *Sessions) Changed(ctx context.Context, userID string) {
+	s.forget(userID)
+	if err := s.rdb.Publish(ctx, sessionsChannel, userID).Err(); err != nil {
+		s.logger.Warn("session change not published; other instances keep their cached state until it expires",
+			"error", err.Error())
+	}
+}
+
+func (s *Sessions) forget(userID string) {
+	s.mu.Lock()
+	delete(s.cache, userID)
+	s.epoch++
+	s.mu.Unlock()
+}
+
+func (s *Sessions) forgetAll() {
+	s.mu.Lock()
+	s.cache = map[string]map[string]sessionState{}
+	s.epoch++
+	s.mu.Unlock()
+}
+
+// Listen applies other instances' changes until ctx ends. Whenever the
+// subscription is (re)established or fails, messages may have been missed,
+// so the whole cache is dropped.
+func (s *Sessions) Listen(ctx context.Context) {
+	ps := s.rdb.Subscribe(ctx, sessionsChannel)
+	stop := context.AfterFunc(ctx, func() { ps.Close() }) // a blocked Receive does not watch ctx
+	defer stop()
+	defer ps.Close()
+	for {
+		msg, err := ps.Receive(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		switch m := msg.(type) {
+		case *redis.Message:
+			s.forget(m.Payload)
+		case *redis.Subscription:
+			s.forgetAll()
+		}
+		if err != nil {
+			s.forgetAll()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
