@@ -352,3 +352,22 @@ func TestCohortEducationLevel(t *testing.T) {
 			Body: map[string]any{"education_level": "secondary"}}, http.StatusOK)
 	})
 }
+
+func TestPupilErasesOwnAccount(t *testing.T) {
+	env := newLearningEnv(t)
+	course := newCourse(t, courseSpec{Lessons: 1})
+	trainer := env.NewUser(t, "trainer")
+	h := createCohort(t, env, trainer, course.Slug)
+	p := createPupils(t, env, trainer, h.ID, "Amina Otieno")[0]
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	pupilLogin(env, t, p.Username, p.Password, http.StatusOK).JSON(t, &tok)
+	env.Expect(t, apptest.Request{Method: http.MethodDelete, Path: "/v1/me", Token: tok.AccessToken,
+		Body: map[string]any{"password": p.Password}}, http.StatusNoContent)
+	var left int
+	mustGet(t, &left, `SELECT count(*) FROM users WHERE id = $1 AND (username IS NOT NULL OR age_band IS NOT NULL OR erased_at IS NULL)`, p.UserID)
+	if left != 0 || enrollments(t, p.UserID, course.ID) != 1 {
+		t.Fatalf("after erasure: %d identifying rows, %d enrollments", left, enrollments(t, p.UserID, course.ID))
+	}
+}
