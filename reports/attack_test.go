@@ -14,7 +14,8 @@ import (
 )
 
 // The five attacks of issue 17, tried as an analyst would over the HTTP API:
-// a course with 40 learners in five countries and one woman from Fiji. They
+// a course with 40 learners in five countries and one woman from Fiji, the
+// only learner with a disability (some others answered "no"). They
 // run in a database of their own, so that reports without filters count
 // this population alone and every route (each rollup, the counted state) is
 // exercised.
@@ -55,6 +56,9 @@ func newAttackWorld(t *testing.T, withHer bool) *attackWorld {
 			gender := []string{"female", "male"}[j%2]
 			at := time.Date(2025, time.Month(1+i%10), 1+i%27, 9, 0, 0, 0, time.UTC)
 			e := w.f.enroll(w.f.user(gender, g.country), w.course, nil, snap{gender, "youth", g.country, "25_34"}, at, false)
+			if j%3 == 0 {
+				w.f.disability(e, "no")
+			}
 			if j < 3 { // every country has three completions with certificates
 				w.f.complete(e)
 				w.f.certify(e)
@@ -69,10 +73,12 @@ func newAttackWorld(t *testing.T, withHer bool) *attackWorld {
 	return w
 }
 
-// addHer enrolls the woman from Fiji; she completes and is certified.
+// addHer enrolls the woman from Fiji, with a disability; she completes and
+// is certified.
 func (w *attackWorld) addHer() {
 	w.her = w.f.user("female", "FJ")
 	e := w.f.enroll(w.her, w.course, nil, snap{"female", "professional", "FJ", "35_44"}, herDay, true)
+	w.f.disability(e, "yes")
 	w.f.certify(e)
 }
 
@@ -150,19 +156,22 @@ func TestAttacksOnALoneLearner(t *testing.T) {
 	windows := map[string]int{}
 	for range trials {
 		w.rekey(t)
-		// 1. Linked tables: the totals minus every row shown is Fiji.
-		rep := w.report(t, "group_by=country")
-		totals := rep["totals"].(map[string]any)
-		for _, m := range measureNames {
-			est := count(totals[m])
-			for _, r := range rep["rows"].([]any) {
-				if r.(map[string]any)["country"] == "FJ" {
-					t.Fatal("Fiji is listed")
+		// 1. Linked tables: the totals minus every row shown is Fiji, or
+		// the learners with a disability.
+		for _, dim := range []string{"country", "disability"} {
+			rep := w.report(t, "group_by="+dim)
+			totals := rep["totals"].(map[string]any)
+			for _, m := range measureNames {
+				est := count(totals[m])
+				for _, r := range rep["rows"].([]any) {
+					if v := r.(map[string]any)[dim]; v == "FJ" || v == "yes" {
+						t.Fatalf("%s %v is listed", dim, v)
+					}
+					est -= count(r.(map[string]any)[m])
 				}
-				est -= count(r.(map[string]any)[m])
-			}
-			if est == 1 {
-				linked[m]++
+				if est == 1 {
+					linked[dim+", "+m]++
+				}
 			}
 		}
 		// 3. Date windows a month apart: Asia-Pacific up to November minus
@@ -184,7 +193,8 @@ func TestAttacksOnALoneLearner(t *testing.T) {
 		checkNeverListed(t, w)
 	}
 	for _, m := range measureNames {
-		checkRate(t, "linked tables, "+m, linked[m], trials, maxShare())
+		checkRate(t, "linked tables by country, "+m, linked["country, "+m], trials, maxShare())
+		checkRate(t, "linked tables by disability, "+m, linked["disability, "+m], trials, maxShare())
 		checkRate(t, "date windows, "+m, windows[m], trials, collision())
 	}
 }
@@ -193,18 +203,21 @@ func TestAttacksOnALoneLearner(t *testing.T) {
 // grouping fine enough to single her out, in any format, on her day.
 func checkNeverListed(t *testing.T, w *attackWorld) {
 	t.Helper()
-	all := "group_by=country,gender,age_band,audience,course,month"
+	all := "group_by=country,gender,age_band,audience,course,month,disability"
 	for _, q := range []string{all, all + "&from=2025-11-14&to=2025-11-14", "group_by=country&from=2025-11-14&to=2025-11-14",
-		"group_by=age_band,audience", "group_by=sids,gender"} {
+		"group_by=age_band,audience", "group_by=sids,gender", "group_by=disability", "group_by=disability,month",
+		"group_by=disability&region=asia_pacific", "group_by=gender,disability&from=2025-11-14&to=2025-11-14"} {
 		rep := w.report(t, q)
 		for _, r := range rep["rows"].([]any) {
 			r := r.(map[string]any)
-			if r["country"] == "FJ" || r["age_band"] == "35_44" || r["audience"] == "professional" || r["sids"] == true {
+			if r["country"] == "FJ" || r["age_band"] == "35_44" || r["audience"] == "professional" || r["sids"] == true ||
+				r["disability"] == "yes" {
 				t.Fatalf("%s: her combination is listed: %v", q, r)
 			}
 		}
 		for _, path := range []string{"/v1/reports/participation?format=csv&" + q, "/v1/reports/participation.svg?" + q} {
-			if b := w.body(t, path); bytes.Contains(b, []byte("FJ")) || bytes.Contains(b, []byte("35_44")) || bytes.Contains(b, []byte("rofessional")) {
+			if b := w.body(t, path); bytes.Contains(b, []byte("FJ")) || bytes.Contains(b, []byte("35_44")) || bytes.Contains(b, []byte("rofessional")) ||
+				bytes.Contains(b, []byte("yes")) || bytes.Contains(b, []byte("with disability")) {
 				t.Fatalf("%s names her: %s", path, b)
 			}
 		}
@@ -268,7 +281,7 @@ func TestAttacksAcrossRoutesAndTime(t *testing.T) {
 		answers(t, regional)
 	})
 	t.Run("the same table through the rollup and the counted state lists the same rows", func(t *testing.T) {
-		for _, g := range []string{"country,gender", "country", "gender,age_band", "sids,audience"} {
+		for _, g := range []string{"country,gender", "country", "gender,age_band", "sids,audience", "disability", "gender,disability"} {
 			rollup, state := rows(t, "group_by="+g), rows(t, "group_by="+g+"&from=2000-01-01")
 			if !equalJSON(rollup, state) {
 				t.Fatalf("group_by=%s: %v through the rollups, %v through the counted state", g, rollup, state)
@@ -276,7 +289,7 @@ func TestAttacksAcrossRoutesAndTime(t *testing.T) {
 		}
 	})
 	t.Run("counted from the raw tables the report is the same too", func(t *testing.T) {
-		for _, p := range []Params{{GroupBy: "country,gender"}, {GroupBy: "month", Region: "asia_pacific"}, {}} {
+		for _, p := range []Params{{GroupBy: "country,gender"}, {GroupBy: "month", Region: "asia_pacific"}, {}, {GroupBy: "disability,month"}} {
 			q, err := p.Parse(5)
 			if err != nil {
 				t.Fatal(err)

@@ -1,6 +1,6 @@
 // Package reports serves participation statistics for analysts: counts of
 // learners, enrollments, completions and certificates by gender, geography,
-// audience, age band, course, cohort and month, protected so that no
+// audience, age band, disability, course, cohort and month, protected so that no
 // combination of queries can be turned against a person.
 //
 // # Counting: the rollup model
@@ -46,10 +46,18 @@
 //
 // # Adding a dimension
 //
-// A demographic dimension (say disability) is a column of the enrollment
-// snapshot: add it to enrollments, report_enrollment_state, and the rollups
-// and mover tables keyed by the profile (one migration, recounting the
-// rollups as 00070 does), then to Dimensions, columns and profile in
-// query.go and to the snapshot newState reads in rollup.go. Nothing in the disclosure control
-// changes: cell keys depend on the records counted, not on the grouping.
+// A demographic dimension is a column of the enrollment snapshot; disability
+// (migrations 00102 and 00103) is the worked example. Add it to enrollments,
+// then, in one migration that recounts the rollups as 00070 does, to
+// report_enrollment_state, the rollups and mover tables keyed by the profile
+// (report_cells, report_month_cells, report_learner_cells, the a_ and b_
+// columns of report_mover_pairs, report_mover_profiles, report_month_movers;
+// not the geography rollups) and to the columns report_log_enrollments
+// compares, so that a later change of the snapshot is logged. Then add it to
+// Dimensions (report.go), columns and profile (query.go) and to stateCols and
+// newState (rollup.go); to the dashboard's DIMENSIONS and the group_by enum of
+// openapi.yaml; and to the tests' facts (exact_test.go), random data
+// (fixtures_test.go), exactGroupings and the attacks. Nothing in the
+// disclosure control changes: cell keys depend on the records counted, not on
+// the grouping.
 package reports

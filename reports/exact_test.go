@@ -27,6 +27,7 @@ type fact struct {
 	LDC       bool           `db:"ldc"`
 	SIDS      bool           `db:"sids"`
 	LLDC      bool           `db:"lldc"`
+	Disabled  string         `db:"disability"`
 	Completed bool           `db:"completed"`
 	Certified bool           `db:"certified"`
 	// The record keys, which the reference adds up as the store must.
@@ -38,7 +39,7 @@ func loadFacts(t testing.TB, s *Store) []fact {
 	t.Helper()
 	var fs []fact
 	err := s.db.Select(&fs, `SELECT e.id, e.user_id, e.gender, e.region, e.country, e.audience, e.age_band, c.slug AS course,
-			e.course_id, e.cohort_id, e.enrolled_at, e.ldc, e.sids, e.lldc, e.status = 'completed' AS completed,
+			e.course_id, e.cohort_id, e.enrolled_at, e.ldc, e.sids, e.lldc, e.disability, e.status = 'completed' AS completed,
 			EXISTS (SELECT 1 FROM certificates x WHERE x.enrollment_id = e.id AND x.revoked_at IS NULL) AS certified,
 			e.learner_key, e.record_key
 		FROM enrollments e JOIN courses c ON c.id = e.course_id`)
@@ -76,6 +77,8 @@ func (f fact) value(dim string) *string {
 		v = fmt.Sprint(f.SIDS)
 	case "lldc":
 		v = fmt.Sprint(f.LLDC)
+	case "disability":
+		v = f.Disabled
 	}
 	return &v
 }
@@ -167,6 +170,7 @@ var exactGroupings = []string{
 	"", "gender", "gender,region", "country,month", "course", "course,gender", "cohort", "month",
 	"age_band,ldc", "region,audience,sids,lldc", "course,cohort,month", "cohort,course",
 	"gender,month", "region,month", "month,country,region,ldc", "audience,month",
+	"disability", "gender,disability", "disability,month", "course,disability", "cohort,disability",
 	strings.Join(Dimensions, ","),
 }
 
@@ -281,7 +285,7 @@ func TestCountsAreExact(t *testing.T) {
 		}
 	})
 	t.Run("the common groupings are served by rollups", func(t *testing.T) {
-		for _, g := range []string{"gender,region", "country,month", "region,month", "course,gender", "", "age_band"} {
+		for _, g := range []string{"gender,region", "country,month", "region,month", "course,gender", "", "age_band", "disability", "disability,month"} {
 			q := query(t, s, Params{GroupBy: g})
 			if src := q.route(q.GroupBy); src == fromState || src == fromEnrollments {
 				t.Errorf("group_by=%s is counted enrollment by enrollment", g)
@@ -312,6 +316,14 @@ func TestCountsAreExact(t *testing.T) {
 			t.Fatalf("month movers in one geography %d, in several %d, %v", one, several, err)
 		}
 	})
+	t.Run("learners whose disability status differs between enrollments are movers", func(t *testing.T) {
+		var n int
+		err := s.db.Get(&n, `SELECT count(*) FROM (SELECT user_id FROM report_enrollment_state WHERE mover
+			GROUP BY user_id HAVING count(DISTINCT disability) > 1) m`)
+		if err != nil || n == 0 {
+			t.Fatalf("disability movers: %d, %v", n, err)
+		}
+	})
 	t.Run("a country whose groups changed spans two places in a month", func(t *testing.T) {
 		var n int
 		err := s.db.Get(&n, `SELECT count(*) FROM (SELECT 1 FROM report_place_month_cells
@@ -331,8 +343,10 @@ func TestCountsAreExact(t *testing.T) {
 				t.Errorf("group_by=%s is counted from source %d, want %d", g, src, want)
 			}
 		}
-		if src := query(t, s, Params{GroupBy: "audience,month"}).route([]string{"audience", "month"}); src != fromMonthCells {
-			t.Errorf("group_by=audience,month is counted from source %d", src)
+		for _, g := range []string{"audience,month", "disability,month"} {
+			if src := query(t, s, Params{GroupBy: g}).route(strings.Split(g, ",")); src != fromMonthCells {
+				t.Errorf("group_by=%s is counted from source %d", g, src)
+			}
 		}
 	})
 }

@@ -106,6 +106,12 @@ func (f fixtures) enroll(user string, c course, cohort *string, s snap, at time.
 	return id
 }
 
+// disability sets an enrollment's disability status, as enrollment takes it
+// from the learner's functioning answers (and withdrawn consent resets it).
+func (f fixtures) disability(enrollment, status string) {
+	f.exec(`UPDATE enrollments SET disability = $1 WHERE id = $2`, status, enrollment)
+}
+
 func (f fixtures) complete(enrollment string) {
 	f.exec(`UPDATE enrollments SET status = 'completed', completed_at = enrolled_at + interval '1 day' WHERE id = $1`, enrollment)
 }
@@ -131,7 +137,8 @@ func (f fixtures) refresh(s *Store) {
 }
 
 // dataset is a random population: learners in several courses, some whose
-// snapshot changes between enrollments (moved country, older age band).
+// snapshot changes between enrollments (moved country, older age band,
+// answered the functioning questions or withdrew consent).
 type dataset struct {
 	courses []course
 	cohorts []string
@@ -142,6 +149,8 @@ var (
 	fxAges      = []string{"15_24", "25_34", "35_44", "65_plus"}
 	fxGenders   = []string{"female", "male", "other", "undisclosed"}
 	fxAudiences = []string{"youth", "professional", "msme"}
+	// Most learners do not answer the functioning questions.
+	fxDisability = []string{"not_stated", "not_stated", "no", "no", "yes"}
 )
 
 // randomData inserts about users×3 enrollments with seed r.
@@ -157,6 +166,7 @@ func (f fixtures) randomData(r *rand.Rand, users int) dataset {
 		u := f.user(fxGenders[r.IntN(2)], "KE")
 		base := snap{Gender: pick(r, fxGenders[:2+r.IntN(3)]), Audience: pick(r, fxAudiences),
 			Country: pick(r, fxCountries), AgeBand: pick(r, fxAges)}
+		disability := pick(r, fxDisability)
 		for _, ci := range r.Perm(len(ds.courses))[:1+r.IntN(len(ds.courses))] {
 			s := base
 			if r.IntN(8) == 0 { // a mover
@@ -171,6 +181,13 @@ func (f fixtures) randomData(r *rand.Rand, users int) dataset {
 			}
 			at := start.Add(time.Duration(r.IntN(540*24)) * time.Hour)
 			e := f.enroll(u, ds.courses[ci], cohort, s, at, r.IntN(3) == 0)
+			d := disability
+			if r.IntN(10) == 0 { // answered since, or withdrew consent: a mover
+				d = pick(r, fxDisability)
+			}
+			if d != "not_stated" {
+				f.disability(e, d)
+			}
 			if r.IntN(4) == 0 {
 				f.complete(e)
 				if r.IntN(2) == 0 {

@@ -163,9 +163,15 @@ func valueLabel(dim string, v *string) string {
 		return strings.ToUpper(dim)
 	case flag(dim):
 		return "not " + strings.ToUpper(dim)
+	case dim == "disability":
+		// A bar labelled "yes" among other dimensions' values says nothing.
+		return disabilityLabels[*v]
 	}
 	return *v
 }
+
+// disabilityLabels name the disability statuses in a chart.
+var disabilityLabels = map[string]string{"yes": "with disability", "no": "without disability", "not_stated": "disability not stated"}
 
 func (c chart) format(v float64) string {
 	if c.percent {

@@ -307,7 +307,7 @@ func TestTrainerJourney(t *testing.T) {
 	// The learners join (accepting the invitation where invitations exist),
 	// and one of them gets ahead.
 	for _, id := range []string{aheadID, behindID} {
-		tok, err := w.env.Tokens.IssueAccess(cc.Principal{UserID: id, Roles: []string{cc.RoleLearner}})
+		tok, err := w.env.Tokens.IssueAccess(cc.Principal{UserID: id, Roles: []string{cc.RoleLearner}, SessionVersion: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,7 @@ import (
 func TestLostAnswerIsResent(t *testing.T) {
 	w := newWorld(t, "resend")
 	id, email := w.newAccount("Rea Resend", password, cc.RoleLearner)
-	tok, err := w.env.Tokens.IssueAccess(cc.Principal{UserID: id, Roles: []string{cc.RoleLearner}})
+	tok, err := w.env.Tokens.IssueAccess(cc.Principal{UserID: id, Roles: []string{cc.RoleLearner}, SessionVersion: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
