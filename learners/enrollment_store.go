@@ -101,7 +101,7 @@ func enrollUsers(ctx context.Context, ext sqlx.ExtContext, courseID string, user
 		gender, audience, country, region, ldc, sids, lldc, age_band, disability, education_level)
 		SELECT u.id, c.id, c.current_version_id, $3, c.lessons, u.gender, u.audience, u.country,
 			k.region, k.ldc, k.sids, k.lldc, coalesce(u.age_band, b.band), coalesce(f.disability, 'not_stated'),
-			(SELECT education_level FROM cohorts WHERE id = $3)
+			coalesce((SELECT education_level FROM cohorts WHERE id = $3), 'not_stated')
 		FROM (SELECT id, current_version_id,
 				(SELECT count(*) FROM lessons l WHERE l.version_id = courses.current_version_id) AS lessons
 			FROM courses WHERE id = $2 AND current_version_id IS NOT NULL) c
