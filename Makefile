@@ -1,12 +1,22 @@
-# CyberCampus: `make run` sets everything up and serves on :8080; `make test`
-# runs the whole test suite against real PostgreSQL and Redis.
+# CyberCampus: `make run` sets everything up and serves on HTTP_ADDR (:8080);
+# `make test` runs the whole test suite against real PostgreSQL and Redis.
+# Both take their services from DATABASE_URL and REDIS_URL.
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/cybercampus
 FUZZTIME ?= 3s
-export PATH := $(PATH):/usr/local/go/bin
+# Learners the reports benchmarks generate when `make test` runs each once
+# (to keep them compiling and working, not to measure; `make bench` measures).
+BENCH_LEARNERS ?= 2000
+# bin/tools holds the programs the tests check with (scripts/test-tools.sh).
+export PATH := $(CURDIR)/bin/tools:$(PATH):/usr/local/go/bin
+# A copy of the sources without git (a tarball, or a clone made elsewhere)
+# still builds: Go stamps version control information only when git is there.
+ifeq ($(shell command -v git),)
+export GOFLAGS += -buildvcs=false
+endif
 
-.PHONY: run test build services vet fmt bench chaos fuzz
+.PHONY: run test build services vet fmt bench chaos fuzz fresh-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cybercampus
@@ -18,21 +28,18 @@ services:
 run: services build
 	$(BIN) migrate up
 	$(BIN) seed
-	@echo
-	@echo "CyberCampus is starting on $${PUBLIC_BASE_URL:-http://localhost:8080}"
-	@echo "Create the first admin with:"
-	@echo "  $(BIN) users create --email admin@example.org --password 'choose-a-long-one' --name 'Admin' --role admin"
-	@echo
+	@./scripts/hints.sh $(BIN)
 	$(BIN) serve
 
-# Every test against the real services, the pages' browser tests in Debian's
-# Chromium with axe-core (both installed when missing), then each fuzz target
-# briefly.
+# Every test with the race detector against the real services (the programs
+# the tests check with installed first: Chromium, axe-core, pdftotext,
+# kustomize), each benchmark once on small data so none can rot, then each
+# fuzz target briefly.
 test: services
-	@./scripts/chromium.sh
+	@./scripts/test-tools.sh
 	@./scripts/axe.sh
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 15m ./...
+	REPORTS_BENCH_LEARNERS=$(BENCH_LEARNERS) $(GO) test -race -count=1 -timeout 15m -bench . -benchtime 1x ./...
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
 # Each fuzz target for FUZZTIME (make fuzz FUZZTIME=5m).
@@ -49,6 +56,11 @@ chaos:
 
 vet:
 	$(GO) vet ./...
+
+# The README's two commands on a new Debian root with only Go, in network,
+# mount, PID and IPC namespaces of their own (not part of test; needs root).
+fresh-check:
+	./scripts/fresh-machine.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

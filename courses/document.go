@@ -35,6 +35,14 @@ type Document struct {
 	Accessibility *Accessibility          `json:"accessibility,omitempty" yaml:"accessibility,omitempty"`
 	Modules       []DocModule             `json:"modules" yaml:"modules"`
 	Translations  map[string]*Translation `json:"translations,omitempty" yaml:"translations,omitempty"`
+	Assessment    *DocAssessment          `json:"assessment,omitempty" yaml:"assessment,omitempty"`
+}
+
+// DocAssessment is the item bank of a course's pre- and post-test: each
+// learner is given Draw questions of Bank (package assessments).
+type DocAssessment struct {
+	Draw int           `json:"draw" yaml:"draw"`
+	Bank []DocQuestion `json:"bank" yaml:"bank"`
 }
 
 // DocModule is a module of a course document.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -74,6 +75,13 @@ func TestValidateDocument(t *testing.T) {
 			"translations.fr.modules.practice.quiz", "no quiz"},
 		{"translated outcomes of another length", []change{{path: "translations.fr.outcomes", value: []any{"Un seul"}}}, "translations.fr.outcomes", "2"},
 		{"unknown field in a translation", []change{{path: "translations.fr.subtitle", value: "x"}}, "translations.fr.subtitle", "not a field"},
+		{"assessment draw larger than its bank", []change{{path: "assessment", value: map[string]any{"draw": 3, "bank": bankOf(2)}}}, "assessment.draw", "only 2"},
+		{"assessment draw zero", []change{{path: "assessment", value: map[string]any{"draw": 0, "bank": bankOf(2)}}}, "assessment.draw", ""},
+		{"assessment without a bank", []change{{path: "assessment", value: map[string]any{"draw": 1}}}, "assessment.bank", "required"},
+		{"assessment item without a correct option", []change{{path: "assessment", value: map[string]any{"draw": 1, "bank": []any{
+			map[string]any{"key": "b1", "text": "Q", "kind": "single", "options": []any{map[string]any{"key": "a", "text": "A"}, map[string]any{"key": "b", "text": "B"}}}}}}},
+			"assessment.bank[0].options", "no correct option"},
+		{"duplicate assessment item key", []change{{path: "assessment", value: map[string]any{"draw": 1, "bank": append(bankOf(1), bankOf(1)...)}}}, "assessment.bank[1].key", "duplicate"},
 		{"video without transcript", []change{{path: "modules[0].lessons[1].transcript", del: true}}, "modules[0].lessons[1].transcript", "required for a video lesson"},
 		{"video with a blank transcript", []change{{path: "modules[0].lessons[1].transcript", value: "  "}}, "modules[0].lessons[1].transcript", "required for a video lesson"},
 		{"transcript on a text lesson", []change{{path: "modules[0].lessons[0].transcript", value: "words"}}, "modules[0].lessons[0].transcript", "only allowed"},
@@ -283,4 +291,33 @@ func mustJSON(tb testing.TB, v any) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// bankOf makes n well-formed assessment items keyed b1..bn.
+func bankOf(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = map[string]any{"key": fmt.Sprintf("b%d", i+1), "text": "Question", "kind": "single", "options": []any{
+			map[string]any{"key": "a", "text": "Right", "correct": true}, map[string]any{"key": "b", "text": "Wrong"}}}
+	}
+	return out
+}
+
+// The youth, professional and MSME starter courses each carry a pre-/post-test
+// bank large enough for a post-test that repeats none of the pre-test's items.
+func TestStarterAssessmentBanks(t *testing.T) {
+	for _, slug := range []string{"online-safety-secondary", "incident-response-fundamentals", "protecting-small-business"} {
+		raw, err := starterFS.ReadFile("starter/" + slug + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ParseDocument(raw, FormatYAML)
+		if err != nil {
+			t.Fatalf("%s: %s", slug, describe(err))
+		}
+		a := p.Doc.Assessment
+		if a == nil || len(a.Bank) < 20 || len(a.Bank) < 2*a.Draw {
+			t.Errorf("%s: bank %+v is smaller than 20 items or twice its draw", slug, a)
+		}
+	}
 }

@@ -53,6 +53,9 @@ func (d *Document) check() []cc.FieldError {
 			m.Quiz.check(&p, mp+".quiz")
 		}
 	}
+	if d.Assessment != nil {
+		d.Assessment.check(&p, "assessment")
+	}
 	d.checkTranslations(&p)
 	return p.list
 }
@@ -84,9 +87,22 @@ func (q *DocQuiz) check(p *problems, path string) {
 	if q.Draw > len(q.Questions) && len(q.Questions) > 0 {
 		p.add(path+".draw", "draws %d questions from a pool of %d; draw at most the number of questions", q.Draw, len(q.Questions))
 	}
+	checkQuestions(p, path+".questions", q.Questions)
+}
+
+// check asks for a bank that can fill one draw with questions that are
+// all gradable, as a quiz's are.
+func (a *DocAssessment) check(p *problems, path string) {
+	if a.Draw > len(a.Bank) && len(a.Bank) > 0 {
+		p.add(path+".draw", "is %d but the bank holds only %d questions", a.Draw, len(a.Bank))
+	}
+	checkQuestions(p, path+".bank", a.Bank)
+}
+
+func checkQuestions(p *problems, path string, questions []DocQuestion) {
 	questionKeys := keySet{}
-	for i, qn := range q.Questions {
-		qp := fmt.Sprintf("%s.questions[%d]", path, i)
+	for i, qn := range questions {
+		qp := fmt.Sprintf("%s[%d]", path, i)
 		questionKeys.claim(p, qp+".key", qn.Key)
 		optionKeys := keySet{}
 		correct := 0

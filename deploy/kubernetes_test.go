@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -701,20 +702,34 @@ func TestKubernetesChecksCatch(t *testing.T) {
 	}
 }
 
-// TestKustomizeAgrees builds every kustomization with the real kustomize
-// (kubectl kustomize) when kubectl is installed, checks its output with the
-// same checks, and compares it with this test's renderer.
-func TestKustomizeAgrees(t *testing.T) {
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl is not installed; the manifests were checked with the test's own renderer")
+// kustomizeCommand is the real kustomize: the kustomize program (which
+// `make test` builds into bin/tools) or else kubectl's. Without either the
+// test fails, unless SKIP_KUSTOMIZE_TEST says to skip it.
+func kustomizeCommand(t *testing.T) []string {
+	if p, err := exec.LookPath("kustomize"); err == nil {
+		return []string{p, "build"}
 	}
+	if p, err := exec.LookPath("kubectl"); err == nil {
+		return []string{p, "kustomize"}
+	}
+	if os.Getenv("SKIP_KUSTOMIZE_TEST") != "" {
+		t.Skip("neither kustomize nor kubectl is installed and SKIP_KUSTOMIZE_TEST is set")
+	}
+	t.Fatal("neither kustomize nor kubectl is installed: run scripts/test-tools.sh (or set SKIP_KUSTOMIZE_TEST=1)")
+	return nil
+}
+
+// TestKustomizeAgrees builds every kustomization with the real kustomize,
+// checks its output with the same checks, and compares it with this test's
+// renderer.
+func TestKustomizeAgrees(t *testing.T) {
+	kz := kustomizeCommand(t)
 	routes := loadRoutes(t)
 	for _, dir := range kubeDirs {
 		t.Run(dir, func(t *testing.T) {
-			out, err := exec.Command(kubectl, "kustomize", dir).Output()
+			out, err := exec.Command(kz[0], append(kz[1:], dir)...).Output()
 			if err != nil {
-				t.Fatalf("kubectl kustomize %s: %v", dir, err)
+				t.Fatalf("%s %s: %v", strings.Join(kz, " "), dir, err)
 			}
 			real, err := readDocs(out)
 			if err != nil {

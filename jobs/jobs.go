@@ -35,6 +35,7 @@ const (
 	TypeCohortInvitation    = "cohort:invitation"    // payload InvitationPayload
 	TypeBuildExport         = "report:export"        // payload ExportPayload
 	TypeAccountEmail        = "account:email"        // payload AccountEmailPayload
+	TypeScheduleSurveys     = "survey:schedule"      // payload EnrollmentPayload
 	TypeReminders           = "periodic:reminders"   // no payload
 	TypeCohortDeadlines     = "periodic:cohort-deadlines"
 	TypeDigests             = "periodic:digests"
@@ -43,6 +44,7 @@ const (
 	TypeProgressPartitions  = "periodic:partitions"
 	TypeStatusLists         = "periodic:status-lists"
 	TypeSignStatusList      = "certificate:status-list" // payload StatusListPayload
+	TypeSurveys             = "periodic:surveys"
 )
 
 // Retention keeps a relayed task in Redis for a while after it succeeds, so

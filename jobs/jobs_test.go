@@ -10,7 +10,6 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 	"github.com/cybercampus/cybercampus/jobs"
@@ -23,7 +22,10 @@ var testDB *pgtest.DB
 
 func TestMain(m *testing.M) { pgtest.Main(m, "jobs", &testDB) }
 
-var redisOpt = asynq.RedisClientOpt{Addr: pgtest.RedisAddr(), DB: redisDB}
+var redisOpt = func() asynq.RedisClientOpt {
+	o := pgtest.RedisOptions(redisDB)
+	return asynq.RedisClientOpt{Addr: o.Addr, Username: o.Username, Password: o.Password, DB: redisDB}
+}()
 
 // deadRedis is a port nothing listens on: Redis "down" without stopping the shared server.
 var deadRedis = asynq.RedisClientOpt{Addr: "127.0.0.1:1", DB: redisDB, DialTimeout: 200 * time.Millisecond}
@@ -36,9 +38,7 @@ func reset(t testing.TB) {
 	if _, err := testDB.Exec(`DELETE FROM outbox`); err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: redisOpt.Addr, DB: redisDB})
-	defer rdb.Close()
-	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+	if err := pgtest.FlushRedis(redisDB); err != nil {
 		t.Fatal(err)
 	}
 }

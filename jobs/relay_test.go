@@ -70,6 +70,9 @@ func (s *seen) handle(ctx context.Context, t *asynq.Task) error {
 
 func (s *seen) count() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.ids) }
 
+// times reports how often the handler ran task id.
+func (s *seen) times(id string) int { s.mu.Lock(); defer s.mu.Unlock(); return s.ids[id] }
+
 func TestOutboxToHandledTask(t *testing.T) {
 	reset(t)
 	var s seen
@@ -83,8 +86,8 @@ func TestOutboxToHandledTask(t *testing.T) {
 	ids := enqueue(t, 5, jobs.QueueCritical)
 	eventually(t, "every outbox row handled", func() bool { return s.count() == len(ids) })
 	for _, id := range ids {
-		if s.ids[id] != 1 {
-			t.Errorf("task %s ran %d times, want 1 (task id = outbox row id)", id, s.ids[id])
+		if n := s.times(id); n != 1 {
+			t.Errorf("task %s ran %d times, want 1 (task id = outbox row id)", id, n)
 		}
 	}
 	eventually(t, "rows marked sent", func() bool { return unsent(t) == 0 })

@@ -27,6 +27,7 @@ var Schedule = []Periodic{
 	{Name: "certificate-sweep", Cron: "*/10 * * * *", Type: TypeCertificateSweep, Queue: QueueCritical},
 	{Name: "status-lists", Cron: "23 * * * *", Type: TypeStatusLists, Queue: QueueCritical},
 	{Name: "partitions", Cron: "30 2 * * *", Type: TypeProgressPartitions, Queue: QueueLow},
+	{Name: "surveys", Cron: "23 * * * *", Type: TypeSurveys, Queue: QueueDefault},
 }
 
 // Lookup finds a periodic job by name.

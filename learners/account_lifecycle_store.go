@@ -205,6 +205,9 @@ var eraseSteps = []string{
 	`DELETE FROM user_functioning WHERE user_id = $1`,
 	`UPDATE enrollments SET disability = 'not_stated' WHERE user_id = $1 AND disability <> 'not_stated'`,
 	`UPDATE certificates SET learner_name = '' WHERE user_id = $1`,
+	// A survey's free-text comment may name the person; the ratings and
+	// yes/no answers stay for the impact statistics, like quiz attempts.
+	`UPDATE surveys SET answers = answers - 'comment' WHERE user_id = $1 AND answers ? 'comment'`,
 	`UPDATE users SET email = NULL, name = '', password_hash = '', gender = NULL, birth_year = NULL, country = NULL,
 		audience = NULL, organization = '', language = 'en', roles = '{learner}', notify_email = false,
 		notify_reminders = false, email_verified_at = NULL, erased_at = now(),
@@ -292,7 +295,13 @@ const exportQuery = `SELECT json_build_object(
 		'format', r.format, 'created_at', r.created_at) ORDER BY r.created_at) FROM report_audit r WHERE r.user_id = $1), '[]'),
 	'report_exports', coalesce((SELECT json_agg(json_build_object('id', x.id, 'params', x.params, 'status', x.status,
 		'rows', x.rows, 'created_at', x.created_at, 'finished_at', x.finished_at) ORDER BY x.created_at)
-		FROM report_exports x WHERE x.requested_by = $1), '[]'))
+		FROM report_exports x WHERE x.requested_by = $1), '[]'),
+	'assessment_attempts', coalesce((SELECT json_agg(json_build_object('id', a.id, 'course_id', a.course_id, 'kind', a.kind,
+		'score', a.score, 'answers', a.answers, 'created_at', a.created_at) ORDER BY a.created_at)
+		FROM assessment_attempts a WHERE a.user_id = $1), '[]'),
+	'surveys', coalesce((SELECT json_agg(json_build_object('id', s.id, 'course_id', s.course_id, 'kind', s.kind,
+		'due_at', s.due_at, 'answers', s.answers, 'responded_at', s.responded_at) ORDER BY s.due_at)
+		FROM surveys s WHERE s.user_id = $1), '[]'))
 	FROM users WHERE id = $1 AND erased_at IS NULL`
 
 // Export returns every personal record held about the user as one JSON document.

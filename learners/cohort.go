@@ -1,6 +1,7 @@
 package learners
 
 import (
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -157,12 +158,54 @@ type CohortMember struct {
 	LastActivityAt  *time.Time `db:"last_activity_at" json:"last_activity_at"`
 	CompletedAt     *time.Time `db:"completed_at" json:"completed_at"`
 	Certified       bool       `db:"certified" json:"certified"`
+	PreScore        *int       `db:"pre_score" json:"pre_score"`   // the course's pre-test, null until taken
+	PostScore       *int       `db:"post_score" json:"post_score"` // the course's post-test, null until taken
 }
 
 // CohortProgress is the answer to GET /v1/cohorts/{id}/progress.
 type CohortProgress struct {
 	Cohort  Cohort         `json:"cohort"`
 	Members []CohortMember `json:"members"`
+	Impact  CohortImpact   `json:"impact"`
+}
+
+// CohortImpact is what the cohort learned and said: the mean pre- and
+// post-test scores of the members who took both (matched pairs) and the
+// share of the surveys due to members that they answered.
+type CohortImpact struct {
+	MatchedPairs       int      `json:"matched_pairs"`
+	PreMean            *float64 `json:"pre_mean"`
+	PostMean           *float64 `json:"post_mean"`
+	MeanGain           *float64 `json:"mean_gain"`
+	SurveysDue         int      `json:"surveys_due" db:"due"`
+	SurveysAnswered    int      `json:"surveys_answered" db:"answered"`
+	SurveyResponseRate *float64 `json:"survey_response_rate"`
+}
+
+// impactOf computes the cohort's pre/post figures from its members and the
+// response rate from the survey counts.
+func impactOf(members []CohortMember, im CohortImpact) CohortImpact {
+	var pre, post float64
+	for _, m := range members {
+		if m.PreScore != nil && m.PostScore != nil {
+			im.MatchedPairs++
+			pre += float64(*m.PreScore)
+			post += float64(*m.PostScore)
+		}
+	}
+	if n := float64(im.MatchedPairs); n > 0 {
+		im.PreMean, im.PostMean = roundedPtr(pre/n), roundedPtr(post/n)
+		im.MeanGain = roundedPtr((post - pre) / n)
+	}
+	if im.SurveysDue > 0 {
+		im.SurveyResponseRate = roundedPtr(float64(im.SurveysAnswered) / float64(im.SurveysDue))
+	}
+	return im
+}
+
+func roundedPtr(x float64) *float64 {
+	r := math.Round(x*1000) / 1000
+	return &r
 }
 
 // InviteResult says what inviting a roster did. It never tells which

@@ -234,10 +234,23 @@ func (s *CohortStore) Progress(ctx context.Context, p cc.Principal, id string) (
 		return CohortProgress{}, err
 	}
 	const q = `SELECT u.id AS user_id, u.name, coalesce(u.email, u.username, '') AS email, e.progress_percent, e.last_activity_at, e.completed_at,
-			EXISTS (SELECT 1 FROM certificates ct WHERE ct.enrollment_id = e.id AND ct.revoked_at IS NULL) AS certified
+			EXISTS (SELECT 1 FROM certificates ct WHERE ct.enrollment_id = e.id AND ct.revoked_at IS NULL) AS certified,
+			(SELECT a.score FROM assessment_attempts a WHERE a.enrollment_id = e.id AND a.kind = 'pre') AS pre_score,
+			(SELECT a.score FROM assessment_attempts a WHERE a.enrollment_id = e.id AND a.kind = 'post') AS post_score
 		FROM cohort_members m JOIN users u ON u.id = m.user_id JOIN enrollments e ON e.id = m.enrollment_id
 		WHERE m.cohort_id = $1 ORDER BY lower(u.name), u.id`
 	out := CohortProgress{Cohort: h, Members: []CohortMember{}}
-	err = s.db.SelectContext(ctx, &out.Members, q, id)
-	return out, err
+	if err := s.db.SelectContext(ctx, &out.Members, q, id); err != nil {
+		return out, err
+	}
+	// Surveys due by now to the members, for this cohort's enrollments.
+	const surveys = `SELECT count(*) AS due, count(sv.responded_at) AS answered
+		FROM cohort_members m JOIN surveys sv ON sv.enrollment_id = m.enrollment_id
+		WHERE m.cohort_id = $1 AND sv.due_at <= $2`
+	var im CohortImpact
+	if err := s.db.GetContext(ctx, &im, surveys, id, s.now()); err != nil {
+		return out, err
+	}
+	out.Impact = impactOf(out.Members, im)
+	return out, nil
 }

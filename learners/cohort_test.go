@@ -12,6 +12,7 @@ import (
 
 	"github.com/cybercampus/cybercampus/internal/apptest"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
+	"github.com/cybercampus/cybercampus/learners"
 )
 
 type cohortView struct {
@@ -424,6 +425,46 @@ func TestCohortProgress(t *testing.T) {
 		d, hw := p.Members[byUser[done.ID]], p.Members[byUser[halfway.ID]]
 		if d.Percent != 100 || d.Completed == nil || !d.Certified || hw.Percent != 50 || hw.Certified || hw.Email != halfway.Email {
 			t.Fatalf("members = %+v", p.Members)
+		}
+	})
+	t.Run("pre/post gain over members who took both tests, and the survey response rate", func(t *testing.T) {
+		var halfwayEnrollment string
+		mustGet(t, &halfwayEnrollment, `SELECT id FROM enrollments WHERE user_id = $1`, halfway.ID)
+		took := func(u apptest.User, enrollment, kind string, score int) {
+			mustExec(t, `INSERT INTO assessment_draws (enrollment_id, kind, user_id, course_id, version_id, items)
+				VALUES ($1, $2, $3, $4, $5, '{b1}')`, enrollment, kind, u.ID, course.ID, course.VersionID)
+			mustExec(t, `INSERT INTO assessment_attempts (id, enrollment_id, kind, user_id, course_id, version_id, answers, results, score)
+				VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, '{}', '[]', $6)`, enrollment, kind, u.ID, course.ID, course.VersionID, score)
+		}
+		took(done, doneEnrollment, "pre", 40)
+		took(done, doneEnrollment, "post", 80)
+		took(halfway, halfwayEnrollment, "pre", 60) // no post-test: not a matched pair
+		survey := func(kind, due string, answered bool) {
+			mustExec(t, `INSERT INTO surveys (user_id, enrollment_id, course_id, kind, due_at, response_id, answers, responded_at)
+				VALUES ($1, $2, $3, $4, now() + $5::interval, CASE WHEN $6 THEN gen_random_uuid() END,
+					CASE WHEN $6 THEN '{}'::jsonb END, CASE WHEN $6 THEN now() END)`, done.ID, doneEnrollment, course.ID, kind, due, answered)
+		}
+		survey("satisfaction", "-100 days", true)
+		survey("follow_up_90", "-10 days", false)
+		survey("follow_up_180", "80 days", false) // not due yet: not counted
+		var p struct {
+			Members []struct {
+				UserID    string `json:"user_id"`
+				PreScore  *int   `json:"pre_score"`
+				PostScore *int   `json:"post_score"`
+			} `json:"members"`
+			Impact learners.CohortImpact `json:"impact"`
+		}
+		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/cohorts/" + h.ID + "/progress", Token: trainer.Token}, http.StatusOK).JSON(t, &p)
+		im := p.Impact
+		if im.MatchedPairs != 1 || *im.PreMean != 40 || *im.PostMean != 80 || *im.MeanGain != 40 ||
+			im.SurveysDue != 2 || im.SurveysAnswered != 1 || *im.SurveyResponseRate != 0.5 {
+			t.Fatalf("impact = %+v", im)
+		}
+		for _, m := range p.Members {
+			if m.UserID == halfway.ID && (m.PreScore == nil || *m.PreScore != 60 || m.PostScore != nil) {
+				t.Fatalf("halfway's scores = %v, %v", m.PreScore, m.PostScore)
+			}
 		}
 	})
 	for _, tc := range []struct {

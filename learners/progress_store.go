@@ -214,6 +214,9 @@ func completeEnrollments(ctx context.Context, ext sqlx.ExtContext, ids []string)
 		if _, err := jobs.Enqueue(ctx, ext, jobs.TypeIssueCertificate, jobs.QueueCritical, jobs.EnrollmentPayload{EnrollmentID: id}); err != nil {
 			return nil, err
 		}
+		if _, err := jobs.Enqueue(ctx, ext, jobs.TypeScheduleSurveys, jobs.QueueDefault, jobs.EnrollmentPayload{EnrollmentID: id}); err != nil {
+			return nil, err
+		}
 	}
 	return done, nil
 }

@@ -50,6 +50,7 @@ func (h *Handler) Register(r fiber.Router, a *web.Auth) {
 	g := r.Group("/v1/reports", a.Required, web.Role(cc.RoleAnalyst, cc.RoleAdmin))
 	g.Get("/participation.svg", h.chart)
 	g.Get("/participation", h.participation)
+	g.Get("/impact", h.impact)
 	g.Post("/exports", h.createExport)
 	g.Get("/exports/:id", h.export)
 	r.Get("/dashboard", dashboardPage)

@@ -59,7 +59,7 @@ func TestExportAndErasure(t *testing.T) {
 	}
 	var raw map[string]json.RawMessage
 	json.Unmarshal(b, &raw)
-	for _, k := range []string{"progress_events", "emailed_links", "cohort_memberships", "cohort_invitations", "functioning", "cohorts_owned", "report_requests", "report_exports"} {
+	for _, k := range []string{"progress_events", "emailed_links", "cohort_memberships", "cohort_invitations", "functioning", "cohorts_owned", "report_requests", "report_exports", "assessment_attempts", "surveys"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("export lacks %s", k)
 		}

@@ -8,19 +8,29 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 )
 
 var testDB *pgtest.DB
 
+// redisDBs are this package's own Redis databases: 10 for most servers, 8
+// for those counting rate limits from zero.
+var redisDBs = []int{8, 10}
+
 func TestMain(m *testing.M) {
+	for _, db := range redisDBs {
+		if err := pgtest.ClaimRedis(db); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	d, err := pgtest.New("cmd")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "test database:", err)
@@ -45,14 +55,35 @@ type server struct {
 	base   string
 	cancel context.CancelFunc
 	done   chan error
-	logs   *bytes.Buffer
+	logs   *serverLog
+}
+
+// serverLog is the server's log, written by the goroutine reading its output
+// while tests read it.
+type serverLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// WriteString appends s to the log.
+func (l *serverLog) WriteString(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+// String returns the log written so far.
+func (l *serverLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // testEnv is the environment every test server gets, plus overrides.
 func testEnv(redisDB int, overrides map[string]string) func(string) string {
 	vars := map[string]string{
 		"DATABASE_URL":             testDB.URL,
-		"REDIS_URL":                fmt.Sprintf("redis://%s/%d", pgtest.RedisAddr(), redisDB),
+		"REDIS_URL":                redisURL(redisDB),
 		"HTTP_ADDR":                "127.0.0.1:0",
 		"PUBLIC_BASE_URL":          "http://cybercampus.test",
 		"AUTH_IP_LIMIT_PER_MINUTE": "100000",
@@ -64,11 +95,22 @@ func testEnv(redisDB int, overrides map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
-// flushRedis empties a Redis database so counters from earlier runs never leak in.
+// redisURL is the URL of Redis database db on the server REDIS_URL names.
+func redisURL(db int) string {
+	o := pgtest.RedisOptions(db)
+	u := url.URL{Scheme: "redis", Host: o.Addr, Path: fmt.Sprint("/", db)}
+	if o.Password != "" {
+		u.User = url.UserPassword(o.Username, o.Password)
+	} else if o.Username != "" {
+		u.User = url.User(o.Username)
+	}
+	return u.String()
+}
+
+// flushRedis empties one of this package's Redis databases so counters from
+// earlier runs never leak in.
 func flushRedis(t testing.TB, db int) {
-	rdb := redis.NewClient(&redis.Options{Addr: pgtest.RedisAddr(), DB: db})
-	defer rdb.Close()
-	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+	if err := pgtest.FlushRedis(db); err != nil {
 		t.Fatalf("flush redis: %v", err)
 	}
 }
@@ -86,7 +128,7 @@ func launch(t testing.TB, getenv func(string) string, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &server{cancel: cancel, done: make(chan error, 1), logs: &bytes.Buffer{}}
+	s := &server{cancel: cancel, done: make(chan error, 1), logs: &serverLog{}}
 	go func() {
 		err := run(ctx, args, getenv, pw, io.Discard)
 		pw.Close()

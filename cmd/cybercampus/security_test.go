@@ -90,6 +90,9 @@ var securityRoutes = []secRoute{
 	{"GET", "/v1/courses/:slug/lessons/:lesson_id", accUser, "/v1/courses/{slug}/lessons/{lesson}", false},
 	{"GET", "/v1/courses/:slug/package", accUser, "/v1/courses/{slug}/package", false},
 	{"GET", "/v1/quizzes/:id", accUser, "/v1/quizzes/{quiz}", false},
+	{"GET", "/v1/courses/:slug/assessments/:kind", accUser, "/v1/courses/{slug}/assessments/pre", false},
+	{"POST", "/v1/courses/:slug/assessments/:kind/attempts", accUser, "/v1/courses/{slug}/assessments/pre/attempts", true},
+	{"GET", "/v1/courses/:slug/item-statistics", accAdmin, "/v1/courses/{slug}/item-statistics", false},
 
 	{"POST", "/v1/courses/:slug/enrollments", accUser, "/v1/courses/{slug}/enrollments", false},
 	{"GET", "/v1/me/enrollments", accUser, "/v1/me/enrollments", false},
@@ -99,6 +102,8 @@ var securityRoutes = []secRoute{
 	{"GET", "/v1/quizzes/:id/attempts", accUser, "/v1/quizzes/{quiz}/attempts", false},
 	{"GET", "/v1/me/notifications", accUser, "/v1/me/notifications", false},
 	{"POST", "/v1/me/notifications/:id/read", accUser, "/v1/me/notifications/{notification}/read", false},
+	{"GET", "/v1/me/surveys", accUser, "/v1/me/surveys", false},
+	{"POST", "/v1/surveys/:id/responses", accUser, "/v1/surveys/{userB}/responses", true},
 
 	{"POST", "/v1/cohorts", accStaff, "/v1/cohorts", true},
 	{"GET", "/v1/cohorts", accStaff, "/v1/cohorts", false},
@@ -132,6 +137,7 @@ var securityRoutes = []secRoute{
 	{"POST", "/v1/certificates/:id/revoke", accAdmin, "/v1/certificates/{cert}/revoke", true},
 
 	{"GET", "/v1/reports/participation", accAnalyst, "/v1/reports/participation", false},
+	{"GET", "/v1/reports/impact", accAnalyst, "/v1/reports/impact", false},
 	{"GET", "/v1/reports/participation.svg", accAnalyst, "/v1/reports/participation.svg", false},
 	{"POST", "/v1/reports/exports", accAnalyst, "/v1/reports/exports", true},
 	{"GET", "/v1/reports/exports/:id", accAnalyst, "/v1/reports/exports/{export}", false},

@@ -16,6 +16,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/cybercampus/cybercampus/assessments"
 	"github.com/cybercampus/cybercampus/certification"
 	"github.com/cybercampus/cybercampus/courses"
 	"github.com/cybercampus/cybercampus/internal/app"
@@ -26,6 +27,7 @@ import (
 	"github.com/cybercampus/cybercampus/learners"
 	"github.com/cybercampus/cybercampus/openapi"
 	"github.com/cybercampus/cybercampus/reports"
+	"github.com/cybercampus/cybercampus/surveys"
 	"github.com/cybercampus/cybercampus/webapp"
 )
 
@@ -43,6 +45,8 @@ func (e *env) modules() []app.Module {
 		reports.NewModule(e.Deps),
 		notify.NewModule(e.Deps),
 		webapp.NewModule(e.Deps),
+		assessments.NewModule(e.Deps),
+		surveys.NewModule(e.Deps),
 	}
 }
 

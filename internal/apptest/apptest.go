@@ -1,5 +1,6 @@
 // Package apptest builds a real application for HTTP tests: a migrated
-// PostgreSQL database, a Redis database of the test package's own, the shared
+// PostgreSQL database, a Redis database of the test package's own (claimed
+// through pgtest.ClaimRedis, so never one holding anyone else's data), the shared
 // middleware and the modules under test, and users with access tokens.
 package apptest
 
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -42,8 +44,9 @@ type Env struct {
 
 // Options adjust the environment.
 type Options struct {
-	// RedisDB is the Redis database number the package uses; give each test
-	// package its own so asynq queues never mix between packages run in parallel.
+	// RedisDB is the Redis database number the package uses on the server
+	// REDIS_URL names; give each test package its own (8 to 14 are taken) so
+	// asynq queues never mix between packages run in parallel.
 	RedisDB int
 	// Config overrides; nil uses the defaults with the test databases.
 	Config func(*config.Config)
@@ -59,7 +62,11 @@ func New(tb testing.TB, db *pgtest.DB, o Options, build func(d app.Deps) []app.M
 		tb.Fatal(err)
 	}
 	cfg.DatabaseURL, cfg.ReportsDatabaseURL = db.URL, db.URL
-	cfg.RedisURL = fmt.Sprintf("redis://%s/%d", pgtest.RedisAddr(), o.RedisDB)
+	if err := pgtest.ClaimRedis(o.RedisDB); err != nil {
+		tb.Fatal(err)
+	}
+	ro := pgtest.RedisOptions(o.RedisDB)
+	cfg.RedisURL = (&url.URL{Scheme: "redis", User: redisUser(ro), Host: ro.Addr, Path: fmt.Sprint("/", o.RedisDB)}).String()
 	cfg.PublicBaseURL = "http://cybercampus.test"
 	cfg.AuthIPLimitPerMinute = 100000
 	if o.Config != nil {
@@ -70,8 +77,8 @@ func New(tb testing.TB, db *pgtest.DB, o Options, build func(d app.Deps) []app.M
 		logs = io.Discard
 	}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	ropt := asynq.RedisClientOpt{Addr: pgtest.RedisAddr(), DB: o.RedisDB}
-	rdb := redis.NewClient(&redis.Options{Addr: pgtest.RedisAddr(), DB: o.RedisDB})
+	ropt := asynq.RedisClientOpt{Addr: ro.Addr, Username: ro.Username, Password: ro.Password, DB: o.RedisDB}
+	rdb := redis.NewClient(ro)
 	tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), cfg.PublicBaseURL, 15*time.Minute)
 	d := app.Deps{Config: cfg, DB: db.DB, ReportsDB: db.DB, Redis: rdb, Queue: asynq.NewClient(ropt),
 		Inspector: asynq.NewInspector(ropt), Logger: logger, Registry: prometheus.NewRegistry(),
@@ -86,6 +93,17 @@ func New(tb testing.TB, db *pgtest.DB, o Options, build func(d app.Deps) []app.M
 		m.Routes(e.App)
 	}
 	return e
+}
+
+// redisUser is the user part of a Redis URL with o's credentials.
+func redisUser(o *redis.Options) *url.Userinfo {
+	switch {
+	case o.Password != "":
+		return url.UserPassword(o.Username, o.Password)
+	case o.Username != "":
+		return url.User(o.Username)
+	}
+	return nil
 }
 
 // User is a test account with a valid access token.

@@ -109,6 +109,8 @@ func Compose(kind string, data []byte, to Recipient) (Message, bool) {
 		ok = composeWith(data, &m, CertificateData.compose)
 	case KindCohortCreated:
 		ok = composeWith(data, &m, CohortCreatedData.compose)
+	case KindSurvey, KindSurveyReminder:
+		ok = composeWith(data, &m, func(d SurveyData, m *Message) bool { return d.compose(m, kind == KindSurveyReminder) })
 	}
 	return m, ok
 }

@@ -1,5 +1,7 @@
 // Package pgtest gives each test package its own freshly migrated database on
-// the real PostgreSQL server, and each test its own Redis key space.
+// the PostgreSQL server DATABASE_URL names, and its own Redis database on the
+// server REDIS_URL names: the services come from the same variables as the
+// program's.
 package pgtest
 
 import (
@@ -15,29 +17,108 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // PostgreSQL driver
+	"github.com/redis/go-redis/v9"
 
 	"github.com/cybercampus/cybercampus/internal/postgres"
 	"github.com/cybercampus/cybercampus/migrations"
 )
 
-// AdminURL is the server URL tests create databases through (TEST_DATABASE_URL,
-// default the local server's postgres database).
+// AdminURL is the server URL tests create their databases through: the
+// server, role and password of DATABASE_URL (as for the program, default
+// postgres://localhost:5432) with its database replaced by postgres, so the
+// role must be allowed to create databases. TEST_DATABASE_URL, when set,
+// names another URL for this, for when the program's role may not.
 func AdminURL() string {
-	if v := os.Getenv("TEST_DATABASE_URL"); v != "" {
-		return v
+	raw := os.Getenv("TEST_DATABASE_URL")
+	if raw == "" {
+		raw = os.Getenv("DATABASE_URL")
+		if raw == "" {
+			raw = "postgres://localhost:5432/cybercampus?sslmode=disable"
+		}
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			u.Path = "/postgres"
+			raw = u.String()
+		}
 	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	// A server that does not answer fails the tests quickly instead of hanging them.
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		q := u.Query()
+		if q.Get("connect_timeout") == "" {
+			q.Set("connect_timeout", "5")
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	return raw
 }
 
 // RedisAddr is the host:port of the Redis the tests use: the one REDIS_URL
 // names, as for the program, or the local default.
 func RedisAddr() string {
+	return redisOptions().Addr
+}
+
+func redisOptions() *redis.Options {
 	if v := os.Getenv("REDIS_URL"); v != "" {
-		if u, err := url.Parse(v); err == nil && u.Host != "" {
-			return u.Host
+		if o, err := redis.ParseURL(v); err == nil {
+			return o
 		}
 	}
-	return "127.0.0.1:6379"
+	return &redis.Options{Addr: "127.0.0.1:6379"}
+}
+
+// RedisOptions are the options of database db on the Redis server REDIS_URL
+// names (its address, user and password; the database number in REDIS_URL is
+// the program's and is never used by tests).
+func RedisOptions(db int) *redis.Options {
+	o := redisOptions()
+	return &redis.Options{Addr: o.Addr, Username: o.Username, Password: o.Password, DB: db}
+}
+
+// redisOwnerKey marks a Redis database as one the tests may use and empty.
+// Tests claim a database only when it is empty or carries this key, so they
+// never use, let alone flush, a database that holds anyone else's data.
+const redisOwnerKey = "cybercampus:tests:owner"
+
+// ClaimRedis makes sure Redis database db is the tests' own: an empty
+// database is marked with redisOwnerKey, a marked one is accepted, and a
+// database holding other keys is refused with an error that says what to do.
+func ClaimRedis(db int) error {
+	ctx := context.Background()
+	rdb := redis.NewClient(RedisOptions(db))
+	defer rdb.Close()
+	owned, err := rdb.Exists(ctx, redisOwnerKey).Result()
+	if err != nil {
+		return fmt.Errorf("redis at %s (REDIS_URL): %w", rdb.Options().Addr, err)
+	}
+	if owned == 1 {
+		return nil
+	}
+	n, err := rdb.DBSize(ctx).Result()
+	if err != nil {
+		return fmt.Errorf("redis at %s (REDIS_URL): %w", rdb.Options().Addr, err)
+	}
+	if n != 0 {
+		return fmt.Errorf("redis database %d at %s holds %d keys the tests did not write; "+
+			"the tests use and empty databases 8 to 14 of the server REDIS_URL names only when they are empty or their own: "+
+			"point REDIS_URL at a Redis server whose databases 8 to 14 are free", db, rdb.Options().Addr, n)
+	}
+	return rdb.Set(ctx, redisOwnerKey, "CyberCampus tests use and empty this database", 0).Err()
+}
+
+// FlushRedis empties Redis database db after claiming it (see ClaimRedis),
+// so counters and queues from earlier runs never leak into a test.
+func FlushRedis(db int) error {
+	if err := ClaimRedis(db); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	rdb := redis.NewClient(RedisOptions(db))
+	defer rdb.Close()
+	if err := rdb.FlushDB(ctx).Err(); err != nil {
+		return err
+	}
+	return rdb.Set(ctx, redisOwnerKey, "CyberCampus tests use and empty this database", 0).Err()
 }
 
 // DB is a migrated test database.
@@ -58,7 +139,7 @@ func New(prefix string) (*DB, error) {
 	name := fmt.Sprintf("cctest_%s_%s", strings.ToLower(prefix), RandomSuffix())
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		admin.Close()
-		return nil, fmt.Errorf("create test database: %w", err)
+		return nil, fmt.Errorf("create test database on the server DATABASE_URL (or TEST_DATABASE_URL) names: %w", err)
 	}
 	u, _ := url.Parse(AdminURL())
 	u.Path = "/" + name
