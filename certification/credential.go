@@ -117,6 +117,7 @@ type source struct {
 	VersionID    string         `db:"version_id"`
 	Status       string         `db:"status"`
 	LearnerName  string         `db:"learner_name"`
+	Minor        bool           `db:"minor"`
 	Slug         string         `db:"slug"`
 	Title        string         `db:"title"`
 	Summary      string         `db:"summary"`

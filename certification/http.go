@@ -182,6 +182,7 @@ func (m *Module) getPDF(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	rec.LearnerName = rec.FullName
 	doc, err := RenderPDF(rec, lang)
 	if err != nil {
 		return err

@@ -145,13 +145,18 @@ func (p *certPDF) measure(runs []run, size float64, bold bool) float64 {
 }
 
 func (p *certPDF) qr(url string) error {
+	return p.qrAt("verify-qr", url, pageW-24-qrSize, pageH-24-qrSize, qrSize)
+}
+
+// qrAt draws a QR code of url, linked to it, as the image called name.
+func (p *certPDF) qrAt(name, url string, x, y, size float64) error {
 	png, err := qrcode.Encode(url, qrcode.Medium, 512)
 	if err != nil {
 		return fmt.Errorf("QR code: %w", err)
 	}
 	opt := fpdf.ImageOptions{ImageType: "PNG"}
-	p.RegisterImageOptionsReader("verify-qr", opt, bytes.NewReader(png))
-	p.ImageOptions("verify-qr", pageW-24-qrSize, pageH-24-qrSize, qrSize, qrSize, false, opt, 0, url)
+	p.RegisterImageOptionsReader(name, opt, bytes.NewReader(png))
+	p.ImageOptions(name, x, y, size, size, false, opt, 0, url)
 	return nil
 }
 

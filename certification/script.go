@@ -2,6 +2,7 @@ package certification
 
 import (
 	"slices"
+	"strings"
 	"unicode"
 )
 
@@ -216,4 +217,16 @@ func ReorderDevanagari(s string) string {
 		rs[start] = devaVowelI
 	}
 	return string(rs)
+}
+
+// PublicName is how a minor's name appears where anyone can see it: the
+// first name and the initial of the last, "Amina Wanjiru Otieno" becoming
+// "Amina O.". A single name stays as it is.
+func PublicName(full string) string {
+	words := strings.Fields(full)
+	if len(words) < 2 {
+		return full
+	}
+	last := []rune(words[len(words)-1])
+	return words[0] + " " + string(last[0]) + "."
 }

@@ -62,7 +62,7 @@ func (s *Store) Issue(ctx context.Context, enrollmentID string) (id string, crea
 
 func lockSource(ctx context.Context, tx sqlx.ExtContext, enrollmentID string) (source, error) {
 	const q = `SELECT e.id AS enrollment_id, e.user_id, e.course_id, e.version_id, e.status,
-			u.name AS learner_name, c.slug, v.title, v.summary, v.level, v.audiences, v.version, v.language
+			u.name AS learner_name, u.managed AS minor, c.slug, v.title, v.summary, v.level, v.audiences, v.version, v.language
 		FROM enrollments e
 		JOIN users u ON u.id = e.user_id AND u.erased_at IS NULL -- an erased account gets no new certificate
 		JOIN course_versions v ON v.id = e.version_id
@@ -75,6 +75,12 @@ func lockSource(ctx context.Context, tx sqlx.ExtContext, enrollmentID string) (s
 		return src, fmt.Errorf("enrollment %s: %w", enrollmentID, ErrNotEligible)
 	} else if err != nil {
 		return src, fmt.Errorf("load enrollment: %w", err)
+	}
+	if src.Minor {
+		// A pupil's certificate is public (its token and verify page) under
+		// the first name and initial only; the PDF in the pupil's hands
+		// prints the full name from the account.
+		src.LearnerName = PublicName(src.LearnerName)
 	}
 	if src.Status != "completed" {
 		return src, fmt.Errorf("enrollment %s: %w", enrollmentID, ErrNotEligible)
@@ -176,6 +182,9 @@ type Record struct {
 	RevokedAt   *time.Time `db:"revoked_at" json:"revoked_at"`
 	VerifyURL   string     `db:"-" json:"verify_url"`
 	Token       string     `db:"token" json:"token"`
+	// FullName is the account's name as the printed certificate shows it;
+	// for a pupil, LearnerName (public) holds the first name and initial.
+	FullName string `db:"full_name" json:"-"`
 }
 
 // CourseRef names a course.
@@ -185,7 +194,9 @@ type CourseRef struct {
 }
 
 const recordColumns = `c.id, c.user_id, c.learner_name, co.slug, c.course_title, c.issued_at,
-	c.revoked_at IS NOT NULL AS revoked, c.revoked_at, c.token`
+	c.revoked_at IS NOT NULL AS revoked, c.revoked_at, c.token,
+	CASE WHEN (SELECT managed FROM users u WHERE u.id = c.user_id) THEN coalesce(
+		nullif((SELECT name FROM users u WHERE u.id = c.user_id), ''), c.learner_name) ELSE c.learner_name END AS full_name`
 
 // Get returns a certificate by id.
 func (s *Store) Get(ctx context.Context, id string) (Record, error) {

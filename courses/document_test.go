@@ -253,8 +253,8 @@ func TestStarterDocumentsMatchJSONSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 8 {
-		t.Errorf("%d starter documents, want the 8 courses", len(files))
+	if len(files) < 9 {
+		t.Errorf("%d starter documents, want the 9 courses", len(files))
 	}
 	for _, f := range files {
 		t.Run(f.Name, func(t *testing.T) {

@@ -35,7 +35,7 @@ func slugs(items []Summary) []string {
 var starterSlugs = []string{
 	"cyber-hygiene-university", "cybersecurity-careers-women", "incident-response-fundamentals",
 	"national-cirt-setup", "online-safety-secondary", "protecting-small-business",
-	"ransomware-readiness-msme", "security-risk-management",
+	"ransomware-readiness-msme", "safe-online-kids", "security-risk-management",
 }
 
 func TestCatalogueList(t *testing.T) {

@@ -19,23 +19,29 @@ import (
 
 // User is an account as the API shows it; the password hash never leaves the store.
 type User struct {
-	ID            string         `db:"id" json:"id"`
-	Email         string         `db:"email" json:"email"`
-	Name          string         `db:"name" json:"name"`
-	Roles         pq.StringArray `db:"roles" json:"roles"`
-	Gender        string         `db:"gender" json:"gender"`
-	BirthYear     int            `db:"birth_year" json:"birth_year"`
-	Country       string         `db:"country" json:"country"`
-	Region        string         `db:"region" json:"region"`
-	Audience      string         `db:"audience" json:"audience"`
-	Organization  string         `db:"organization" json:"organization"`
-	Language      string         `db:"language" json:"language"`
-	Notifications Notifications  `db:"" json:"notifications"`
-	EmailVerified bool           `db:"email_verified" json:"email_verified"`
-	CreatedAt     time.Time      `db:"created_at" json:"created_at"`
+	ID     string         `db:"id" json:"id"`
+	Email  string         `db:"email" json:"email"`
+	Name   string         `db:"name" json:"name"`
+	Roles  pq.StringArray `db:"roles" json:"roles"`
+	Gender string         `db:"gender" json:"gender"`
+	// BirthYear is null for a pupil's account, which keeps the age band only.
+	BirthYear     *int          `db:"birth_year" json:"birth_year"`
+	Country       string        `db:"country" json:"country"`
+	Region        string        `db:"region" json:"region"`
+	Audience      string        `db:"audience" json:"audience"`
+	Organization  string        `db:"organization" json:"organization"`
+	Language      string        `db:"language" json:"language"`
+	Notifications Notifications `db:"" json:"notifications"`
+	EmailVerified bool          `db:"email_verified" json:"email_verified"`
+	CreatedAt     time.Time     `db:"created_at" json:"created_at"`
 	// SessionVersion goes into the access tokens issued to the user; a
 	// logout-all, reset or erasure raises it and so ends every token before.
 	SessionVersion int `db:"session_version" json:"-"`
+	// Username, AgeBand and Managed describe a pupil's account, made by a
+	// trainer: it signs in with the username and cannot edit its profile.
+	Username *string `db:"username" json:"username,omitempty"`
+	AgeBand  *string `db:"age_band" json:"age_band,omitempty"`
+	Managed  bool    `db:"managed" json:"managed"`
 }
 
 // Me is the caller's own account as GET and PATCH /v1/me show it: the profile

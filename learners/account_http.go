@@ -3,6 +3,7 @@ package learners
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -31,6 +32,8 @@ type AccountHandler struct {
 	refreshTTL        time.Duration
 	ipLimitPerMinute  int
 	failuresPerWindow int
+	consent           ConsentPolicy
+	now               func() time.Time
 }
 
 // AccountOptions are the limits and collaborators of the account endpoints.
@@ -42,13 +45,17 @@ type AccountOptions struct {
 	Sessions                *auth.Sessions // told whenever sessions end or roles change
 	Mailer                  notify.Mailer  // sends account emails from the worker
 	Logger                  *slog.Logger
+	// DigitalConsentAgeDefault is the age of digital consent where
+	// ConsentAges has no entry.
+	DigitalConsentAgeDefault int
 }
 
 // NewAccountHandler returns the account endpoints.
 func NewAccountHandler(store *AccountStore, tokens *auth.Tokens, limiter *ratelimit.Limiter, o AccountOptions) *AccountHandler {
 	return &AccountHandler{store: store, tokens: tokens, sessions: o.Sessions, limiter: limiter, mailer: o.Mailer,
 		logger: o.Logger, baseURL: o.PublicBaseURL, refreshTTL: o.RefreshTTL,
-		ipLimitPerMinute: o.AuthIPLimitPerMinute, failuresPerWindow: o.LoginFailuresPerAccount}
+		ipLimitPerMinute: o.AuthIPLimitPerMinute, failuresPerWindow: o.LoginFailuresPerAccount,
+		consent: ConsentPolicy{Default: o.DigitalConsentAgeDefault}, now: time.Now}
 }
 
 // loginFailureWindow is the window failed logins are counted in.
@@ -98,6 +105,9 @@ func (h *AccountHandler) register(c *fiber.Ctx) error {
 	if err := h.withCountry(c, web.Bind(c, &r), &r.Country); err != nil {
 		return err
 	}
+	if !h.consent.MayConsent(r.Country, r.BirthYear, h.now()) {
+		return tooYoung(h.consent.Age(r.Country))
+	}
 	u, err := h.store.CreateUser(c.UserContext(), r, []string{cc.RoleLearner})
 	if err != nil {
 		return err
@@ -129,14 +139,28 @@ func (h *AccountHandler) withCountry(c *fiber.Ctx, err error, country *string) e
 	return appErr
 }
 
+// tooYoung is the answer to a self-registration below the age of digital
+// consent: a 422 naming birth_year that says, kindly, what to do instead.
+func tooYoung(age int) error {
+	return &cc.Error{Code: cc.EINVALID, Message: "You are welcome here! Because of your age, a teacher or parent needs to make your account for you.",
+		Fields: []cc.FieldError{{Field: "birth_year", Message: fmt.Sprintf(
+			"in your country you need to be %d or older to sign up on your own; please ask your teacher or a parent to set up your account", age)}}}
+}
+
+// loginRequest signs in with an email or, for a pupil's account, a username.
 type loginRequest struct {
 	Email    string `json:"email"`
+	Username string `json:"username"`
 	Password string `json:"password"`
 }
 
 func (r *loginRequest) Validate() error {
 	var v cc.Validation
-	v.Check(strings.TrimSpace(r.Email) != "", "email", "is required")
+	email, username := strings.TrimSpace(r.Email) != "", strings.TrimSpace(r.Username) != ""
+	v.Check(email || username, "email", "is required (or username, for a pupil's account)")
+	v.Check(!(email && username), "username", "send either email or username, not both")
+	v.Check(!username || !strings.Contains(r.Username, "@"), "username", "is not a username; sign in with email instead")
+	v.Check(len(r.Email) <= 320 && len(r.Username) <= 64, "email", "is too long")
 	v.Check(r.Password != "", "password", "is required")
 	v.Check(len(r.Password) <= 1024, "password", "is too long")
 	return v.Err()
@@ -156,19 +180,24 @@ func (h *AccountHandler) login(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	account := strings.ToLower(strings.TrimSpace(r.Email))
+	// Emails and usernames share the attempt counters' key space: a username
+	// never contains @, so the two never collide.
+	account := strings.ToLower(strings.TrimSpace(r.Email + r.Username))
 	if err := h.reserveAttempt(c, "login", account); err != nil {
 		return err
 	}
-	id, hash, err := h.store.Credentials(ctx, account)
+	cred, err := h.store.Credentials(ctx, account)
 	if err != nil {
 		return err
 	}
-	if !auth.CheckPassword(hash, r.Password) { // runs the full hash for unknown emails too
-		return cc.Errorf(cc.EUNAUTHORIZED, "The email or password is incorrect.")
+	if !auth.CheckPassword(cred.Hash, r.Password) { // runs the full hash for unknown accounts too
+		return cc.Errorf(cc.EUNAUTHORIZED, "The email, username or password is incorrect.")
 	}
 	h.forgiveAttempt(c, "login", account)
-	u, err := h.store.User(ctx, id)
+	if cred.Disabled {
+		return cc.Errorf(cc.EFORBIDDEN, "This account is closed: its class has ended or consent was withdrawn. Ask your teacher.")
+	}
+	u, err := h.store.User(ctx, cred.ID)
 	if err != nil {
 		return err
 	}
@@ -193,7 +222,9 @@ func (h *AccountHandler) reserveAttempt(c *fiber.Ctx, name, account string) erro
 	if res.Allowed {
 		return nil
 	}
-	if blocked == 2 && name == "login" && h.limiter.First(ctx, "lockout-notice", account, loginFailureWindow) {
+	// A pupil's account has no email to send the notice to: its teacher
+	// gives it a new password instead.
+	if blocked == 2 && name == "login" && strings.Contains(account, "@") && h.limiter.First(ctx, "lockout-notice", account, loginFailureWindow) {
 		err := h.store.QueueAccountEmail(ctx, jobs.AccountEmailPayload{Kind: jobs.AccountEmailAccountLocked, Email: account})
 		if err != nil {
 			h.logger.Error("lockout email not queued", "error", err)
@@ -285,6 +316,13 @@ func (h *AccountHandler) me(c *fiber.Ctx) error {
 }
 
 func (h *AccountHandler) updateMe(c *fiber.Ctx) error {
+	me, err := h.store.User(c.UserContext(), web.MustPrincipal(c).UserID)
+	if err != nil {
+		return err
+	}
+	if me.Managed {
+		return cc.Errorf(cc.EFORBIDDEN, "A pupil's profile is kept by the school; ask your teacher to change it.")
+	}
 	var p ProfileUpdate
 	if err := h.withCountry(c, web.Bind(c, &p), p.Country); err != nil {
 		return err

@@ -192,6 +192,8 @@ func (s *AccountStore) ChangePassword(ctx context.Context, userID, keep, passwor
 // verifying; the record's readable name is erased, so the verify page shows
 // the course, date and issuer without a name.
 var eraseSteps = []string{
+	// A pupil's username and age band first: an erased account holds neither.
+	`UPDATE users SET username = NULL, age_band = NULL WHERE id = $1`,
 	`DELETE FROM refresh_tokens WHERE user_id = $1`,
 	`DELETE FROM account_tokens WHERE user_id = $1`,
 	`DELETE FROM notifications WHERE user_id = $1`,

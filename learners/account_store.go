@@ -3,6 +3,7 @@ package learners
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,9 +28,9 @@ func NewAccountStore(db *sqlx.DB) *AccountStore { return &AccountStore{db: db} }
 // verificationTTL is how long an email verification link works.
 const verificationTTL = 24 * time.Hour
 
-const userColumns = `u.id, u.email, u.name, u.roles, u.gender, u.birth_year, u.country, c.region,
+const userColumns = `u.id, coalesce(u.email, '') AS email, u.name, u.roles, u.gender, u.birth_year, u.country, c.region,
 	u.audience, u.organization, u.language, u.notify_email, u.notify_reminders, u.created_at,
-	u.email_verified_at IS NOT NULL AS email_verified, u.session_version`
+	u.email_verified_at IS NOT NULL AS email_verified, u.session_version, u.username, u.age_band, u.managed`
 
 // CreateUser inserts a user with the given roles and, in the same
 // transaction, queues the email that verifies its address. A duplicate email
@@ -83,20 +84,29 @@ func (s *AccountStore) User(ctx context.Context, id string) (User, error) {
 	return u, nil
 }
 
-// Credentials returns the id and password hash for an email; both are empty
-// when no account has it.
-func (s *AccountStore) Credentials(ctx context.Context, email string) (id, hash string, err error) {
-	const q = `SELECT id, password_hash FROM users WHERE lower(email) = lower($1) AND erased_at IS NULL`
-	row := struct {
-		ID   string `db:"id"`
-		Hash string `db:"password_hash"`
-	}{}
-	if err := s.db.GetContext(ctx, &row, q, email); postgres.IsNoRows(err) {
-		return "", "", nil
-	} else if err != nil {
-		return "", "", err
+// Credentials are what signing in checks: the account's id and password
+// hash (both empty when no account matches) and whether sign-in is disabled.
+type Credentials struct {
+	ID       string `db:"id"`
+	Hash     string `db:"password_hash"`
+	Disabled bool   `db:"disabled"`
+}
+
+// Credentials returns the credentials for an email or, for a pupil's
+// account, a username (usernames never contain @).
+func (s *AccountStore) Credentials(ctx context.Context, login string) (Credentials, error) {
+	// Two statements, so each uses its own unique index.
+	q := `SELECT id, password_hash, sign_in_disabled_at IS NOT NULL AS disabled FROM users WHERE lower(email) = lower($1) AND erased_at IS NULL`
+	if !strings.Contains(login, "@") {
+		q = `SELECT id, password_hash, sign_in_disabled_at IS NOT NULL AS disabled FROM users WHERE username = lower($1) AND erased_at IS NULL`
 	}
-	return row.ID, row.Hash, nil
+	var c Credentials
+	if err := s.db.GetContext(ctx, &c, q, login); postgres.IsNoRows(err) {
+		return Credentials{}, nil
+	} else if err != nil {
+		return Credentials{}, err
+	}
+	return c, nil
 }
 
 // UpdateProfile applies a validated profile update, the functioning answers

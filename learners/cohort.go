@@ -11,14 +11,17 @@ import (
 
 // Cohort is a group of learners a trainer runs through one course.
 type Cohort struct {
-	ID        string    `db:"id" json:"id"`
-	Name      string    `db:"name" json:"name"`
-	Course    CourseRef `db:"" json:"course"`
-	Country   string    `db:"country" json:"country"`
-	StartsOn  string    `db:"starts_on" json:"starts_on"`
-	EndsOn    string    `db:"ends_on" json:"ends_on"`
-	OwnerID   string    `db:"owner_id" json:"owner_id"`
-	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	ID       string    `db:"id" json:"id"`
+	Name     string    `db:"name" json:"name"`
+	Course   CourseRef `db:"" json:"course"`
+	Country  string    `db:"country" json:"country"`
+	StartsOn string    `db:"starts_on" json:"starts_on"`
+	EndsOn   string    `db:"ends_on" json:"ends_on"`
+	// EducationLevel is whom the cohort serves (primary, secondary,
+	// tertiary, adult), or null when not stated.
+	EducationLevel *string   `db:"education_level" json:"education_level"`
+	OwnerID        string    `db:"owner_id" json:"owner_id"`
+	CreatedAt      time.Time `db:"created_at" json:"created_at"`
 	// ArchivedAt is when the trainer ended the cohort: it then takes no new
 	// invitations or joins, and its members keep their enrollments.
 	ArchivedAt *time.Time   `db:"archived_at" json:"archived_at"`
@@ -42,6 +45,17 @@ type CohortCreate struct {
 	Country  string `json:"country"`
 	StartsOn string `json:"starts_on"`
 	EndsOn   string `json:"ends_on"`
+	// EducationLevel is optional: primary, secondary, tertiary or adult.
+	EducationLevel *string `json:"education_level"`
+}
+
+// EducationLevels are the values of a cohort's education_level.
+var EducationLevels = []string{"primary", "secondary", "tertiary", "adult"}
+
+func validateEducationLevel(v *cc.Validation, level *string) {
+	if level != nil {
+		v.Check(cc.OneOf(*level, EducationLevels), "education_level", "must be one of primary, secondary, tertiary, adult")
+	}
 }
 
 // Validate normalises the request and reports every bad field; whether the
@@ -55,6 +69,7 @@ func (r *CohortCreate) Validate() error {
 	v.Check(r.Course != "", "course", "is required: the course's slug")
 	v.Check(isAlpha2(r.Country), "country", "must be an ISO 3166-1 alpha-2 code such as KE")
 	validateCohortDates(&v, r.StartsOn, r.EndsOn)
+	validateEducationLevel(&v, r.EducationLevel)
 	return v.Err()
 }
 
@@ -81,19 +96,21 @@ func validateCohortDates(v *cc.Validation, startsOn, endsOn string) {
 // CohortUpdate is the body of PATCH /v1/cohorts/{id}: any of the name and
 // the dates. The course and country stay, since members enrolled for them.
 type CohortUpdate struct {
-	Name     *string `json:"name"`
-	StartsOn *string `json:"starts_on"`
-	EndsOn   *string `json:"ends_on"`
+	Name           *string `json:"name"`
+	StartsOn       *string `json:"starts_on"`
+	EndsOn         *string `json:"ends_on"`
+	EducationLevel *string `json:"education_level"`
 }
 
 // Validate normalises the name and checks every field sent; the dates are
 // checked together with the cohort's current ones by apply.
 func (r *CohortUpdate) Validate() error {
 	var v cc.Validation
-	if r.Name == nil && r.StartsOn == nil && r.EndsOn == nil {
-		v.Add("name", "send at least one of name, starts_on, ends_on")
+	if r.Name == nil && r.StartsOn == nil && r.EndsOn == nil && r.EducationLevel == nil {
+		v.Add("name", "send at least one of name, starts_on, ends_on, education_level")
 		return v.Err()
 	}
+	validateEducationLevel(&v, r.EducationLevel)
 	if r.Name != nil {
 		*r.Name = strings.TrimSpace(*r.Name)
 		validateCohortName(&v, *r.Name)

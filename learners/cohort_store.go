@@ -15,6 +15,10 @@ import (
 type CohortStore struct {
 	db  *sqlx.DB
 	now func() time.Time
+	// sessionsChanged is told, after commit, of every account whose
+	// sessions a cohort write ended (pupils of an ended class, a pupil's new
+	// password, a withdrawn consent), so that cached session checks forget it.
+	sessionsChanged func(ctx context.Context, userID string)
 }
 
 // NewCohortStore returns a store over db; now dates invitations, join codes
@@ -23,14 +27,14 @@ func NewCohortStore(db *sqlx.DB, now func() time.Time) *CohortStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &CohortStore{db: db, now: now}
+	return &CohortStore{db: db, now: now, sessionsChanged: func(context.Context, string) {}}
 }
 
 // cohortSelect reads cohorts with their counts: members are those who
 // accepted; a revoked certificate does not count as certified; an invitation
 // past its expiry is no longer pending.
 const cohortSelect = `SELECT h.id, h.name, c.slug AS course_slug, coalesce(v.title, c.slug) AS course_title,
-		h.country, h.starts_on::text AS starts_on, h.ends_on::text AS ends_on, h.owner_id, h.created_at, h.archived_at,
+		h.country, h.starts_on::text AS starts_on, h.ends_on::text AS ends_on, h.education_level, h.owner_id, h.created_at, h.archived_at,
 		s.members, s.active, s.completed, s.certified,
 		(SELECT count(*) FROM cohort_invitations i
 			WHERE i.cohort_id = h.id AND i.status = 'pending' AND i.expires_at > now()) AS pending_invitations
@@ -85,9 +89,9 @@ func (s *CohortStore) CreateCohort(ctx context.Context, ownerID string, r Cohort
 	}
 	var id string
 	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
-		const ins = `INSERT INTO cohorts (name, course_id, owner_id, country, starts_on, ends_on)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
-		if err := tx.GetContext(ctx, &id, ins, r.Name, courseID, ownerID, r.Country, r.StartsOn, r.EndsOn); err != nil {
+		const ins = `INSERT INTO cohorts (name, course_id, owner_id, country, starts_on, ends_on, education_level)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
+		if err := tx.GetContext(ctx, &id, ins, r.Name, courseID, ownerID, r.Country, r.StartsOn, r.EndsOn, r.EducationLevel); err != nil {
 			return err
 		}
 		_, err := jobs.Enqueue(ctx, tx, jobs.TypeCohortCreated, jobs.QueueDefault, jobs.CohortPayload{CohortID: id})
@@ -158,8 +162,9 @@ func (s *CohortStore) UpdateCohort(ctx context.Context, p cc.Principal, id strin
 		if err != nil {
 			return err
 		}
-		const upd = `UPDATE cohorts SET name = $2, starts_on = $3, ends_on = $4, updated_at = now() WHERE id = $1`
-		_, err = tx.ExecContext(ctx, upd, id, name, startsOn, endsOn)
+		const upd = `UPDATE cohorts SET name = $2, starts_on = $3, ends_on = $4,
+			education_level = coalesce($5, education_level), updated_at = now() WHERE id = $1`
+		_, err = tx.ExecContext(ctx, upd, id, name, startsOn, endsOn, r.EducationLevel)
 		return err
 	})
 	if err != nil {
@@ -170,9 +175,14 @@ func (s *CohortStore) UpdateCohort(ctx context.Context, p cc.Principal, id strin
 
 // ArchiveCohort ends a cohort the caller may manage: its join code goes, its
 // pending invitations can no longer be accepted, and its members keep their
-// enrollments, progress and certificates. Ending it again changes nothing.
+// enrollments, progress and certificates. The pupils whose accounts were made
+// for it can no longer sign in (the class is over; their records stay for
+// reports and their certificates keep verifying). Ending it again changes
+// nothing.
 func (s *CohortStore) ArchiveCohort(ctx context.Context, p cc.Principal, id string) (Cohort, error) {
+	var disabled []string
 	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+		disabled = nil
 		h, err := lockCohort(ctx, tx, p, id)
 		if err != nil || h.Archived != nil {
 			return err
@@ -180,11 +190,17 @@ func (s *CohortStore) ArchiveCohort(ctx context.Context, p cc.Principal, id stri
 		if _, err := tx.ExecContext(ctx, `UPDATE cohorts SET archived_at = $2, updated_at = $2 WHERE id = $1`, id, s.now()); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM cohort_join_codes WHERE cohort_id = $1`, id)
+		if _, err = tx.ExecContext(ctx, `DELETE FROM cohort_join_codes WHERE cohort_id = $1`, id); err != nil {
+			return err
+		}
+		disabled, err = disablePupils(ctx, tx, id, s.now())
 		return err
 	})
 	if err != nil {
 		return Cohort{}, err
+	}
+	for _, u := range disabled {
+		s.sessionsChanged(ctx, u)
 	}
 	return s.Cohort(ctx, p, id)
 }
@@ -217,7 +233,7 @@ func (s *CohortStore) Progress(ctx context.Context, p cc.Principal, id string) (
 	if err != nil {
 		return CohortProgress{}, err
 	}
-	const q = `SELECT u.id AS user_id, u.name, u.email, e.progress_percent, e.last_activity_at, e.completed_at,
+	const q = `SELECT u.id AS user_id, u.name, coalesce(u.email, u.username, '') AS email, e.progress_percent, e.last_activity_at, e.completed_at,
 			EXISTS (SELECT 1 FROM certificates ct WHERE ct.enrollment_id = e.id AND ct.revoked_at IS NULL) AS certified,
 			(SELECT a.score FROM assessment_attempts a WHERE a.enrollment_id = e.id AND a.kind = 'pre') AS pre_score,
 			(SELECT a.score FROM assessment_attempts a WHERE a.enrollment_id = e.id AND a.kind = 'post') AS post_score

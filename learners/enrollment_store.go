@@ -91,23 +91,26 @@ func (s *LearningStore) enrollment(ctx context.Context, userID, courseID string)
 
 // enrollUsers enrols users in the current version of a course in one statement,
 // pinning the version and snapshotting each learner's demographics, age band
-// and disability status (from the functioning answers given with consent;
-// not_stated without them) now, so later profile edits never rewrite reports.
+// (a pupil's account holds the band itself), disability status (from the
+// functioning answers given with consent; not_stated without them) and the
+// cohort's education level now, so later profile edits never rewrite reports.
 // Users already enrolled are left alone. It returns how many enrollments were
 // created.
 func enrollUsers(ctx context.Context, ext sqlx.ExtContext, courseID string, userIDs []string, cohortID *string, now time.Time) (int, error) {
 	const q = `INSERT INTO enrollments (user_id, course_id, version_id, cohort_id, lessons_total,
-		gender, audience, country, region, ldc, sids, lldc, age_band, disability)
+		gender, audience, country, region, ldc, sids, lldc, age_band, disability, education_level)
 		SELECT u.id, c.id, c.current_version_id, $3, c.lessons, u.gender, u.audience, u.country,
-			k.region, k.ldc, k.sids, k.lldc, b.band, coalesce(f.disability, 'not_stated')
+			k.region, k.ldc, k.sids, k.lldc, coalesce(u.age_band, b.band), coalesce(f.disability, 'not_stated'),
+			coalesce((SELECT education_level FROM cohorts WHERE id = $3), 'not_stated')
 		FROM (SELECT id, current_version_id,
 				(SELECT count(*) FROM lessons l WHERE l.version_id = courses.current_version_id) AS lessons
 			FROM courses WHERE id = $2 AND current_version_id IS NOT NULL) c
 		CROSS JOIN unnest($1::uuid[]) AS x(user_id)
 		JOIN users u ON u.id = x.user_id
 		JOIN countries k ON k.code = u.country
-		JOIN unnest($4::int[], $5::text[]) AS b(year, band) ON b.year = u.birth_year
+		LEFT JOIN unnest($4::int[], $5::text[]) AS b(year, band) ON b.year = u.birth_year
 		LEFT JOIN user_functioning f ON f.user_id = u.id
+		WHERE u.age_band IS NOT NULL OR b.band IS NOT NULL
 		ON CONFLICT (user_id, course_id) DO NOTHING`
 	years, bands := ageBands(now.UTC().Year())
 	res, err := ext.ExecContext(ctx, q, pq.StringArray(userIDs), courseID, cohortID, pq.Int64Array(years), pq.StringArray(bands))

@@ -17,24 +17,31 @@ type Module struct {
 	Accounts *AccountHandler
 	Learning *LearningHandler
 	Cohorts  *CohortHandler
+	Pupils   *PupilHandler
 }
 
 // NewModule builds the learners feature from the shared dependencies.
 func NewModule(d app.Deps, tokens *auth.Tokens, limiter *ratelimit.Limiter) *Module {
 	accounts := NewAccountHandler(NewAccountStore(d.DB), tokens, limiter, AccountOptions{
-		RefreshTTL:              d.Config.RefreshTokenTTL,
-		AuthIPLimitPerMinute:    d.Config.AuthIPLimitPerMinute,
-		LoginFailuresPerAccount: d.Config.LoginFailuresPerAccount,
-		PublicBaseURL:           d.Config.PublicBaseURL,
-		Sessions:                d.Sessions,
-		Mailer:                  notify.NewMailer(d),
-		Logger:                  d.Logger,
+		RefreshTTL:               d.Config.RefreshTokenTTL,
+		AuthIPLimitPerMinute:     d.Config.AuthIPLimitPerMinute,
+		LoginFailuresPerAccount:  d.Config.LoginFailuresPerAccount,
+		PublicBaseURL:            d.Config.PublicBaseURL,
+		Sessions:                 d.Sessions,
+		Mailer:                   notify.NewMailer(d),
+		Logger:                   d.Logger,
+		DigitalConsentAgeDefault: d.Config.DigitalConsentAgeDefault,
 	})
+	cohorts := NewCohortStore(d.DB, d.Now)
+	if d.Sessions != nil {
+		cohorts.sessionsChanged = d.Sessions.Changed
+	}
 	return &Module{
 		deps:     d,
 		Accounts: accounts,
 		Learning: NewLearningHandler(NewLearningStore(d.DB, d.Now)),
-		Cohorts:  NewCohortHandler(NewCohortStore(d.DB, d.Now), limiter),
+		Cohorts:  NewCohortHandler(cohorts, limiter),
+		Pupils:   NewPupilHandler(cohorts, limiter, d.Config.PublicBaseURL),
 	}
 }
 
@@ -43,6 +50,7 @@ func (m *Module) Routes(r fiber.Router) {
 	m.Accounts.Register(r, m.deps.Auth)
 	m.Learning.Register(r, m.deps.Auth)
 	m.Cohorts.Register(r, m.deps.Auth)
+	m.Pupils.Register(r, m.deps.Auth)
 }
 
 // Tasks registers the learners task handlers: the account emails. Learning

@@ -28,6 +28,7 @@ type fact struct {
 	SIDS      bool           `db:"sids"`
 	LLDC      bool           `db:"lldc"`
 	Disabled  string         `db:"disability"`
+	Education string         `db:"education_level"`
 	Completed bool           `db:"completed"`
 	Certified bool           `db:"certified"`
 	// The record keys, which the reference adds up as the store must.
@@ -39,7 +40,7 @@ func loadFacts(t testing.TB, s *Store) []fact {
 	t.Helper()
 	var fs []fact
 	err := s.db.Select(&fs, `SELECT e.id, e.user_id, e.gender, e.region, e.country, e.audience, e.age_band, c.slug AS course,
-			e.course_id, e.cohort_id, e.enrolled_at, e.ldc, e.sids, e.lldc, e.disability, e.status = 'completed' AS completed,
+			e.course_id, e.cohort_id, e.enrolled_at, e.ldc, e.sids, e.lldc, e.disability, e.education_level, e.status = 'completed' AS completed,
 			EXISTS (SELECT 1 FROM certificates x WHERE x.enrollment_id = e.id AND x.revoked_at IS NULL) AS certified,
 			e.learner_key, e.record_key
 		FROM enrollments e JOIN courses c ON c.id = e.course_id`)
@@ -79,6 +80,8 @@ func (f fact) value(dim string) *string {
 		v = fmt.Sprint(f.LLDC)
 	case "disability":
 		v = f.Disabled
+	case "education_level":
+		v = f.Education
 	}
 	return &v
 }

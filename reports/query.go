@@ -60,11 +60,11 @@ func (q Query) route(dims []string) source {
 var columns = map[string]string{
 	"gender": "gender", "region": "region", "country": "country", "audience": "audience",
 	"age_band": "age_band", "course": "course_id", "cohort": "cohort_id", "month": "month",
-	"ldc": "ldc", "sids": "sids", "lldc": "lldc", "disability": "disability",
+	"ldc": "ldc", "sids": "sids", "lldc": "lldc", "disability": "disability", "education_level": "education_level",
 }
 
 // profile is the demographic snapshot: the key of report_learner_cells.
-const profile = "gender, region, country, audience, age_band, ldc, sids, lldc, disability"
+const profile = "gender, region, country, audience, age_band, ldc, sids, lldc, disability, education_level"
 
 // geoMonth is the demographic key of report_geo_month_cells: gender and the
 // geography (a country and what follows from it), whose filters it also serves.

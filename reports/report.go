@@ -15,7 +15,7 @@ import (
 )
 
 // Dimensions are the names a report may be grouped by, in the order the API lists them.
-var Dimensions = []string{"gender", "region", "country", "audience", "age_band", "course", "cohort", "month", "ldc", "sids", "lldc", "disability"}
+var Dimensions = []string{"gender", "region", "country", "audience", "age_band", "course", "cohort", "month", "ldc", "sids", "lldc", "disability", "education_level"}
 
 // demographic reports whether a dimension is part of the enrollment's
 // demographic snapshot (every rollup is keyed by those).

@@ -121,7 +121,7 @@ func collectChanges(ctx context.Context, tx *sqlx.Tx, all bool) (int, error) {
 	return n, nil
 }
 
-const stateCols = `enrollment_id, user_id, gender, region, country, audience, age_band, ldc, sids, lldc, disability,
+const stateCols = `enrollment_id, user_id, gender, region, country, audience, age_band, ldc, sids, lldc, disability, education_level,
 	course_id, cohort_id, month, completed, certified, mover, learner_key, record_key`
 
 const oldState = `CREATE TEMP TABLE rc_old ON COMMIT DROP AS
@@ -129,7 +129,7 @@ const oldState = `CREATE TEMP TABLE rc_old ON COMMIT DROP AS
 
 const newState = `CREATE TEMP TABLE rc_new ON COMMIT DROP AS
 	SELECT e.id AS enrollment_id, e.user_id, e.gender, e.region, e.country, e.audience, e.age_band,
-		e.ldc, e.sids, e.lldc, e.disability, e.course_id, e.cohort_id,
+		e.ldc, e.sids, e.lldc, e.disability, e.education_level, e.course_id, e.cohort_id,
 		date_trunc('month', e.enrolled_at AT TIME ZONE 'UTC')::date AS month,
 		e.status = 'completed' AS completed,
 		EXISTS (SELECT 1 FROM certificates c WHERE c.enrollment_id = e.id AND c.revoked_at IS NULL) AS certified,

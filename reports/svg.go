@@ -166,6 +166,8 @@ func valueLabel(dim string, v *string) string {
 	case dim == "disability":
 		// A bar labelled "yes" among other dimensions' values says nothing.
 		return disabilityLabels[*v]
+	case dim == "education_level" && *v == "not_stated":
+		return "education level not stated"
 	}
 	return *v
 }

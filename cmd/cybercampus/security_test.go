@@ -118,6 +118,13 @@ var securityRoutes = []secRoute{
 	{"GET", "/v1/me/invitations", accUser, "/v1/me/invitations", false},
 	{"POST", "/v1/invitations/:id/accept", accUser, "/v1/invitations/{invitation}/accept", false},
 	{"POST", "/v1/invitations/:id/decline", accUser, "/v1/invitations/{invitation}/decline", false},
+	{"POST", "/v1/cohorts/:id/learners", accStaff, "/v1/cohorts/{cohort}/learners", true},
+	{"GET", "/v1/cohorts/:id/sign-in-cards", accStaff, "/v1/cohorts/{cohort}/sign-in-cards", false},
+	{"POST", "/v1/cohorts/:id/learners/:user_id/password", accStaff, "/v1/cohorts/{cohort}/learners/{userB}/password", false},
+	{"POST", "/v1/cohorts/:id/learners/:user_id/guardian-code", accStaff, "/v1/cohorts/{cohort}/learners/{userB}/guardian-code", false},
+	{"POST", "/v1/me/children", accUser, "/v1/me/children", true},
+	{"GET", "/v1/me/children", accUser, "/v1/me/children", false},
+	{"DELETE", "/v1/me/children/:user_id", accUser, "/v1/me/children/{userB}", false},
 
 	{"GET", "/.well-known/jwks.json", accPublic, "/.well-known/jwks.json", false},
 	{"GET", "/v1/issuer", accPublic, "/v1/issuer", false},

@@ -38,6 +38,9 @@ type Config struct {
 
 	AuthIPLimitPerMinute    int
 	LoginFailuresPerAccount int
+	// DigitalConsentAgeDefault is the age of digital consent in countries
+	// the shipped table does not list (learners.ConsentAges).
+	DigitalConsentAgeDefault int
 
 	ReminderInactiveAfter time.Duration
 	SMTPURL               string
@@ -57,6 +60,7 @@ var Names = []string{
 	"JWT_SECRET", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "CERT_KEY_ENCRYPTION_KEY",
 	"AUTH_IP_LIMIT_PER_MINUTE", "LOGIN_FAILURES_PER_ACCOUNT", "REMINDER_INACTIVE_AFTER",
 	"SMTP_URL", "SMTP_FROM", "REPORT_MIN_CELL_SIZE", "WORKER_CONCURRENCY", "TRUSTED_PROXIES",
+	"DIGITAL_CONSENT_AGE_DEFAULT",
 }
 
 // Load reads the configuration through getenv and validates it. The error
@@ -64,30 +68,31 @@ var Names = []string{
 func Load(getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
 	c := Config{
-		DatabaseURL:             r.str("DATABASE_URL", "postgres://localhost:5432/cybercampus?sslmode=disable"),
-		RedisURL:                r.str("REDIS_URL", "redis://127.0.0.1:6379/0"),
-		HTTPAddr:                r.str("HTTP_ADDR", ":8080"),
-		PublicBaseURL:           strings.TrimRight(r.str("PUBLIC_BASE_URL", "http://localhost:8080"), "/"),
-		MigrateOnStart:          r.boolean("MIGRATE_ON_START", true),
-		LogLevel:                r.str("LOG_LEVEL", "info"),
-		DBMaxOpenConns:          r.integer("DB_MAX_OPEN_CONNS", 20, 1, 1000),
-		DBMaxIdleConns:          r.integer("DB_MAX_IDLE_CONNS", 20, 0, 1000), // as many as open: no reconnect churn under load
-		DBConnMaxLifetime:       r.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute),
-		DBConnectTimeout:        r.duration("DB_CONNECT_TIMEOUT", 5*time.Second),
-		RequestTimeout:          r.duration("REQUEST_TIMEOUT", 30*time.Second),
-		BodyLimitBytes:          r.integer("BODY_LIMIT_BYTES", 4<<20, 1024, 1<<30),
-		JWTSecret:               r.str("JWT_SECRET", ""),
-		AccessTokenTTL:          r.duration("ACCESS_TOKEN_TTL", 15*time.Minute),
-		RefreshTokenTTL:         r.duration("REFRESH_TOKEN_TTL", 30*24*time.Hour),
-		CertKeyEncryptionKey:    r.str("CERT_KEY_ENCRYPTION_KEY", ""),
-		AuthIPLimitPerMinute:    r.integer("AUTH_IP_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
-		LoginFailuresPerAccount: r.integer("LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000_000),
-		ReminderInactiveAfter:   r.duration("REMINDER_INACTIVE_AFTER", 168*time.Hour),
-		SMTPURL:                 r.str("SMTP_URL", ""),
-		SMTPFrom:                r.str("SMTP_FROM", "CyberCampus <no-reply@cybercampus.local>"),
-		ReportMinCellSize:       r.integer("REPORT_MIN_CELL_SIZE", 5, 3, 1000),
-		WorkerConcurrency:       r.integer("WORKER_CONCURRENCY", 10, 1, 1000),
-		TrustedProxies:          r.str("TRUSTED_PROXIES", ""),
+		DatabaseURL:              r.str("DATABASE_URL", "postgres://localhost:5432/cybercampus?sslmode=disable"),
+		RedisURL:                 r.str("REDIS_URL", "redis://127.0.0.1:6379/0"),
+		HTTPAddr:                 r.str("HTTP_ADDR", ":8080"),
+		PublicBaseURL:            strings.TrimRight(r.str("PUBLIC_BASE_URL", "http://localhost:8080"), "/"),
+		MigrateOnStart:           r.boolean("MIGRATE_ON_START", true),
+		LogLevel:                 r.str("LOG_LEVEL", "info"),
+		DBMaxOpenConns:           r.integer("DB_MAX_OPEN_CONNS", 20, 1, 1000),
+		DBMaxIdleConns:           r.integer("DB_MAX_IDLE_CONNS", 20, 0, 1000), // as many as open: no reconnect churn under load
+		DBConnMaxLifetime:        r.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute),
+		DBConnectTimeout:         r.duration("DB_CONNECT_TIMEOUT", 5*time.Second),
+		RequestTimeout:           r.duration("REQUEST_TIMEOUT", 30*time.Second),
+		BodyLimitBytes:           r.integer("BODY_LIMIT_BYTES", 4<<20, 1024, 1<<30),
+		JWTSecret:                r.str("JWT_SECRET", ""),
+		AccessTokenTTL:           r.duration("ACCESS_TOKEN_TTL", 15*time.Minute),
+		RefreshTokenTTL:          r.duration("REFRESH_TOKEN_TTL", 30*24*time.Hour),
+		CertKeyEncryptionKey:     r.str("CERT_KEY_ENCRYPTION_KEY", ""),
+		AuthIPLimitPerMinute:     r.integer("AUTH_IP_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
+		LoginFailuresPerAccount:  r.integer("LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000_000),
+		DigitalConsentAgeDefault: r.integer("DIGITAL_CONSENT_AGE_DEFAULT", 13, 0, 21),
+		ReminderInactiveAfter:    r.duration("REMINDER_INACTIVE_AFTER", 168*time.Hour),
+		SMTPURL:                  r.str("SMTP_URL", ""),
+		SMTPFrom:                 r.str("SMTP_FROM", "CyberCampus <no-reply@cybercampus.local>"),
+		ReportMinCellSize:        r.integer("REPORT_MIN_CELL_SIZE", 5, 3, 1000),
+		WorkerConcurrency:        r.integer("WORKER_CONCURRENCY", 10, 1, 1000),
+		TrustedProxies:           r.str("TRUSTED_PROXIES", ""),
 	}
 	c.ReportsDatabaseURL = r.str("REPORTS_DATABASE_URL", c.DatabaseURL)
 	c.ListenDatabaseURL = r.str("DATABASE_LISTEN_URL", c.DatabaseURL)

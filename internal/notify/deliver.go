@@ -25,10 +25,12 @@ type delivery struct {
 	NotifyEmail bool   `db:"notify_email"`
 }
 
-// The row lock keeps a second run of the same task (an expired lease) waiting
+// An account without email (a pupil's) gets its notifications in the app
+// only. The row lock keeps a second run of the same task (an expired lease) waiting
 // until the first has sent and marked the email, and then it finds it sent.
 const loadDelivery = `
-SELECT n.id, n.kind, n.title, n.body, n.data, n.email_status, u.email, u.name, u.language, u.notify_email
+SELECT n.id, n.kind, n.title, n.body, n.data, n.email_status, coalesce(u.email, '') AS email, u.name, u.language,
+	u.notify_email AND u.email IS NOT NULL AS notify_email
 FROM notifications n JOIN users u ON u.id = n.user_id
 WHERE n.id = $1
 FOR UPDATE OF n`

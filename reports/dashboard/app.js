@@ -3,7 +3,7 @@
 // Everything from the server is written with textContent, never as HTML.
 'use strict';
 
-const DIMENSIONS = ['gender', 'region', 'country', 'audience', 'age_band', 'course', 'cohort', 'month', 'ldc', 'sids', 'lldc', 'disability'];
+const DIMENSIONS = ['gender', 'region', 'country', 'audience', 'age_band', 'course', 'cohort', 'month', 'ldc', 'sids', 'lldc', 'disability', 'education_level'];
 const MEASURES = ['learners', 'enrollments', 'completions', 'certificates', 'completion_rate'];
 const TOKEN_KEY = 'cybercampus.dashboard.token';
 let chartURL = null;
