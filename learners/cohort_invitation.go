@@ -2,6 +2,7 @@ package learners
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -146,9 +147,12 @@ func (s *CohortStore) upsertInvitations(ctx context.Context, tx *sqlx.Tx, cohort
 // account's email, latest expiry first; expired ones and those of ended
 // cohorts are left out.
 func (s *CohortStore) Invitations(ctx context.Context, userID string, after *keyset, limit int) ([]Invitation, error) {
+	if err := s.verifiedAddress(ctx, userID, listRefused); err != nil {
+		return nil, err
+	}
 	const q = `SELECT i.id, i.expires_at, ` + learnerCohortColumns + `
 		FROM cohort_invitations i JOIN cohorts h ON h.id = i.cohort_id ` + learnerCohortJoins + `
-		WHERE i.email_key = (SELECT lower(email) FROM users WHERE id = $1)
+		WHERE i.email_key = (SELECT lower(email) FROM users WHERE id = $1 AND email_verified_at IS NOT NULL)
 			AND i.status = 'pending' AND i.expires_at > $2 AND h.archived_at IS NULL
 			AND (i.expires_at, i.id) < ($3, $4)
 		ORDER BY i.expires_at DESC, i.id DESC LIMIT $5`
@@ -170,7 +174,7 @@ type invitationRow struct {
 // when lock is set; any other invitation is not found.
 func invitationFor(ctx context.Context, q sqlx.QueryerContext, userID, id string, lock bool) (invitationRow, error) {
 	sel := `SELECT id, cohort_id, status, expires_at FROM cohort_invitations
-		WHERE id = $1 AND email_key = (SELECT lower(email) FROM users WHERE id = $2)`
+		WHERE id = $1 AND email_key = (SELECT lower(email) FROM users WHERE id = $2 AND email_verified_at IS NOT NULL)`
 	if lock {
 		sel += ` FOR UPDATE`
 	}
@@ -187,6 +191,9 @@ func invitationFor(ctx context.Context, q sqlx.QueryerContext, userID, id string
 // in its course (an enrollment they already have joins the cohort). Accepting
 // twice is the same as once. Only learner accounts join cohorts.
 func (s *CohortStore) AcceptInvitation(ctx context.Context, p cc.Principal, id string) (LearnerCohort, error) {
+	if err := s.verifiedAddress(ctx, p.UserID, answerRefused); err != nil {
+		return LearnerCohort{}, err
+	}
 	first, err := invitationFor(ctx, s.db, p.UserID, id, false)
 	if err != nil {
 		return LearnerCohort{}, err
@@ -241,6 +248,9 @@ func (s *CohortStore) acceptable(inv invitationRow, h ownedCohort) error {
 // is the same as once; an accepted invitation is a 409 (leaving a cohort is
 // the trainer's removal).
 func (s *CohortStore) DeclineInvitation(ctx context.Context, userID, id string) (InvitationAnswer, error) {
+	if err := s.verifiedAddress(ctx, userID, answerRefused); err != nil {
+		return InvitationAnswer{}, err
+	}
 	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		inv, err := invitationFor(ctx, tx, userID, id, true)
 		switch {
@@ -273,6 +283,33 @@ func stillMember(ctx context.Context, tx *sqlx.Tx, cohortID, userID string) erro
 		return cc.Errorf(cc.ECONFLICT, "This invitation was used already; ask your trainer to invite you again.")
 	}
 	return nil
+}
+
+// verifiedAddress refuses a caller whose email is not verified yet with
+// refused. Invitations are addressed to an email, and only the person who
+// proved they read that mailbox may see or answer them; otherwise anyone could
+// register with someone else's address and join a cohort in their name.
+func (s *CohortStore) verifiedAddress(ctx context.Context, userID string, refused func() error) error {
+	var verified bool
+	const q = `SELECT email_verified_at IS NOT NULL FROM users WHERE id = $1`
+	if err := s.db.GetContext(ctx, &verified, q, userID); err != nil && !postgres.IsNoRows(err) {
+		return fmt.Errorf("read email verification: %w", err)
+	}
+	if !verified {
+		return refused()
+	}
+	return nil
+}
+
+// listRefused tells an unverified caller why they see no invitations.
+func listRefused() error {
+	return cc.Errorf(cc.EFORBIDDEN, "Verify your email address first (use the link we emailed you): invitations are addressed to it, and only its owner may see or answer them.")
+}
+
+// answerRefused is the answer to an unverified caller's accept or decline:
+// a 404, as for any invitation the caller may not see, whatever the id.
+func answerRefused() error {
+	return cc.Errorf(cc.ENOTFOUND, "No such invitation. If one was sent to you, verify your email address first (use the link we emailed you).")
 }
 
 func learnersOnly() error {

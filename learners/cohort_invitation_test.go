@@ -371,6 +371,31 @@ func TestInviteeWhoSignsUpLater(t *testing.T) {
 	env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/auth/login", Body: map[string]any{
 		"email": lower, "password": "a long and unusual passphrase"}}, http.StatusOK).JSON(t, &login)
 	u := apptest.User{Email: lower, Token: login.AccessToken}
+
+	// Until the address is verified, nobody who merely typed it at sign-up
+	// can see or answer what was sent to it.
+	var invID string
+	mustGet(t, &invID, `SELECT id FROM cohort_invitations WHERE cohort_id = $1 AND email_key = $2`, h.ID, lower)
+	for _, c := range []struct {
+		r    apptest.Request
+		want int
+	}{
+		{apptest.Request{Method: http.MethodGet, Path: "/v1/me/invitations", Token: u.Token}, http.StatusForbidden},
+		{apptest.Request{Method: http.MethodPost, Path: "/v1/invitations/" + invID + "/accept", Token: u.Token}, http.StatusNotFound},
+		{apptest.Request{Method: http.MethodPost, Path: "/v1/invitations/" + invID + "/decline", Token: u.Token}, http.StatusNotFound},
+	} {
+		resp := env.Expect(t, c.r, c.want)
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") || !strings.Contains(string(resp.Body), "verify your email") && !strings.Contains(string(resp.Body), "Verify your email") {
+			t.Fatalf("%s %s: %s %s", c.r.Method, c.r.Path, resp.Header.Get("Content-Type"), resp.Body)
+		}
+	}
+	var status string
+	mustGet(t, &status, `SELECT status FROM cohort_invitations WHERE id = $1`, invID)
+	if status != "pending" {
+		t.Fatalf("an unverified account answered the invitation: %s", status)
+	}
+	mustExec(t, `UPDATE users SET email_verified_at = now() WHERE lower(email) = $1`, lower) // the emailed link, followed
+
 	id := invitationTo(t, env, u, h.ID)
 	if id == "" {
 		t.Fatal("the new account does not see the invitation sent to its address")

@@ -368,8 +368,8 @@ func (w *world) offline(off bool) {
 // newAccount makes a user who signs in with a password.
 func (w *world) newAccount(name, password string, roles ...string) (id, email string) {
 	email = strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "-" + pgtest.RandomSuffix() + "@example.org"
-	const q = `INSERT INTO users (email, password_hash, name, roles, gender, birth_year, country, audience)
-		VALUES ($1, $2, $3, $4, 'female', 1990, 'KE', 'professional') RETURNING id`
+	const q = `INSERT INTO users (email, password_hash, name, roles, gender, birth_year, country, audience, email_verified_at)
+		VALUES ($1, $2, $3, $4, 'female', 1990, 'KE', 'professional', now()) RETURNING id`
 	if err := testDB.Get(&id, q, email, auth.HashPassword(password), name, pq.StringArray(roles)); err != nil {
 		w.t.Fatal(err)
 	}

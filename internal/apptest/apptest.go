@@ -133,8 +133,10 @@ func (e *Env) NewUserWith(tb testing.TB, p Profile, roles ...string) User {
 	}
 	p = withDefaults(p)
 	email := fmt.Sprintf("user-%s@example.org", pgtest.RandomSuffix()+pgtest.RandomSuffix())
-	const q = `INSERT INTO users (email, password_hash, name, roles, gender, birth_year, country, audience)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
+	// Test users have verified their address, as a real learner who
+	// followed the emailed link has.
+	const q = `INSERT INTO users (email, password_hash, name, roles, gender, birth_year, country, audience, email_verified_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING id`
 	var id string
 	if err := e.DB.Get(&id, q, email, "x", p.Name, pq.StringArray(roles), p.Gender, p.BirthYear, p.Country, p.Audience); err != nil {
 		tb.Fatalf("create user: %v", err)

@@ -617,8 +617,14 @@ async function notifications() {
 async function invitations() {
   requireSignIn();
   const code = new URLSearchParams(location.search).get('code') || '';
-  const list = items(await api('GET', '/v1/me/invitations').catch((e) => { if (e instanceof ApiError && e.status === 404) return []; throw e; }));
   const status = h('div', { 'aria-live': 'polite' });
+  // An address not yet verified may not see what was sent to it: the server
+  // says so (403), and the screen shows why instead of failing.
+  const list = items(await api('GET', '/v1/me/invitations').catch((e) => {
+    if (e instanceof ApiError && e.status === 404) return [];
+    if (e instanceof ApiError && e.status === 403) { status.replaceChildren(notice(e.message)); return []; }
+    throw e;
+  }));
   const answer = (inv, verb, li) => async () => {
     try {
       await api('POST', `/v1/invitations/${inv.id}/${verb}`);
