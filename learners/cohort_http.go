@@ -209,12 +209,19 @@ func (h *CohortHandler) join(c *fiber.Ctx) error {
 // the codes tried. A body that is not even a request names no code, so it is
 // refused before it counts.
 func (h *CohortHandler) limitJoin(c *fiber.Ctx, userID string) error {
-	l := h.Limits
-	if res := h.limiter.Take(c.UserContext(), "join-code-user", userID, l.PerUser, l.Window); !res.Allowed {
-		return tooMany(res.RetryAfter, "Too many join codes tried; wait a while, then check the code with your trainer.")
+	return h.Limits.take(c, h.limiter, "join-code", userID,
+		"Too many join codes tried; wait a while, then check the code with your trainer.",
+		"Too many join codes tried from this network; try again later.")
+}
+
+// take counts one guess of a kind of code against the caller's limit and the
+// address's, answering 429 with the message of whichever is spent.
+func (l JoinLimits) take(c *fiber.Ctx, limiter *ratelimit.Limiter, kind, userID, userMsg, ipMsg string) error {
+	if res := limiter.Take(c.UserContext(), kind+"-user", userID, l.PerUser, l.Window); !res.Allowed {
+		return tooMany(res.RetryAfter, userMsg)
 	}
-	if res := h.limiter.Take(c.UserContext(), "join-code-ip", c.IP(), l.PerIP, l.Window); !res.Allowed {
-		return tooMany(res.RetryAfter, "Too many join codes tried from this network; try again later.")
+	if res := limiter.Take(c.UserContext(), kind+"-ip", c.IP(), l.PerIP, l.Window); !res.Allowed {
+		return tooMany(res.RetryAfter, ipMsg)
 	}
 	return nil
 }

@@ -128,14 +128,9 @@ func (h *PupilHandler) link(c *fiber.Ctx) error {
 // limitGuess counts a guardian-code try against the caller's and the
 // address's limits before the code is looked at, as join codes are counted.
 func (h *PupilHandler) limitGuess(c *fiber.Ctx, userID string) error {
-	l := h.Limits
-	if res := h.limiter.Take(c.UserContext(), "guardian-code-user", userID, l.PerUser, l.Window); !res.Allowed {
-		return tooMany(res.RetryAfter, "Too many codes tried; wait a while, then check the code with the teacher.")
-	}
-	if res := h.limiter.Take(c.UserContext(), "guardian-code-ip", c.IP(), l.PerIP, l.Window); !res.Allowed {
-		return tooMany(res.RetryAfter, "Too many codes tried from this network; try again later.")
-	}
-	return nil
+	return h.Limits.take(c, h.limiter, "guardian-code", userID,
+		"Too many codes tried; wait a while, then check the code with the teacher.",
+		"Too many codes tried from this network; try again later.")
 }
 
 func (h *PupilHandler) children(c *fiber.Ctx) error {
