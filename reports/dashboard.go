@@ -39,6 +39,8 @@ type dashboardView struct {
 	Languages []web.LanguageLink
 	Regions   []string
 	Measures  []string
+	// ImpactMeasures are what the impact chart may draw.
+	ImpactMeasures []string
 }
 
 // dashboardText returns the dashboard's words in lang, English filling gaps.
@@ -60,7 +62,7 @@ func dashboardPage(c *fiber.Ctx) error {
 	var buf bytes.Buffer
 	err := dashboardTemplate.ExecuteTemplate(&buf, "index.html", dashboardView{Lang: lang, Dir: web.TextDirection(lang),
 		T: dashboardText(lang), Languages: web.LanguageLinks(lang), Regions: cc.Regions,
-		Measures: []string{"learners", "enrollments", "completions", "certificates", "completion_rate"}})
+		Measures: Measures, ImpactMeasures: ImpactMeasures})
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,7 @@ func (h *Handler) Register(r fiber.Router, a *web.Auth) {
 	g.Get("/participation.svg", h.chart)
 	g.Get("/participation", h.participation)
 	g.Get("/impact", h.impact)
+	g.Get("/impact.svg", h.impactChart)
 	g.Post("/exports", h.createExport)
 	g.Get("/exports/:id", h.export)
 	r.Get("/dashboard", dashboardPage)
@@ -58,6 +59,10 @@ func (h *Handler) Register(r fiber.Router, a *web.Auth) {
 }
 
 var reportParams = []string{"group_by", "course", "cohort", "country", "region", "from", "to", "min_cell_size", "format"}
+
+// chartParams are a chart's: the report's filters, the measure drawn and
+// the language of its words (else Accept-Language).
+var chartParams = []string{"group_by", "course", "cohort", "country", "region", "from", "to", "min_cell_size", "measure", "lang"}
 
 // query reads and validates the report parameters of the query string:
 // a repeated parameter is 400, an unknown one or a bad value 422.
@@ -179,7 +184,7 @@ func (h *Handler) chart(c *fiber.Ctx) error {
 		return &cc.Error{Code: cc.EINVALID, Message: "The request has invalid fields.",
 			Fields: []cc.FieldError{{Field: "measure", Message: "must be one of " + strings.Join(Measures, ", ")}}}
 	}
-	q, err := h.query(c, append(slices.Clone(reportParams[:8]), "measure"))
+	q, err := h.query(c, chartParams)
 	if err != nil {
 		return err
 	}
@@ -188,14 +193,21 @@ func (h *Handler) chart(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := WriteSVG(&buf, rep, measure); err != nil {
+	lang := web.PageLanguage(c)
+	if err := WriteSVG(&buf, rep, measure, lang); err != nil {
 		return err
 	}
+	return sendSVG(c, buf.Bytes(), lang)
+}
+
+// sendSVG sends a chart whose words are in lang.
+func sendSVG(c *fiber.Ctx, svg []byte, lang string) error {
 	c.Set(fiber.HeaderContentType, "image/svg+xml; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'")
-	return c.Send(buf.Bytes())
+	c.Set(fiber.HeaderContentLanguage, lang)
+	return c.Send(svg)
 }
 
 func (h *Handler) createExport(c *fiber.Ctx) error {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 )
 
@@ -16,20 +15,36 @@ var Measures = []string{"learners", "enrollments", "completions", "certificates"
 // palette is Okabe–Ito, distinguishable with the common colour-vision deficiencies.
 var palette = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"}
 
-// chart is a report arranged as grouped bars: one group per value of the
-// first dimension, one bar per combination of the others.
+// valueKind is what a chart's numbers are, for their format and axis.
+type valueKind int
+
+const (
+	kindCount  valueKind = iota
+	kindShare            // 0 to 1, written as a percentage
+	kindScore            // a mean test score, 0 to 100
+	kindRating           // a mean satisfaction rating, 1 to 5
+	kindGain             // a mean score gain, possibly negative
+)
+
+// chart is a report arranged as grouped bars, with every visible and
+// accessible text in one language: one group per category, one bar per series.
 type chart struct {
+	t                           texts
+	lang                        string
+	kind                        valueKind
 	title, desc, xLabel, yLabel string
+	notice, hatchedLegend       string // the disclosure note; what a hatched bar means
+	hatchedText                 string // a hatched bar's value in words
 	categories, series          []string
 	cells                       map[[2]int]bar
-	max                         float64
-	percent                     bool
+	min, max                    float64
+	values                      []string // "label: value" for the text alternative
 }
 
 type bar struct {
-	value      float64
-	suppressed bool
-	label      string
+	value  float64
+	hidden bool // suppressed, or a figure not published: drawn hatched, never as zero
+	label  string
 }
 
 const (
@@ -42,98 +57,95 @@ const (
 	xLabelSpace = 96
 )
 
-// WriteSVG draws the report's measure as an accessible SVG chart with no
-// external assets: role="img" labelled by its <title> and <desc> (the desc
-// lists every value, as a text alternative), axis labels, an Okabe–Ito
-// palette, suppressed totals drawn hatched and labelled, never as zero, and
-// the notice that the figures are perturbed.
-func WriteSVG(w io.Writer, r *Report, measure string) error {
-	c := arrange(r, measure)
-	groupW := len(c.series)*barWidth + groupGap
-	width := max(chartLeft+len(c.categories)*groupW+chartRight, 560)
-	legendRows := 2 + (len(c.series)+3)/4 // the series, the suppressed sign and the perturbation notice
-	height := chartTop + plotHeight + xLabelSpace + legendRows*20 + 16
-	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title chart-desc" font-family="sans-serif" font-size="12">`, width, height, width, height)
-	fmt.Fprintf(&b, `<title id="chart-title">%s</title><desc id="chart-desc">%s</desc>`, esc(c.title), esc(c.desc))
-	b.WriteString(`<defs><pattern id="suppressed-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#555555" stroke-width="2"/></pattern></defs>`)
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`, width, height)
-	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="16" font-weight="bold">%s</text>`, chartLeft, esc(c.title))
-	if len(c.categories) == 0 {
-		fmt.Fprintf(&b, `<text x="%d" y="%d">No enrollments match this selection.</text></svg>`, chartLeft, chartTop+plotHeight/2)
-		_, err := w.Write(b.Bytes())
-		return err
-	}
-	c.axes(&b, width)
-	c.bars(&b, groupW)
-	c.legend(&b, height-legendRows*20-8)
-	b.WriteString(`</svg>`)
-	_, err := w.Write(b.Bytes())
-	return err
+func newChart(lang string, kind valueKind) *chart {
+	t := textsFor(lang)
+	return &chart{t: t, lang: lang, kind: kind, cells: map[[2]int]bar{},
+		notice: t.get("chart.notice"), hatchedLegend: t.get("chart.legend_suppressed"), hatchedText: t.get("suppressed")}
 }
 
-// arrange turns report rows into categories, series and bars.
-func arrange(r *Report, measure string) chart {
-	c := chart{cells: map[[2]int]bar{}, yLabel: measureLabel(measure), percent: measure == "completion_rate"}
-	c.title = measureLabel(measure)
-	if len(r.GroupBy) > 0 {
-		c.title += " by " + strings.ReplaceAll(strings.Join(r.GroupBy, ", "), "_", " ")
-		c.xLabel = strings.ReplaceAll(r.GroupBy[0], "_", " ")
+// WriteSVG draws the report's measure as an accessible SVG chart in lang
+// (one of cc.Languages) with no external assets: role="img" labelled by its
+// <title> and <desc> (the desc lists every value, as a text alternative),
+// axis labels, an Okabe–Ito palette, suppressed totals drawn hatched and
+// labelled, never as zero, and the notice that the figures are perturbed.
+func WriteSVG(w io.Writer, r *Report, measure, lang string) error {
+	c := newChart(lang, kindCount)
+	if measure == "completion_rate" {
+		c.kind = kindShare
 	}
+	c.titles(measure, r.GroupBy, 1)
 	rows := r.Rows
 	if len(r.GroupBy) == 0 {
 		rows = []Row{{Counts: r.Totals.Counts, Suppressed: r.Totals.Suppressed}}
 	}
-	catIdx, serIdx := map[string]int{}, map[string]int{}
-	var desc []string
 	for _, row := range rows {
-		cat, ser := "All learners", ""
+		cat, ser := c.t.get("chart.all"), ""
 		if len(r.GroupBy) > 0 {
-			cat = valueLabel(r.GroupBy[0], row.Values[0])
-			var parts []string
-			for i := 1; i < len(r.GroupBy); i++ {
-				parts = append(parts, valueLabel(r.GroupBy[i], row.Values[i]))
-			}
-			ser = strings.Join(parts, " · ")
+			cat, ser = c.t.value(r.GroupBy[0], row.Values[0]), c.labels(r.GroupBy[1:], row.Values[1:], " · ")
 		}
-		ci, ok := catIdx[cat]
-		if !ok {
-			ci = len(c.categories)
-			catIdx[cat] = ci
-			c.categories = append(c.categories, cat)
-		}
-		si, ok := serIdx[ser]
-		if !ok {
-			si = len(c.series)
-			serIdx[ser] = si
-			c.series = append(c.series, ser)
-		}
-		bb := bar{suppressed: row.Suppressed, label: strings.TrimSuffix(cat+", "+ser, ", ")}
-		text := "suppressed"
+		var v *float64
 		if !row.Suppressed {
-			bb.value = measureValue(row.Counts, measure)
-			c.max = math.Max(c.max, bb.value)
-			text = c.format(bb.value)
+			x := measureValue(row.Counts, measure)
+			v = &x
 		}
-		c.cells[[2]int{ci, si}] = bb
-		desc = append(desc, bb.label+": "+text)
+		c.add(cat, ser, v)
 	}
-	c.desc = fmt.Sprintf("Bar chart of %s. %s Values: %s.",
-		strings.ToLower(c.title), Notice, strings.Join(desc, "; "))
-	if len(rows) == 0 {
-		c.desc = "No enrollments match this selection."
-	}
-	return c
+	return c.write(w)
 }
 
-func measureLabel(m string) string {
-	switch m {
-	case "completion_rate":
-		return "Completion rate"
-	case "":
-		return "Learners"
+// titles sets the title and axis labels of a chart of measure by dims, the
+// first xDims of which are along the x axis.
+func (c *chart) titles(measure string, dims []string, xDims int) {
+	c.yLabel = capital(c.t.get("measure." + measure))
+	c.title = c.yLabel
+	if len(dims) > 0 {
+		c.title = c.t.get("chart.by", "measure", c.yLabel, "dims", c.dimNames(dims))
+		c.xLabel = c.dimNames(dims[:min(xDims, len(dims))])
 	}
-	return strings.ToUpper(m[:1]) + m[1:]
+}
+
+func (c *chart) dimNames(dims []string) string {
+	names := make([]string, len(dims))
+	for i, d := range dims {
+		names[i] = c.t.get("dim." + d)
+	}
+	return strings.Join(names, c.t.get("chart.list_sep"))
+}
+
+// labels names a row's values of dims in words, joined by sep.
+func (c *chart) labels(dims []string, values []*string, sep string) string {
+	parts := make([]string, len(dims))
+	for i, d := range dims {
+		parts[i] = c.t.value(d, values[i])
+	}
+	return strings.Join(parts, sep)
+}
+
+// add records the bar of series ser in category cat; a nil value is drawn hatched.
+func (c *chart) add(cat, ser string, v *float64) {
+	ci, si := index(&c.categories, cat), index(&c.series, ser)
+	label := cat
+	if ser != "" {
+		label += c.t.get("chart.list_sep") + ser
+	}
+	b, text := bar{hidden: v == nil, label: label}, c.hatchedText
+	if v != nil {
+		b.value, text = *v, c.format(*v)
+		c.min, c.max = math.Min(c.min, *v), math.Max(c.max, *v)
+	}
+	c.cells[[2]int{ci, si}] = b
+	c.values = append(c.values, c.t.get("chart.item", "label", label, "value", text))
+}
+
+// index returns the position of s in *list, appending it if new.
+func index(list *[]string, s string) int {
+	for i, x := range *list {
+		if x == s {
+			return i
+		}
+	}
+	*list = append(*list, s)
+	return len(*list) - 1
 }
 
 func measureValue(c Counts, m string) float64 {
@@ -153,44 +165,35 @@ func measureValue(c Counts, m string) float64 {
 	return float64(c.Learners)
 }
 
-func valueLabel(dim string, v *string) string {
-	switch {
-	case v == nil && dim == "cohort":
-		return "no cohort"
-	case v == nil:
-		return "unknown"
-	case flag(dim) && *v == "true":
-		return strings.ToUpper(dim)
-	case flag(dim):
-		return "not " + strings.ToUpper(dim)
-	case dim == "disability":
-		// A bar labelled "yes" among other dimensions' values says nothing.
-		return disabilityLabels[*v]
-	case dim == "education_level" && *v == "not_stated":
-		return "education level not stated"
+// format writes v in the chart's language, as the dashboard's tables do.
+func (c *chart) format(v float64) string {
+	switch c.kind {
+	case kindShare:
+		return formatPercent(c.lang, v)
+	case kindScore, kindRating:
+		return formatNumber(c.lang, v, 0, 2, false)
+	case kindGain:
+		return formatNumber(c.lang, v, 0, 2, true)
 	}
-	return *v
+	return formatNumber(c.lang, v, 0, 0, false)
 }
 
-// disabilityLabels name the disability statuses in a chart.
-var disabilityLabels = map[string]string{"yes": "with disability", "no": "without disability", "not_stated": "disability not stated"}
-
-func (c chart) format(v float64) string {
-	if c.percent {
-		return strconv.FormatFloat(v*100, 'f', -1, 64) + "%"
+// scale returns the bottom and top of the y axis and the tick step: the
+// whole scale of shares, scores and ratings, else round steps around the data.
+func (c *chart) scale() (lo, hi, step float64) {
+	switch c.kind {
+	case kindShare:
+		return 0, 1, 0.25
+	case kindScore:
+		return 0, 100, 20
+	case kindRating:
+		return 0, 5, 1
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
-}
-
-// scale returns the top of the y axis and the tick step.
-func (c chart) scale() (top, step float64) {
-	if c.percent {
-		return 1, 0.25
+	lo, hi = math.Min(c.min, 0), math.Max(c.max, 0)
+	if hi-lo <= 0 {
+		return 0, 1, 1
 	}
-	if c.max <= 0 {
-		return 1, 1
-	}
-	raw := c.max / 5
+	raw := (hi - lo) / 5
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
 	for _, m := range []float64{1, 2, 5, 10} {
 		if step = m * mag; step >= raw {
@@ -198,21 +201,57 @@ func (c chart) scale() (top, step float64) {
 		}
 	}
 	step = math.Max(step, 1)
-	return math.Ceil(c.max/step) * step, step
+	return math.Floor(lo/step) * step, math.Ceil(hi/step) * step, step
 }
 
-func (c chart) y(v, top float64) float64 { return chartTop + plotHeight - v/top*plotHeight }
+func (c *chart) y(v float64) float64 {
+	lo, hi, _ := c.scale()
+	return chartTop + plotHeight - (v-lo)/(hi-lo)*plotHeight
+}
 
-func (c chart) axes(b *bytes.Buffer, width int) {
-	top, step := c.scale()
+// write draws the chart.
+func (c *chart) write(w io.Writer) error {
+	c.desc = c.t.get("chart.desc", "title", c.title, "notice", c.notice,
+		"values", strings.Join(c.values, c.t.get("chart.item_sep")))
+	if len(c.categories) == 0 {
+		c.desc = c.t.get("chart.no_data")
+	}
+	groupW := len(c.series)*barWidth + groupGap
+	width := max(chartLeft+len(c.categories)*groupW+chartRight, 560)
+	notice := wrap(c.notice, (width-chartLeft-chartRight)/6)
+	legendRows := 1 + (len(c.series)+3)/4 + len(notice) // the series, the hatched sign and the perturbation notice
+	height := chartTop + plotHeight + xLabelSpace + legendRows*20 + 16
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title chart-desc" font-family="sans-serif" font-size="12" xml:lang="%s">`,
+		width, height, width, height, esc(c.lang))
+	fmt.Fprintf(&b, `<title id="chart-title">%s</title><desc id="chart-desc">%s</desc>`, esc(c.title), esc(c.desc))
+	b.WriteString(`<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#555555" stroke-width="2"/></pattern></defs>`)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`, width, height)
+	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="16" font-weight="bold">%s</text>`, chartLeft, esc(c.title))
+	if len(c.categories) == 0 {
+		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text></svg>`, chartLeft, chartTop+plotHeight/2, esc(c.desc))
+		_, err := w.Write(b.Bytes())
+		return err
+	}
+	c.axes(&b, width)
+	c.bars(&b, groupW)
+	c.legend(&b, height-legendRows*20-8, notice)
+	b.WriteString(`</svg>`)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func (c *chart) axes(b *bytes.Buffer, width int) {
+	lo, hi, step := c.scale()
 	b.WriteString(`<g aria-hidden="true">`)
-	for v := 0.0; v <= top+step/2; v += step {
-		y := c.y(v, top)
+	for v := lo; v <= hi+step/2; v += step {
+		y := c.y(v)
 		fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#dddddd"/>`, chartLeft, width-chartRight, y, y)
 		fmt.Fprintf(b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`, chartLeft-6, y+4, esc(c.format(v)))
 	}
 	bottom := chartTop + plotHeight
-	fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#333333"/>`, chartLeft, width-chartRight, bottom, bottom)
+	zero := c.y(0)
+	fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#333333"/>`, chartLeft, width-chartRight, zero, zero)
 	fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#333333"/>`, chartLeft, chartLeft, chartTop, bottom)
 	b.WriteString(`</g>`)
 	fmt.Fprintf(b, `<text x="16" y="%d" text-anchor="middle" transform="rotate(-90 16 %d)" class="axis-label">%s</text>`,
@@ -221,9 +260,8 @@ func (c chart) axes(b *bytes.Buffer, width int) {
 		(chartLeft+width-chartRight)/2, bottom+xLabelSpace-8, esc(c.xLabel))
 }
 
-func (c chart) bars(b *bytes.Buffer, groupW int) {
-	top, _ := c.scale()
-	bottom := float64(chartTop + plotHeight)
+func (c *chart) bars(b *bytes.Buffer, groupW int) {
+	bottom, zero := float64(chartTop+plotHeight), c.y(0)
 	for ci, cat := range c.categories {
 		x0 := chartLeft + ci*groupW + groupGap/2
 		for si := range c.series {
@@ -232,14 +270,15 @@ func (c chart) bars(b *bytes.Buffer, groupW int) {
 				continue
 			}
 			x := x0 + si*barWidth
-			if bb.suppressed {
-				fmt.Fprintf(b, `<g class="suppressed"><title>%s: suppressed</title><rect x="%d" y="%.1f" width="%d" height="24" fill="url(#suppressed-hatch)" stroke="#555555" stroke-dasharray="3 2"/><text x="%d" y="%.1f" text-anchor="middle" font-size="10">S</text></g>`,
-					esc(bb.label), x+1, bottom-24, barWidth-2, x+barWidth/2, bottom-28)
+			if bb.hidden {
+				fmt.Fprintf(b, `<g class="hatched"><title>%s</title><rect x="%d" y="%.1f" width="%d" height="24" fill="url(#hatch)" stroke="#555555" stroke-dasharray="3 2"/><text x="%d" y="%.1f" text-anchor="middle" font-size="10">–</text></g>`,
+					esc(c.t.get("chart.item", "label", bb.label, "value", c.hatchedText)), x+1, zero-24, barWidth-2, x+barWidth/2, zero-28)
 				continue
 			}
-			y := c.y(bb.value, top)
-			fmt.Fprintf(b, `<rect x="%d" y="%.1f" width="%d" height="%.1f" fill="%s"><title>%s: %s</title></rect>`,
-				x+1, y, barWidth-2, bottom-y, palette[si%len(palette)], esc(bb.label), esc(c.format(bb.value)))
+			y := c.y(bb.value)
+			fmt.Fprintf(b, `<rect x="%d" y="%.1f" width="%d" height="%.1f" fill="%s"><title>%s</title></rect>`,
+				x+1, math.Min(y, zero), barWidth-2, math.Abs(zero-y), palette[si%len(palette)],
+				esc(c.t.get("chart.item", "label", bb.label, "value", c.format(bb.value))))
 		}
 		cx := x0 + len(c.series)*barWidth/2
 		fmt.Fprintf(b, `<text x="%d" y="%.1f" text-anchor="end" transform="rotate(-40 %d %.1f)">%s</text>`,
@@ -247,7 +286,7 @@ func (c chart) bars(b *bytes.Buffer, groupW int) {
 	}
 }
 
-func (c chart) legend(b *bytes.Buffer, y int) {
+func (c *chart) legend(b *bytes.Buffer, y int, notice []string) {
 	b.WriteString(`<g class="legend">`)
 	x := chartLeft
 	for i, s := range c.series {
@@ -262,12 +301,54 @@ func (c chart) legend(b *bytes.Buffer, y int) {
 		x += 180
 	}
 	y += 20
-	fmt.Fprintf(b, `<rect x="%d" y="%d" width="12" height="12" fill="url(#suppressed-hatch)" stroke="#555555"/><text x="%d" y="%d">S = suppressed (too few learners to show)</text>`,
-		chartLeft, y, chartLeft+16, y+10)
-	y += 20
-	fmt.Fprintf(b, `<text class="disclosure" x="%d" y="%d" font-size="11">Figures are slightly perturbed to protect individuals; groups too small to show are left out.</text>`,
-		chartLeft, y+10)
+	fmt.Fprintf(b, `<rect x="%d" y="%d" width="12" height="12" fill="url(#hatch)" stroke="#555555"/><text x="%d" y="%d">%s</text>`,
+		chartLeft, y, chartLeft+16, y+10, esc(c.hatchedLegend))
+	for _, line := range notice {
+		y += 20
+		fmt.Fprintf(b, `<text class="disclosure" x="%d" y="%d" font-size="11">%s</text>`, chartLeft, y+10, esc(line))
+	}
 	b.WriteString(`</g>`)
+}
+
+// wrap breaks s into lines of at most width units, a unit being about the
+// width of a Latin letter (a Chinese character takes two), at spaces where
+// the language has them: SVG text does not wrap by itself.
+func wrap(s string, width int) []string {
+	var lines []string
+	var line []rune
+	units, lastSpace := 0, -1
+	for _, r := range s {
+		w := 1
+		if r >= 0x2E80 {
+			w = 2
+		}
+		if units+w > width && len(line) > 0 {
+			cut := len(line)
+			if lastSpace > 0 {
+				cut = lastSpace
+			}
+			lines = append(lines, strings.TrimSpace(string(line[:cut])))
+			line = append([]rune{}, line[cut:]...)
+			units, lastSpace = runeUnits(line), -1
+		}
+		if r == ' ' {
+			lastSpace = len(line)
+		}
+		line = append(line, r)
+		units += w
+	}
+	return append(lines, strings.TrimSpace(string(line)))
+}
+
+func runeUnits(rs []rune) int {
+	n := 0
+	for _, r := range rs {
+		n++
+		if r >= 0x2E80 {
+			n++
+		}
+	}
+	return n
 }
 
 func truncate(s string, n int) string {

@@ -47,18 +47,18 @@ func TestChart(t *testing.T) {
 		forbidden []string
 	}{
 		{"one dimension", Report{GroupBy: g, Rows: []Row{row(g, []string{"female"}, 40, false), row(g, []string{"male"}, 25, false)}},
-			[]string{"Learners by gender", "female: 40", "male: 25"}, 0, 2, nil},
+			[]string{"Learners by gender", "women: 40", "men: 25"}, 0, 2, []string{"female"}},
 		{"two dimensions are grouped bars with a legend",
 			Report{GroupBy: gr, Rows: []Row{row(gr, []string{"africa", "female"}, 40, false), row(gr, []string{"africa", "male"}, 30, false),
 				row(gr, []string{"europe", "female"}, 9, true), row(gr, []string{"europe", "male"}, 12, true)}},
-			[]string{"Learners by region, gender", "africa, female: 40", "europe, male: suppressed", "S = suppressed"}, 2, 2, nil},
+			[]string{"Learners by region, gender", "Africa, women: 40", "Europe, men: suppressed", "Hatched bar: suppressed"}, 2, 2, nil},
 		{"all suppressed are drawn as suppressed, not as zero",
 			Report{GroupBy: g, Rows: []Row{row(g, []string{"female"}, 2, true), row(g, []string{"male"}, 7, true)}},
-			[]string{"female: suppressed", "male: suppressed"}, 2, 0, []string{": 0"}},
+			[]string{"women: suppressed", "men: suppressed"}, 2, 0, []string{": 0"}},
 		{"disability statuses are named in words",
 			Report{GroupBy: []string{"gender", "disability"}, Rows: []Row{row([]string{"gender", "disability"}, []string{"female", "yes"}, 9, false),
 				row([]string{"gender", "disability"}, []string{"female", "not_stated"}, 30, false), row([]string{"gender", "disability"}, []string{"male", "no"}, 12, false)}},
-			[]string{"Learners by gender, disability", "female, with disability: 9", "female, disability not stated: 30", "male, without disability: 12"},
+			[]string{"Learners by gender, disability", "women, with disability: 9", "women, disability not stated: 30", "men, without disability: 12"},
 			0, 2, []string{"yes", "not_stated"}},
 		{"empty", Report{GroupBy: g, Rows: []Row{}}, []string{"No enrollments match this selection."}, 0, 0, nil},
 		{"text is escaped", Report{GroupBy: []string{"course"}, Rows: []Row{row([]string{"course"}, []string{`<script>&"x"`}, 9, false)}},
@@ -68,7 +68,7 @@ func TestChart(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.rep.MinCellSize = 5
 			var buf bytes.Buffer
-			if err := WriteSVG(&buf, &tt.rep, "learners"); err != nil {
+			if err := WriteSVG(&buf, &tt.rep, "learners", "en"); err != nil {
 				t.Fatal(err)
 			}
 			out := buf.String()
@@ -88,7 +88,7 @@ func TestChart(t *testing.T) {
 					t.Errorf("text has %q", bad)
 				}
 			}
-			if n := strings.Count(out, `class="suppressed"`); n != tt.hatched {
+			if n := strings.Count(out, `class="hatched"`); n != tt.hatched {
 				t.Errorf("%d suppressed marks, want %d", n, tt.hatched)
 			}
 			if n := strings.Count(out, `fill="#0072B2"><title>`) + strings.Count(out, `fill="#E69F00"><title>`); n != tt.bars {
