@@ -100,7 +100,7 @@ func (c *chart) titles(measure string, dims []string, xDims int) {
 	c.title = c.yLabel
 	if len(dims) > 0 {
 		c.title = c.t.get("chart.by", "measure", c.yLabel, "dims", c.dimNames(dims))
-		c.xLabel = c.dimNames(dims[:min(xDims, len(dims))])
+		c.xLabel = capital(c.dimNames(dims[:min(xDims, len(dims))]))
 	}
 }
 
