@@ -139,6 +139,7 @@ var securityRoutes = []secRoute{
 	{"GET", "/v1/reports/participation", accAnalyst, "/v1/reports/participation", false},
 	{"GET", "/v1/reports/impact", accAnalyst, "/v1/reports/impact", false},
 	{"GET", "/v1/reports/participation.svg", accAnalyst, "/v1/reports/participation.svg", false},
+	{"GET", "/v1/reports/impact.svg", accAnalyst, "/v1/reports/impact.svg", false},
 	{"POST", "/v1/reports/exports", accAnalyst, "/v1/reports/exports", true},
 	{"GET", "/v1/reports/exports/:id", accAnalyst, "/v1/reports/exports/{export}", false},
 }
