@@ -326,4 +326,19 @@ func TestDashboard(t *testing.T) {
 		}
 		browsertest.Axe(t, ctx, "dashboard-signin-ar")
 	})
+	t.Run("a learner is told in Arabic that reports are not for them", func(t *testing.T) {
+		learner := "learner-" + uniq() + "@example.org"
+		f.exec(`INSERT INTO users (email, password_hash, name, roles, gender, birth_year, country, audience)
+			VALUES ($1, $2, 'Learner', $3, 'male', 1990, 'KE', 'youth')`, learner, auth.HashPassword(password), pq.StringArray{cc.RoleLearner})
+		browsertest.Eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('#email').value = %q;
+			document.querySelector('#password').value = %q;
+			document.querySelector('#login-form').requestSubmit(); true`, learner, password))
+		browsertest.WaitFor(t, ctx, `!document.querySelector('#report').hidden`)
+		if rows := p.run(t, "impact", []string{"country"}, ic.Slug, ""); rows != nil {
+			t.Fatalf("a learner saw %q", rows)
+		}
+		if got, want := p.text(t, "#report-error"), textsFor("ar").get("err.forbidden"); got != want {
+			t.Errorf("error %q, want %q", got, want)
+		}
+	})
 }
