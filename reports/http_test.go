@@ -276,7 +276,7 @@ func TestParticipationReport(t *testing.T) {
 		for range mod.handler.perMinute {
 			getAs(t, busy.Token, "")
 		}
-		for _, path := range []string{"/v1/reports/participation", "/v1/reports/participation.svg"} {
+		for _, path := range []string{"/v1/reports/participation", "/v1/reports/participation.svg", "/v1/reports/impact", "/v1/reports/impact.svg"} {
 			resp := env.Expect(t, apptest.Request{Method: "GET", Path: path, Token: busy.Token}, 429)
 			if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || n < 1 || n > 60 {
 				t.Fatalf("Retry-After %q", resp.Header.Get("Retry-After"))

@@ -9,8 +9,12 @@ import (
 )
 
 // impact serves GET /v1/reports/impact: the participation report's
-// dimensions and filters, with what learners learned and said.
+// dimensions and filters, with what learners learned and said. It counts
+// against the analyst's report rate like every other report.
 func (h *Handler) impact(c *fiber.Ctx) error {
+	if err := h.limit(c); err != nil {
+		return err
+	}
 	f, err := format(c)
 	if err != nil {
 		return err
