@@ -32,6 +32,7 @@ func ParseKind(s string) (string, error) {
 type Test struct {
 	Kind       string     `json:"kind"`
 	CourseSlug string     `json:"course_slug"`
+	Language   string     `json:"language"` // the language the questions are served in
 	Questions  []Question `json:"questions"`
 	Attempt    *Attempt   `json:"attempt"`
 }
@@ -161,8 +162,9 @@ func correctKeys(q courses.DocQuestion) []string {
 
 // questions returns the drawn items of bank, in the order drawn, as learners
 // see them: each item's options in the seed's order (grading is by option
-// key, so the order never changes a score).
-func questions(bank []courses.DocQuestion, keys []string, seed draw.Seed) ([]courses.DocQuestion, []Question) {
+// key, so the order never changes a score), with the texts tr translates
+// (nil when served in the default language).
+func questions(bank []courses.DocQuestion, keys []string, seed draw.Seed, tr map[string]*courses.QuestionTranslation) ([]courses.DocQuestion, []Question) {
 	items := make([]courses.DocQuestion, 0, len(keys))
 	shown := make([]Question, 0, len(keys))
 	for _, k := range keys {
@@ -172,16 +174,28 @@ func questions(bank []courses.DocQuestion, keys []string, seed draw.Seed) ([]cou
 		}
 		q := bank[i]
 		items = append(items, q)
+		qt := tr[q.Key]
+		if qt == nil {
+			qt = &courses.QuestionTranslation{}
+		}
 		text := make(map[string]string, len(q.Options))
 		optKeys := make([]string, len(q.Options))
 		for j, o := range q.Options {
-			text[o.Key], optKeys[j] = o.Text, o.Key
+			text[o.Key], optKeys[j] = orDefault(qt.Options[o.Key], o.Text), o.Key
 		}
-		s := Question{ID: q.Key, Text: q.Text, Kind: q.Kind, Options: make([]Option, 0, len(q.Options))}
+		s := Question{ID: q.Key, Text: orDefault(qt.Text, q.Text), Kind: q.Kind, Options: make([]Option, 0, len(q.Options))}
 		for _, k := range seed.Shuffle(optKeys) {
 			s.Options = append(s.Options, Option{ID: k, Text: text[k]})
 		}
 		shown = append(shown, s)
 	}
 	return items, shown
+}
+
+// orDefault is the translated text when there is one, else the default's.
+func orDefault(translated, def string) string {
+	if translated != "" {
+		return translated
+	}
+	return def
 }

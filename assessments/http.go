@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/courses"
 	"github.com/cybercampus/cybercampus/internal/web"
 )
 
@@ -34,7 +35,11 @@ func (h *Handler) test(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.store.Test(c.UserContext(), web.MustPrincipal(c).UserID, c.Params("slug"), kind)
+	lang, err := courses.ParseLang(c.Query("lang"))
+	if err != nil {
+		return err
+	}
+	t, err := h.store.Test(c.UserContext(), web.MustPrincipal(c).UserID, c.Params("slug"), kind, lang)
 	if err != nil {
 		return err
 	}

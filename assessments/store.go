@@ -86,8 +86,10 @@ func checkOpen(e enrollment, kind string) error {
 	return nil
 }
 
-// Test returns the caller's pre- or post-test, drawing it on first read.
-func (s *Store) Test(ctx context.Context, userID, slug, kind string) (*Test, error) {
+// Test returns the caller's pre- or post-test, drawing it on first read, in
+// lang when the course is translated into it (the default language
+// otherwise, and for lang "").
+func (s *Store) Test(ctx context.Context, userID, slug, kind, lang string) (*Test, error) {
 	var t *Test
 	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		e, bank, err := loadEnrollment(ctx, tx, userID, slug, true)
@@ -98,12 +100,44 @@ func (s *Store) Test(ctx context.Context, userID, slug, kind string) (*Test, err
 		if err != nil {
 			return err
 		}
-		_, shown := questions(bank.Bank, keys, testSeed(e.ID, kind))
-		t = &Test{Kind: kind, CourseSlug: slug, Questions: shown}
+		served, tr, err := bankTranslation(ctx, tx, e.VersionID, lang)
+		if err != nil {
+			return err
+		}
+		_, shown := questions(bank.Bank, keys, testSeed(e.ID, kind), tr)
+		t = &Test{Kind: kind, CourseSlug: slug, Language: served, Questions: shown}
 		t.Attempt, err = storedAttempt(ctx, tx, e.ID, kind)
 		return err
 	})
 	return t, err
+}
+
+// bankTranslation returns the language a version's test is served in (lang
+// when the version is translated into it, else its default language) and
+// the bank's translation into it, nil for the default language. It reads
+// the translations the course document carries, as the quizzes' come from
+// the same document.
+func bankTranslation(ctx context.Context, q sqlx.QueryerContext, versionID, lang string) (string, map[string]*courses.QuestionTranslation, error) {
+	var v struct {
+		Language  string         `db:"language"`
+		Languages pq.StringArray `db:"languages"`
+		Bank      *[]byte        `db:"bank"`
+	}
+	const sel = `SELECT language, languages, document #> ARRAY['translations', $2, 'assessment', 'bank'] AS bank
+		FROM course_versions WHERE id = $1`
+	if err := sqlx.GetContext(ctx, q, &v, sel, versionID, lang); err != nil {
+		return "", nil, fmt.Errorf("load bank translation: %w", err)
+	}
+	if lang == "" || lang == v.Language || !slices.Contains(v.Languages, lang) {
+		return v.Language, nil, nil
+	}
+	var tr map[string]*courses.QuestionTranslation
+	if v.Bank != nil {
+		if err := json.Unmarshal(*v.Bank, &tr); err != nil {
+			return "", nil, fmt.Errorf("decode bank translation: %w", err)
+		}
+	}
+	return lang, tr, nil
 }
 
 // drawnItems returns the items drawn for kind, drawing and storing them if
@@ -168,7 +202,7 @@ func (s *Store) Submit(ctx context.Context, userID, slug, kind string, r Attempt
 		} else if taken != nil {
 			return cc.Errorf(cc.ECONFLICT, "You have already taken this test; it allows one attempt.")
 		}
-		items, _ := questions(bank.Bank, keys, testSeed(e.ID, kind))
+		items, _ := questions(bank.Bank, keys, testSeed(e.ID, kind), nil)
 		results, score, err := grade(items, r.Answers)
 		if err != nil {
 			return err

@@ -129,6 +129,16 @@ type Translation struct {
 	// Accessibility translates the course's accessibilitySummary.
 	Accessibility *AccessibilityTranslation     `json:"accessibility,omitempty" yaml:"accessibility,omitempty"`
 	Modules       map[string]*ModuleTranslation `json:"modules,omitempty" yaml:"modules,omitempty"`
+	// Assessment translates the items of the pre- and post-test bank.
+	Assessment *AssessmentTranslation `json:"assessment,omitempty" yaml:"assessment,omitempty"`
+}
+
+// AssessmentTranslation translates the assessment bank's items (item key →
+// translation), as a quiz translation does its questions: a learner gets the
+// pre- and post-test in their language item by item, in the default language
+// where an item or option has no translation.
+type AssessmentTranslation struct {
+	Bank map[string]*QuestionTranslation `json:"bank,omitempty" yaml:"bank,omitempty"`
 }
 
 // AccessibilityTranslation translates the words of accessibility metadata;

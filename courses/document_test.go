@@ -82,6 +82,14 @@ func TestValidateDocument(t *testing.T) {
 			map[string]any{"key": "b1", "text": "Q", "kind": "single", "options": []any{map[string]any{"key": "a", "text": "A"}, map[string]any{"key": "b", "text": "B"}}}}}}},
 			"assessment.bank[0].options", "no correct option"},
 		{"duplicate assessment item key", []change{{path: "assessment", value: map[string]any{"draw": 1, "bank": append(bankOf(1), bankOf(1)...)}}}, "assessment.bank[1].key", "duplicate"},
+		{"translation of the assessment of a course without one", []change{{path: "translations.fr.assessment.bank.b1", value: map[string]any{"text": "Non"}}},
+			"translations.fr.assessment", "no assessment"},
+		{"translation of an unknown assessment item", []change{{path: "assessment", value: map[string]any{"draw": 1, "bank": bankOf(2)}},
+			{path: "translations.fr.assessment.bank.b9", value: map[string]any{"text": "Non"}}}, "translations.fr.assessment.bank.b9", "no item"},
+		{"translation of an unknown assessment option", []change{{path: "assessment", value: map[string]any{"draw": 1, "bank": bankOf(2)}},
+			{path: "translations.fr.assessment.bank.b2.options", value: map[string]any{"z": "Non"}}}, "translations.fr.assessment.bank.b2.options.z", "no option"},
+		{"unknown field in an assessment translation", []change{{path: "assessment", value: map[string]any{"draw": 1, "bank": bankOf(2)}},
+			{path: "translations.fr.assessment.draw", value: 2}}, "translations.fr.assessment.draw", "not a field"},
 		{"video without transcript", []change{{path: "modules[0].lessons[1].transcript", del: true}}, "modules[0].lessons[1].transcript", "required for a video lesson"},
 		{"video with a blank transcript", []change{{path: "modules[0].lessons[1].transcript", value: "  "}}, "modules[0].lessons[1].transcript", "required for a video lesson"},
 		{"transcript on a text lesson", []change{{path: "modules[0].lessons[0].transcript", value: "words"}}, "modules[0].lessons[0].transcript", "only allowed"},
@@ -318,6 +326,31 @@ func TestStarterAssessmentBanks(t *testing.T) {
 		a := p.Doc.Assessment
 		if a == nil || len(a.Bank) < 20 || len(a.Bank) < 2*a.Draw {
 			t.Errorf("%s: bank %+v is smaller than 20 items or twice its draw", slug, a)
+			continue
+		}
+		if slug == "protecting-small-business" {
+			checkBankTranslated(t, slug, a.Bank, p.Doc.Translations["fr"])
+		}
+	}
+}
+
+// checkBankTranslated asks for every item, explanation and option of bank in tr.
+func checkBankTranslated(t *testing.T, slug string, bank []DocQuestion, tr *Translation) {
+	t.Helper()
+	if tr == nil || tr.Assessment == nil {
+		t.Errorf("%s: the bank has no translation", slug)
+		return
+	}
+	for _, q := range bank {
+		qt := tr.Assessment.Bank[q.Key]
+		if qt == nil || qt.Text == "" || qt.Explanation == "" {
+			t.Errorf("%s: bank item %s is not translated", slug, q.Key)
+			continue
+		}
+		for _, o := range q.Options {
+			if qt.Options[o.Key] == "" {
+				t.Errorf("%s: option %s of bank item %s is not translated", slug, o.Key, q.Key)
+			}
 		}
 	}
 }

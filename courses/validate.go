@@ -150,6 +150,17 @@ func (d *Document) checkTranslations(p *problems) {
 		for _, key := range sortedKeys(t.Modules) {
 			d.checkModuleTranslation(p, path+".modules."+key, key, t.Modules[key])
 		}
+		d.checkAssessmentTranslation(p, path+".assessment", t.Assessment)
+	}
+}
+
+func (d *Document) checkAssessmentTranslation(p *problems, path string, at *AssessmentTranslation) {
+	switch {
+	case at == nil:
+	case d.Assessment == nil:
+		p.add(path, "the course has no assessment")
+	default:
+		checkQuestionTranslations(p, path+".bank.", d.Assessment.Bank, at.Bank, "the bank has no item %q")
 	}
 }
 
@@ -189,19 +200,26 @@ func (d *Document) checkModuleTranslation(p *problems, path, key string, mt *Mod
 		p.add(path+".quiz", "module %q has no quiz", key)
 		return
 	}
-	for _, qk := range sortedKeys(mt.Quiz.Questions) {
-		qi := slices.IndexFunc(m.Quiz.Questions, func(q DocQuestion) bool { return q.Key == qk })
+	checkQuestionTranslations(p, path+".quiz.questions.", m.Quiz.Questions, mt.Quiz.Questions, "the quiz has no question %q")
+}
+
+// checkQuestionTranslations reports translations of questions (keyed under
+// prefix) or of options that questions do not have; noQuestion is the
+// message for an unknown question key.
+func checkQuestionTranslations(p *problems, prefix string, questions []DocQuestion, trs map[string]*QuestionTranslation, noQuestion string) {
+	for _, qk := range sortedKeys(trs) {
+		qi := slices.IndexFunc(questions, func(q DocQuestion) bool { return q.Key == qk })
 		if qi < 0 {
-			p.add(path+".quiz.questions."+qk, "the quiz has no question %q", qk)
+			p.add(prefix+qk, noQuestion, qk)
 			continue
 		}
-		qt := mt.Quiz.Questions[qk]
+		qt := trs[qk]
 		if qt == nil {
 			continue
 		}
 		for _, ok := range sortedKeys(qt.Options) {
-			if !slices.ContainsFunc(m.Quiz.Questions[qi].Options, func(o DocOption) bool { return o.Key == ok }) {
-				p.add(path+".quiz.questions."+qk+".options."+ok, "question %q has no option %q", qk, ok)
+			if !slices.ContainsFunc(questions[qi].Options, func(o DocOption) bool { return o.Key == ok }) {
+				p.add(prefix+qk+".options."+ok, "question %q has no option %q", qk, ok)
 			}
 		}
 	}

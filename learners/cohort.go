@@ -160,6 +160,7 @@ type CohortMember struct {
 	Certified       bool       `db:"certified" json:"certified"`
 	PreScore        *int       `db:"pre_score" json:"pre_score"`   // the course's pre-test, null until taken
 	PostScore       *int       `db:"post_score" json:"post_score"` // the course's post-test, null until taken
+	Gain            *int       `db:"-" json:"gain"`                // post minus pre, null unless both were taken
 }
 
 // CohortProgress is the answer to GET /v1/cohorts/{id}/progress.
@@ -182,12 +183,14 @@ type CohortImpact struct {
 	SurveyResponseRate *float64 `json:"survey_response_rate"`
 }
 
-// impactOf computes the cohort's pre/post figures from its members and the
-// response rate from the survey counts.
+// impactOf computes each member's gain and the cohort's pre/post figures
+// from its members, and the response rate from the survey counts.
 func impactOf(members []CohortMember, im CohortImpact) CohortImpact {
 	var pre, post float64
-	for _, m := range members {
+	for i, m := range members {
 		if m.PreScore != nil && m.PostScore != nil {
+			gain := *m.PostScore - *m.PreScore
+			members[i].Gain = &gain
 			im.MatchedPairs++
 			pre += float64(*m.PreScore)
 			post += float64(*m.PostScore)

@@ -2,6 +2,7 @@ package learners
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -324,21 +325,35 @@ func wantsCSV(c *fiber.Ctx) (bool, error) {
 		Fields: []cc.FieldError{{Field: "format", Message: "must be csv or json"}}}
 }
 
+// progressColumns are the cohort progress CSV's columns, one row a member.
+var progressColumns = []string{"user_id", "name", "email", "progress_percent", "last_activity_at", "completed_at",
+	"certified", "pre_score", "post_score", "gain"}
+
+// sendProgressCSV writes one row a member and, last, the cohort's impact
+// summary as a comment row, so that the header stays the first line for
+// programs that read the file and a reader skipping '#' lines gets the
+// members only.
 func sendProgressCSV(c *fiber.Ctx, p CohortProgress) error {
 	var buf bytes.Buffer
 	w, err := spreadsheet.NewWriter(&buf)
 	if err != nil {
 		return err
 	}
-	if err := w.Write([]string{"user_id", "name", "email", "progress_percent", "last_activity_at", "completed_at", "certified"}); err != nil {
+	if err := w.Write(progressColumns); err != nil {
 		return err
 	}
 	for _, m := range p.Members {
 		row := []string{m.UserID, m.Name, m.Email, strconv.Itoa(m.ProgressPercent),
-			timeCell(m.LastActivityAt), timeCell(m.CompletedAt), strconv.FormatBool(m.Certified)}
+			timeCell(m.LastActivityAt), timeCell(m.CompletedAt), strconv.FormatBool(m.Certified),
+			intCell(m.PreScore), intCell(m.PostScore), intCell(m.Gain)}
 		if err := w.Write(row); err != nil {
 			return err
 		}
+	}
+	summary := make([]string, len(progressColumns))
+	summary[0] = p.Impact.comment()
+	if err := w.Write(summary); err != nil {
+		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -346,6 +361,29 @@ func sendProgressCSV(c *fiber.Ctx, p CohortProgress) error {
 	c.Set(fiber.HeaderContentType, spreadsheet.ContentType)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="cohort-`+p.Cohort.ID+`-progress.csv"`)
 	return c.Send(buf.Bytes())
+}
+
+// comment is the cohort's impact as one CSV comment cell; an empty value is
+// a figure that cannot be computed (no matched pair, no survey due).
+func (im CohortImpact) comment() string {
+	return fmt.Sprintf("# cohort impact: matched_pairs=%d; pre_mean=%s; post_mean=%s; mean_gain=%s; "+
+		"surveys_due=%d; surveys_answered=%d; survey_response_rate=%s",
+		im.MatchedPairs, floatCell(im.PreMean), floatCell(im.PostMean), floatCell(im.MeanGain),
+		im.SurveysDue, im.SurveysAnswered, floatCell(im.SurveyResponseRate))
+}
+
+func intCell(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
+}
+
+func floatCell(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p, 'f', -1, 64)
 }
 
 func timeCell(t *time.Time) string {

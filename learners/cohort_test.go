@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -452,6 +453,7 @@ func TestCohortProgress(t *testing.T) {
 				UserID    string `json:"user_id"`
 				PreScore  *int   `json:"pre_score"`
 				PostScore *int   `json:"post_score"`
+				Gain      *int   `json:"gain"`
 			} `json:"members"`
 			Impact learners.CohortImpact `json:"impact"`
 		}
@@ -462,8 +464,11 @@ func TestCohortProgress(t *testing.T) {
 			t.Fatalf("impact = %+v", im)
 		}
 		for _, m := range p.Members {
-			if m.UserID == halfway.ID && (m.PreScore == nil || *m.PreScore != 60 || m.PostScore != nil) {
-				t.Fatalf("halfway's scores = %v, %v", m.PreScore, m.PostScore)
+			if m.UserID == halfway.ID && (m.PreScore == nil || *m.PreScore != 60 || m.PostScore != nil || m.Gain != nil) {
+				t.Fatalf("halfway's scores = %v, %v, gain %v", m.PreScore, m.PostScore, m.Gain)
+			}
+			if m.UserID == done.ID && (m.Gain == nil || *m.Gain != 40) {
+				t.Fatalf("done's gain = %v", m.Gain)
 			}
 		}
 	})
@@ -481,19 +486,30 @@ func TestCohortProgress(t *testing.T) {
 				t.Fatalf("Content-Type %q", ct)
 			}
 			body := string(resp.Body)
-			if !strings.HasPrefix(body, "\uFEFFuser_id,name,email,progress_percent,last_activity_at,completed_at,certified\r\n") {
+			if !strings.HasPrefix(body, "\uFEFFuser_id,name,email,progress_percent,last_activity_at,completed_at,certified,pre_score,post_score,gain\r\n") {
 				t.Fatalf("header: %q", body)
 			}
 			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF"))).ReadAll()
-			if err != nil || len(rows) != 4 {
+			if err != nil || len(rows) != 5 {
 				t.Fatalf("%d rows, %v: %q", len(rows), err, body)
 			}
 			names := map[string]bool{}
-			for _, r := range rows[1:] {
+			scores := map[string][]string{}
+			for _, r := range rows[1:4] {
 				names[r[1]] = true
+				scores[r[0]] = r[7:]
 			}
 			if !names[`'=HYPERLINK("http://evil")`] || !names["Kwame, Jr."] || !names["Zoë"] {
 				t.Fatalf("names = %v", names)
+			}
+			// The impact subtest above gave done 40 then 80 and halfway a pre-test of 60.
+			if !slices.Equal(scores[done.ID], []string{"40", "80", "40"}) || !slices.Equal(scores[halfway.ID], []string{"60", "", ""}) ||
+				!slices.Equal(scores[idle.ID], []string{"", "", ""}) {
+				t.Fatalf("pre, post, gain = %v", scores)
+			}
+			const summary = "# cohort impact: matched_pairs=1; pre_mean=40; post_mean=80; mean_gain=40; surveys_due=2; surveys_answered=1; survey_response_rate=0.5"
+			if last := rows[4]; last[0] != summary || strings.Join(last[1:], "") != "" {
+				t.Fatalf("summary row %q", last)
 			}
 		})
 	}

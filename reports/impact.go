@@ -228,14 +228,18 @@ const impactMeasuresSQL = `count(DISTINCT user_id) AS learners,
 	coalesce(sum(fu_n), 0) AS follow_up_responses, coalesce(sum(fu_n * record_key), 0) AS follow_up_keys,
 	coalesce(sum(fu_applied), 0) AS applied`
 
+// impactFrom joins each enrollment to its tests and surveys. The follow-ups
+// are counted per enrollment in one grouped pass that is hash-joined, not in
+// a LATERAL subquery, which PostgreSQL runs once per enrollment (an index
+// probe for every enrollment in the report).
 const impactFrom = ` FROM enrollments e JOIN courses co ON co.id = e.course_id
 	LEFT JOIN assessment_attempts pre ON pre.enrollment_id = e.id AND pre.kind = 'pre'
 	LEFT JOIN assessment_attempts post ON post.enrollment_id = e.id AND post.kind = 'post'
 	LEFT JOIN LATERAL (SELECT (s.answers ->> 'overall')::numeric AS rating FROM surveys s
 		WHERE s.enrollment_id = e.id AND s.kind = 'satisfaction' AND s.responded_at IS NOT NULL) sat ON true
-	LEFT JOIN LATERAL (SELECT count(*) AS n, count(*) FILTER (WHERE (s.answers ->> 'applied')::boolean) AS applied
-		FROM surveys s WHERE s.enrollment_id = e.id AND s.kind IN ('follow_up_90', 'follow_up_180')
-		AND s.responded_at IS NOT NULL) fu ON true`
+	LEFT JOIN (SELECT s.enrollment_id, count(*) AS n, count(*) FILTER (WHERE (s.answers ->> 'applied')::boolean) AS applied
+		FROM surveys s WHERE s.kind IN ('follow_up_90', 'follow_up_180') AND s.responded_at IS NOT NULL
+		GROUP BY s.enrollment_id) fu ON fu.enrollment_id = e.id`
 
 // ImpactCells returns the raw (unprotected) figures of q grouped by its
 // dimensions, and the totals; the impact report publishes them through

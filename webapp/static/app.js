@@ -521,7 +521,7 @@ function showAttempt(el, r, q, f) {
 
 async function assessment(_params, slug, which) {
   requireSignIn();
-  const a = await api('GET', `/v1/courses/${slug}/assessments/${which}`);
+  const a = await api('GET', `/v1/courses/${slug}/assessments/${which}?lang=${currentLang()}`);
   const questions = a.questions || items(a);
   const result = h('div', { 'aria-live': 'polite', tabindex: '-1' });
   const f = form(async () => {
