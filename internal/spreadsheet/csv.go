@@ -49,9 +49,32 @@ func (w *Writer) Flush() error {
 // Safe returns v with a leading single quote when v starts with a character a
 // spreadsheet treats as the start of a formula (=, +, -, @, tab, carriage
 // return), so that data from users can never run as a formula (CSV injection).
+// A negative decimal number ("-20", "-0.5") is left as it is: it is a value,
+// not a formula, and a quote would turn it into text.
 func Safe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) && !negativeDecimal(v) {
 		return "'" + v
 	}
 	return v
+}
+
+// negativeDecimal reports whether v is a minus sign followed by digits with
+// at most one decimal point between them, and nothing else.
+func negativeDecimal(v string) bool {
+	digits, point := 0, false
+	for i, r := range v {
+		switch {
+		case i == 0:
+			if r != '-' {
+				return false
+			}
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.' && !point && digits > 0 && i < len(v)-1:
+			point = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }

@@ -19,7 +19,8 @@ func TestWriter(t *testing.T) {
 		{"name", "note"},
 		{"Ada, Lovelace", `say "hi"`},
 		{"=HYPERLINK(\"x\")", "+1"},
-		{"-2", "@SUM(A1)"},
+		{"-2+A1", "@SUM(A1)"},
+		{"-2", "-0.5"},
 		{"\tx", "\rx"},
 		{"multi\nline", "Zoë"},
 	}
@@ -52,7 +53,8 @@ func TestWriter(t *testing.T) {
 			{"name", "note"},
 			{"Ada, Lovelace", `say "hi"`},
 			{"'=HYPERLINK(\"x\")", "'+1"},
-			{"'-2", "'@SUM(A1)"},
+			{"'-2+A1", "'@SUM(A1)"},
+			{"-2", "-0.5"}, // a negative number stays a number
 			{"'\tx", "'x"}, // with CRLF line ends encoding/csv drops a lone CR; the prefix stays
 			{"multi\nline", "Zoë"},
 		}
@@ -73,6 +75,9 @@ func TestSafe(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", ""}, {"plain", "plain"}, {"=1+1", "'=1+1"}, {"+", "'+"}, {"-x", "'-x"},
 		{"@a", "'@a"}, {"\ta", "'\ta"}, {"\ra", "'\ra"}, {"a=b", "a=b"}, {" =x", " =x"},
+		{"-20", "-20"}, {"-0.5", "-0.5"}, {"-", "'-"}, {"-.5", "'-.5"}, {"-5.", "'-5."},
+		{"-1.2.3", "'-1.2.3"}, {"-2+3", "'-2+3"}, {"-1e5", "'-1e5"}, {"-Inf", "'-Inf"},
+		{"-1,2", "'-1,2"},
 	} {
 		if got := spreadsheet.Safe(tc.in); got != tc.want {
 			t.Errorf("Safe(%q) = %q, want %q", tc.in, got, tc.want)
