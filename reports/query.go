@@ -111,10 +111,7 @@ func dimText(src source, dim string) string {
 		return "e." + columns[dim] + "::text"
 	}
 	if dim == "month" {
-		// The date as text (2024-05-01: lib/pq fixes DateStyle to ISO), cut
-		// to its month by scanRows: to_char costs a fifth of a report
-		// grouped by country and month.
-		return "month::text"
+		return "to_char(month, 'YYYY-MM')"
 	}
 	return columns[dim] + "::text"
 }
@@ -194,18 +191,6 @@ func selectDims(src source, dims []string, total bool) (sel, group string) {
 	return strings.Join(s, ", ") + ", ", " GROUP BY " + strings.Join(g, ", ")
 }
 
-// rowPerCell reports whether the rows of src are the report's rows grouped
-// by dims but for a few: report_place_month_cells grouped by country and
-// month (and any of the country's region and groups) has one row per country
-// and month, or more when the country's region or groups changed within the
-// month. The report then reads the cells as they are and adds up those few
-// in Go (scanRows) rather than have PostgreSQL hash every row into a group of
-// its own: a country × month report at 100,000 learners read 5,242 cells in
-// 2.9 ms, and grouped them in 7.2-7.9 ms.
-func rowPerCell(src source, dims []string) bool {
-	return src == fromPlaceMonthCells && slices.Contains(dims, "country") && len(dims) <= maxCellDims
-}
-
 // aggregateSQL counts q grouped by dims from src: the four counts, then the
 // four sums of their records' keys (scanRows reads them in this order). With
 // total, the grand total comes too, as a row whose dimensions are NULL: a
@@ -216,10 +201,6 @@ func aggregateSQL(src source, q Query, dims []string, total bool) (string, []any
 	}
 	sel, group := selectDims(src, dims, total)
 	w := filters(src, q, "")
-	if rowPerCell(src, dims) {
-		return "SELECT " + sel + "learners, enrollments, completions, certificates, " + keySums + " FROM " +
-			learnerRollups[src].table + w.sql(), w.args
-	}
 	if src == fromCells {
 		return "SELECT " + sel + sums("enrollments", "enrollments", "completions", "certificates",
 			"learner_keys", "enrollment_keys", "completion_keys", "certificate_keys") + " FROM report_cells" + w.sql() + group, w.args
