@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -15,7 +14,8 @@ var update = goflag.Bool("update", false, "rewrite the golden files in testdata/
 // TestReportSQL prints the statements a report runs, per source, into
 // testdata/sql/*.sql: the whole SQL behind a report number, in the order the
 // report runs it (margins first, then the rows; from a learner rollup, each
-// followed by its overlap correction). Run with -update after changing the
+// followed by its overlap correction; from report_learner_cells, rows and
+// margins in one statement, then their overlaps). Run with -update after changing the
 // SQL, and read the diff.
 func TestReportSQL(t *testing.T) {
 	tests := []struct {
@@ -52,8 +52,15 @@ func TestReportSQL(t *testing.T) {
 			if rows != tt.want {
 				t.Fatalf("rows are counted from source %d, want %d", rows, tt.want)
 			}
-			writeStatements(&b, "totals and the gender margin", margins, q, []string{"gender"}, true)
-			writeStatements(&b, "rows", rows, q, q.GroupBy, false)
+			if rows == fromLearnerCells { // as Store.learnerCells reads them
+				query, _, args := learnerCellsSQL(q)
+				fmt.Fprintf(&b, "\n-- rows, totals and the gender margin, args %q\n%s;\n", args, query)
+				writeOverlaps(&b, "rows", rows, q, q.GroupBy, false)
+				writeOverlaps(&b, "totals and the gender margin", rows, q, []string{"gender"}, true)
+			} else {
+				writeStatements(&b, "totals and the gender margin", margins, q, []string{"gender"}, true)
+				writeStatements(&b, "rows", rows, q, q.GroupBy, false)
+			}
 			golden(t, filepath.Join("testdata", "sql", tt.name+".sql"), b.String())
 		})
 	}
@@ -61,11 +68,15 @@ func TestReportSQL(t *testing.T) {
 
 func writeStatements(b *strings.Builder, what string, src source, q Query, dims []string, total bool) {
 	query, args := aggregateSQL(src, q, dims, total)
-	fmt.Fprintf(b, "\n-- %s, args %q\n%s;\n", what, args, layout(query))
+	fmt.Fprintf(b, "\n-- %s, args %q\n%s;\n", what, args, query)
 	if _, ok := learnerRollups[src]; ok {
-		query, args = overlapSQL(src, q, dims, total)
-		fmt.Fprintf(b, "\n-- %s: overlaps to subtract, args %q\n%s;\n", what, args, layout(query))
+		writeOverlaps(b, what, src, q, dims, total)
 	}
+}
+
+func writeOverlaps(b *strings.Builder, what string, src source, q Query, dims []string, total bool) {
+	query, args := overlapSQL(src, q, dims, total)
+	fmt.Fprintf(b, "\n-- %s: overlaps to subtract, args %q\n%s;\n", what, args, query)
 }
 
 func paramsLine(p Params) string {
@@ -77,13 +88,6 @@ func paramsLine(p Params) string {
 		}
 	}
 	return strings.Join(parts, "&")
-}
-
-// layout breaks a statement before its clauses, for a reader.
-var clause = regexp.MustCompile(` (FROM|WHERE|GROUP BY|UNION ALL|LEFT JOIN) `)
-
-func layout(query string) string {
-	return clause.ReplaceAllString(query, "\n$1 ")
 }
 
 func golden(t *testing.T, path, got string) {

@@ -89,20 +89,9 @@ var reportTx = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true
 // from the raw tables when asOf is null.
 func (s *Store) participation(ctx context.Context, tx *sqlx.Tx, q Query, asOf sql.NullTime) (*Report, error) {
 	live := !asOf.Valid
-	totals, byGender, err := s.margins(ctx, tx, q, live)
+	rows, totals, byGender, err := s.counts(ctx, tx, q, live)
 	if err != nil {
 		return nil, err
-	}
-	var rows []Row
-	switch {
-	case len(q.GroupBy) == 0:
-		rows = []Row{} // only the totals
-	case slices.Equal(q.GroupBy, []string{"gender"}):
-		rows = slices.Clone(byGender) // the gender margin is the whole report
-	default:
-		if rows, err = s.aggregate(ctx, tx, q, q.GroupBy, live, false); err != nil {
-			return nil, err
-		}
 	}
 	r := &Report{GroupBy: q.GroupBy, MinCellSize: q.MinCellSize, GeneratedAt: s.now().UTC(),
 		GenderParity: genderParity(byGender, q.MinCellSize), Totals: discloseTotals(totals, q.MinCellSize),
@@ -121,14 +110,40 @@ func (s *Store) participation(ctx context.Context, tx *sqlx.Tx, q Query, asOf sq
 	return r, nil
 }
 
-// margins returns the exact totals of q and its rows grouped by gender alone
-// (behind the parity index), read in one statement: they always come from
-// the same source.
+// counts returns the exact counts of q: its rows, its totals and its rows
+// grouped by gender alone (behind the parity index).
+func (s *Store) counts(ctx context.Context, tx *sqlx.Tx, q Query, live bool) (rows []Row, totals Row, byGender []Row, err error) {
+	switch {
+	case len(q.GroupBy) == 0:
+		totals, byGender, err = s.margins(ctx, tx, q, live)
+		return []Row{}, totals, byGender, err
+	case slices.Equal(q.GroupBy, []string{"gender"}):
+		totals, byGender, err = s.margins(ctx, tx, q, live)
+		return slices.Clone(byGender), totals, byGender, err // the gender margin is the whole report
+	case !live && q.route(q.GroupBy) == fromLearnerCells:
+		return s.learnerCells(ctx, tx, q)
+	}
+	if totals, byGender, err = s.margins(ctx, tx, q, live); err != nil {
+		return nil, Row{}, nil, err
+	}
+	rows, err = s.aggregate(ctx, tx, q, q.GroupBy, live, false)
+	return rows, totals, byGender, err
+}
+
+// margins returns the exact totals of q and its rows grouped by gender alone,
+// read in one statement: they always come from the same source.
 func (s *Store) margins(ctx context.Context, tx *sqlx.Tx, q Query, live bool) (totals Row, byGender []Row, err error) {
 	rows, err := s.aggregate(ctx, tx, q, []string{"gender"}, live, true)
 	if err != nil {
 		return Row{}, nil, err
 	}
+	totals, byGender = splitMargins(rows)
+	return totals, byGender, nil
+}
+
+// splitMargins separates the total row (its gender NULL) from the rows by
+// gender; the totals are zero when nobody matches.
+func splitMargins(rows []Row) (totals Row, byGender []Row) {
 	for _, r := range rows {
 		if r.Values[0] == nil {
 			totals = r
@@ -136,12 +151,43 @@ func (s *Store) margins(ctx context.Context, tx *sqlx.Tx, q Query, live bool) (t
 			byGender = append(byGender, r)
 		}
 	}
-	return totals, byGender, nil // totals are zero when nobody matches
+	return totals, byGender
 }
 
-// aggregate returns the exact counts of q grouped by dims and their key sums,
-// from the rollup that can answer them (or from the enrollments when live).
-// With total, the grand total comes too, as a row whose dimensions are nil.
+// learnerCells counts a report whose rows and margins both come from
+// report_learner_cells in one scan of it (learnerCellsSQL), then subtracts
+// the overlaps of the rows and of the margins. A row whose dimensions other
+// than gender are all NULL is a margin (of one gender, or the total).
+func (s *Store) learnerCells(ctx context.Context, tx *sqlx.Tx, q Query) (rows []Row, totals Row, byGender []Row, err error) {
+	query, dims, args := learnerCellsSQL(q)
+	gender := slices.Index(dims, "gender")
+	all, err := scanRows(ctx, tx, dims, query, args)
+	if err != nil {
+		return nil, Row{}, nil, fmt.Errorf("aggregate %v: %w", dims, err)
+	}
+	var margins []Row
+	for _, r := range all {
+		others := slices.Delete(slices.Clone(r.Values), gender, gender+1)
+		if slices.ContainsFunc(others, func(v *string) bool { return v != nil }) {
+			rows = append(rows, Row{dims: q.GroupBy, Values: r.Values[:len(q.GroupBy)], Counts: r.Counts, Keys: r.Keys})
+		} else {
+			margins = append(margins, Row{dims: []string{"gender"}, Values: r.Values[gender : gender+1], Counts: r.Counts, Keys: r.Keys})
+		}
+	}
+	if rows, err = s.withoutOverlaps(ctx, tx, fromLearnerCells, q, q.GroupBy, false, rows); err != nil {
+		return nil, Row{}, nil, err
+	}
+	if margins, err = s.withoutOverlaps(ctx, tx, fromLearnerCells, q, []string{"gender"}, true, margins); err != nil {
+		return nil, Row{}, nil, err
+	}
+	totals, byGender = splitMargins(margins)
+	return rows, totals, byGender, nil
+}
+
+// aggregate returns the exact counts of q grouped by dims (at least one) and
+// their key sums, from the rollup that can answer them (or from the
+// enrollments when live). With total, the grand total comes too, as a row
+// whose dimensions are nil.
 func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []string, live, total bool) ([]Row, error) {
 	src := fromEnrollments
 	if !live {
@@ -152,10 +198,16 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %v: %w", dims, err)
 	}
+	return s.withoutOverlaps(ctx, tx, src, q, dims, total, rows)
+}
+
+// withoutOverlaps subtracts, from rows counted from a learner rollup, the
+// learners it counted in more than one of its cells (overlapSQL).
+func (s *Store) withoutOverlaps(ctx context.Context, tx *sqlx.Tx, src source, q Query, dims []string, total bool, rows []Row) ([]Row, error) {
 	if _, ok := learnerRollups[src]; !ok {
 		return rows, nil
 	}
-	query, args = overlapSQL(src, q, dims, total)
+	query, args := overlapSQL(src, q, dims, total)
 	overlaps, err := scanRows(ctx, tx, dims, query, args)
 	if err != nil {
 		return nil, fmt.Errorf("overlaps %v: %w", dims, err)
