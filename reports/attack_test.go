@@ -294,11 +294,11 @@ func TestAttacksAcrossRoutesAndTime(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rollup, err := w.mod.Store.participation(context.Background(), q, false)
+			rollup, err := participationVia(context.Background(), w.mod.Store, q, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			raw, err := w.mod.Store.participation(context.Background(), q, true)
+			raw, err := participationVia(context.Background(), w.mod.Store, q, true)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -27,6 +27,23 @@
 // first refresh are the raw tables read. Date filters are widened to whole
 // months, which the month rollups hold.
 //
+// # From request to SQL
+//
+// Handler.participation (http.go) parses the request into a Query
+// (report.go) and Store.Resolve checks the course, cohort and country it
+// names. Store.Participation (store.go) then reads, in one read-only
+// repeatable-read transaction on one connection: data_as_of, the totals and
+// the gender margin (one statement, GROUPING SETS ((gender), ())), and the
+// rows; when the rows come from report_learner_cells, as the margins do,
+// one statement reads all three (Store.learnerCells). Otherwise each read
+// is aggregate: Query.route picks the source, aggregateSQL
+// fills in that source's statement (the constants in query.go: rollupSQL,
+// cellsSQL, stateSQL, enrollmentsSQL), and for a learner rollup overlapSQL
+// (learnerOverlapSQL, monthOverlapSQL) gives the learners to subtract. The
+// exact counts are then perturbed and suppressed (disclosure.go) and the
+// rows sorted. testdata/sql holds every statement a report runs, per source,
+// as TestReportSQL prints it.
+//
 // # Disclosure control: the cell-key method
 //
 // Every enrollment carries two random keys, drawn once and never shown

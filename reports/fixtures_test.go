@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -201,7 +202,35 @@ func (f fixtures) randomData(r *rand.Rand, users int) dataset {
 
 func pick(r *rand.Rand, xs []string) string { return xs[r.IntN(len(xs))] }
 
-// rowKey identifies a row by its dimension values.
-func rowKey(r Row) string {
-	return string(appendRowKey(nil, r))
+// participationVia computes the report from the rollups, as Participation
+// does, or with live from the raw tables as before the first refresh: the
+// two must agree.
+func participationVia(ctx context.Context, s *Store, q Query, live bool) (*Report, error) {
+	if !live {
+		return s.Participation(ctx, q)
+	}
+	tx, err := s.rdb.BeginTxx(ctx, reportTx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return s.participation(ctx, tx, q, sql.NullTime{})
+}
+
+// rebuildRollups recounts the rollups from all enrollments in one
+// transaction, as after a bulk load.
+func rebuildRollups(ctx context.Context, s *Store) error {
+	_, err := s.refresh(ctx, true)
+	return err
+}
+
+// rollupAge returns when the rollups last reflected every change (null
+// when they never have).
+func rollupAge(t *testing.T, s *Store) sql.NullTime {
+	t.Helper()
+	var asOf sql.NullTime
+	if err := s.rdb.Get(&asOf, `SELECT data_as_of FROM report_rollup_state`); err != nil {
+		t.Fatal(err)
+	}
+	return asOf
 }

@@ -111,7 +111,7 @@ func TestOneAnswerPerPopulation(t *testing.T) {
 			var first []byte
 			for _, live := range []bool{false, true} {
 				at := fmt.Sprintf("group_by=%s filters=%+v live=%v", g, p, live)
-				rep, err := s.participation(context.Background(), q, live)
+				rep, err := participationVia(context.Background(), s, q, live)
 				if err != nil {
 					t.Fatal(err)
 				}

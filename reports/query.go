@@ -111,10 +111,7 @@ func dimText(src source, dim string) string {
 		return "e." + columns[dim] + "::text"
 	}
 	if dim == "month" {
-		// The date as text (2024-05-01: lib/pq fixes DateStyle to ISO), cut
-		// to its month by scanRows: to_char costs a fifth of a report
-		// grouped by country and month.
-		return "month::text"
+		return "to_char(month, 'YYYY-MM')"
 	}
 	return columns[dim] + "::text"
 }
@@ -170,189 +167,222 @@ func filters(src source, q Query, prefix string) *where {
 	return w
 }
 
-// selectDims returns the text of each dimension and the GROUP BY clause. The
-// rollups are grouped by their columns, and only each group is formatted as
-// text: formatting every row first costs more than the aggregation itself.
-// With total, the grand total comes too, as a row whose dimensions are NULL
-// (a rollup's dimensions never are).
-func selectDims(src source, dims []string, total bool) (sel, group string) {
-	var s, g []string
+// The statements below count a report's cells, one per source; aggregateSQL
+// and overlapSQL fill in the grouped dimensions and the filters:
+//
+//   - {dims}: each grouped dimension as text, named d0, d1, …;
+//   - {cols}: the same dimensions as the table's columns (the rollups are
+//     grouped by their columns and only each group is formatted as text);
+//   - {group}: what to group by, {cols} or, with the grand total too,
+//     GROUPING SETS (({cols}), ()), whose total row has NULL dimensions (a
+//     rollup's dimensions never are NULL);
+//   - {outer}: d0, d1, …;
+//   - {where}: the filters, every value a placeholder.
+//
+// Every statement returns the dimensions, then learners, enrollments,
+// completions and certificates, then the sums of their records' keys
+// (scanRows reads them in this order). bigint_sum (migration 00061) stays in
+// bigint where sum(bigint) goes through numeric.
+
+// rollupSQL counts a learner rollup ({table}): its rows count distinct
+// learners per cell, and a learner in several cells of a group is
+// subtracted by overlapSQL.
+const rollupSQL = `SELECT {dims},
+	coalesce(bigint_sum(learners), 0), coalesce(bigint_sum(enrollments), 0),
+	coalesce(bigint_sum(completions), 0), coalesce(bigint_sum(certificates), 0),
+	coalesce(bigint_sum(learner_keys), 0), coalesce(bigint_sum(enrollment_keys), 0),
+	coalesce(bigint_sum(completion_keys), 0), coalesce(bigint_sum(certificate_keys), 0)
+FROM {table}{where}
+GROUP BY {group}`
+
+// cellsSQL counts report_cells, read one course at a time: a learner has one
+// enrollment per course, so a cell's learners are its enrollments.
+const cellsSQL = `SELECT {dims},
+	coalesce(bigint_sum(enrollments), 0), coalesce(bigint_sum(enrollments), 0),
+	coalesce(bigint_sum(completions), 0), coalesce(bigint_sum(certificates), 0),
+	coalesce(bigint_sum(learner_keys), 0), coalesce(bigint_sum(enrollment_keys), 0),
+	coalesce(bigint_sum(completion_keys), 0), coalesce(bigint_sum(certificate_keys), 0)
+FROM report_cells{where}
+GROUP BY {group}`
+
+// stateSQL counts report_enrollment_state, one row per enrollment as the
+// rollups counted it: each learner's enrollments in a group first (u), so
+// that a learner counts once, with their learner key once.
+const stateSQL = `SELECT {outer},
+	count(*), coalesce(bigint_sum(n), 0), coalesce(bigint_sum(c), 0), coalesce(bigint_sum(k), 0),
+	coalesce(bigint_sum(lk), 0), coalesce(bigint_sum(nk), 0), coalesce(bigint_sum(ck), 0), coalesce(bigint_sum(kk), 0)
+FROM (
+	SELECT {dims}, e.user_id, min(e.learner_key)::bigint AS lk,
+		count(*) AS n, sum(e.record_key) AS nk,
+		count(*) FILTER (WHERE e.completed) AS c, sum(e.record_key) FILTER (WHERE e.completed) AS ck,
+		count(*) FILTER (WHERE e.certified) AS k, sum(e.record_key) FILTER (WHERE e.certified) AS kk
+	FROM report_enrollment_state e{where}
+	GROUP BY e.user_id, {group}) u
+GROUP BY {outer}`
+
+// enrollmentsSQL counts the raw tables as stateSQL counts the state: before
+// the first rollup refresh, and in the tests that check the rollups.
+const enrollmentsSQL = `SELECT {outer},
+	count(*), coalesce(bigint_sum(n), 0), coalesce(bigint_sum(c), 0), coalesce(bigint_sum(k), 0),
+	coalesce(bigint_sum(lk), 0), coalesce(bigint_sum(nk), 0), coalesce(bigint_sum(ck), 0), coalesce(bigint_sum(kk), 0)
+FROM (
+	SELECT {dims}, e.user_id, min(e.learner_key)::bigint AS lk,
+		count(*) AS n, sum(e.record_key) AS nk,
+		count(*) FILTER (WHERE e.status = 'completed') AS c, sum(e.record_key) FILTER (WHERE e.status = 'completed') AS ck,
+		count(*) FILTER (WHERE c.id IS NOT NULL) AS k, sum(e.record_key) FILTER (WHERE c.id IS NOT NULL) AS kk
+	FROM enrollments e LEFT JOIN certificates c ON c.enrollment_id = e.id AND c.revoked_at IS NULL{where}
+	GROUP BY e.user_id, {group}) u
+GROUP BY {outer}`
+
+// learnerOverlapSQL counts, per group of report_learner_cells, the extra
+// times it counted someone, and the extra times it added their key. A
+// learner whose snapshot differs between enrollments (a mover) is in several
+// of its cells. Movers with two profiles are counted per pair (p): the pair
+// adds one to a group when both profiles pass the filters ({pair_where}) and
+// agree on every grouped dimension. The few with more profiles are read one
+// by one (b): each adds (their profiles in the group − 1). With the grand
+// total, {pair_total} adds every pair once more, as the total row.
+const learnerOverlapSQL = `SELECT {outer},
+	coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint,
+	coalesce(bigint_sum(k), 0), 0::bigint, 0::bigint, 0::bigint
+FROM (
+	SELECT {dims}, coalesce(bigint_sum(n - 1), 0) AS n, coalesce(bigint_sum((n - 1) * lk), 0) AS k
+	FROM (
+		SELECT user_id, {cols}, count(*) AS n, min(learner_key) AS lk
+		FROM report_mover_profiles{where}
+		GROUP BY user_id, {group}) b
+	WHERE n > 1
+	GROUP BY {cols}
+	UNION ALL
+	SELECT {pair_dims}, coalesce(bigint_sum(movers), 0) AS n, coalesce(bigint_sum(mover_keys), 0) AS k
+	FROM report_mover_pairs{pair_where}
+	GROUP BY {pair_cols}{pair_total}) o
+GROUP BY {outer}`
+
+// monthOverlapSQL counts the same for the month rollups, from each learner's
+// distinct snapshots per month (report_month_movers): a learner adds (their
+// cells in the group − 1), their cells being their distinct snapshots, or
+// distinct parts of it ({distinct}) for a rollup keyed by that part.
+const monthOverlapSQL = `SELECT {outer},
+	coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint,
+	coalesce(bigint_sum(k), 0), 0::bigint, 0::bigint, 0::bigint
+FROM (
+	SELECT {dims}, coalesce(bigint_sum(n - 1), 0) AS n, coalesce(bigint_sum((n - 1) * lk), 0) AS k
+	FROM (
+		SELECT user_id, {cols}, {distinct} AS n, min(learner_key) AS lk
+		FROM report_month_movers{where}
+		GROUP BY user_id, {group}) b
+	WHERE n > 1
+	GROUP BY {cols}) o
+GROUP BY {outer}`
+
+// grouping is the text of a grouping's dimensions, to fill in a statement.
+type grouping struct {
+	dims, cols, outer []string
+}
+
+func newGrouping(src source, dims []string) grouping {
+	var g grouping
 	for i, d := range dims {
-		s = append(s, dimText(src, d)+" AS d"+itoa(i))
-		if src == fromEnrollments || src == fromState {
-			g = append(g, itoa(i+1))
-		} else {
-			g = append(g, columns[d])
+		g.dims = append(g.dims, dimText(src, d)+" AS d"+itoa(i))
+		g.cols = append(g.cols, columns[d])
+		g.outer = append(g.outer, "d"+itoa(i))
+	}
+	return g
+}
+
+// group is what the statement groups by: exprs, and with total the grand total too.
+func group(exprs []string, total bool) string {
+	if total {
+		return "GROUPING SETS ((" + strings.Join(exprs, ", ") + "), ())"
+	}
+	return strings.Join(exprs, ", ")
+}
+
+// fill replaces each {name} in statement by its text.
+func fill(statement string, names ...string) string {
+	return strings.NewReplacer(names...).Replace(statement)
+}
+
+// aggregateSQL counts q grouped by dims (at least one) from src. With total,
+// the grand total comes too, as a row whose dimensions are NULL: a report's
+// totals and gender margin are read in one statement.
+func aggregateSQL(src source, q Query, dims []string, total bool) (string, []any) {
+	g := newGrouping(src, dims)
+	switch src {
+	case fromState, fromEnrollments:
+		w := filters(src, q, "e.")
+		var exprs []string
+		for _, d := range dims {
+			exprs = append(exprs, dimText(src, d))
+		}
+		statement := stateSQL
+		if src == fromEnrollments {
+			statement = enrollmentsSQL
+		}
+		return fill(statement, "{dims}", strings.Join(g.dims, ", "), "{outer}", strings.Join(g.outer, ", "),
+			"{where}", w.sql(), "{group}", group(exprs, total)), w.args
+	case fromCells:
+		w := filters(src, q, "")
+		return fill(cellsSQL, "{dims}", strings.Join(g.dims, ", "), "{where}", w.sql(), "{group}", group(g.cols, total)), w.args
+	}
+	w := filters(src, q, "")
+	return fill(rollupSQL, "{dims}", strings.Join(g.dims, ", "), "{table}", learnerRollups[src].table,
+		"{where}", w.sql(), "{group}", group(g.cols, total)), w.args
+}
+
+// learnerCellsSQL counts q grouped by its dimensions from report_learner_cells
+// together with its gender margin and its grand total: one scan of the rollup
+// for the whole report. The rows have a gender column even when they are not
+// grouped by gender (NULL then), and the rollup's columns are never NULL, so
+// a row's NULLs tell its grouping set.
+func learnerCellsSQL(q Query) (query string, dims []string, args []any) {
+	dims = q.GroupBy
+	if !slices.Contains(dims, "gender") {
+		dims = append(slices.Clone(dims), "gender")
+	}
+	g := newGrouping(fromLearnerCells, dims)
+	rows := newGrouping(fromLearnerCells, q.GroupBy)
+	w := filters(fromLearnerCells, q, "")
+	return fill(rollupSQL, "{dims}", strings.Join(g.dims, ", "), "{table}", "report_learner_cells", "{where}", w.sql(),
+		"{group}", "GROUPING SETS (("+strings.Join(rows.cols, ", ")+"), (gender), ())"), dims, w.args
+}
+
+// overlapSQL counts, for each group of q by dims, what the learner rollup
+// src counted more than once (learnerOverlapSQL, monthOverlapSQL).
+func overlapSQL(src source, q Query, dims []string, total bool) (string, []any) {
+	g := newGrouping(fromLearnerCells, dims)
+	w := filters(fromMonthCells, q, "")
+	names := []string{"{dims}", strings.Join(g.dims, ", "), "{cols}", strings.Join(g.cols, ", "),
+		"{outer}", strings.Join(g.outer, ", "), "{where}", w.sql(), "{group}", group(g.cols, total)}
+	if src != fromLearnerCells {
+		distinct := "count(*)"
+		if d := learnerRollups[src].distinct; d != "" {
+			distinct = "count(DISTINCT (" + d + "))"
+		}
+		return fill(monthOverlapSQL, append(names, "{distinct}", distinct)...), w.args
+	}
+	// Both profiles of a pair pass the filters and agree on the grouped dimensions.
+	var pairDims, pairCols []string
+	pairs := &where{args: w.args}
+	for i, c := range g.cols {
+		pairDims = append(pairDims, "a_"+c+"::text AS d"+itoa(i))
+		pairCols = append(pairCols, "a_"+c)
+		pairs.conds = append(pairs.conds, "a_"+c+" = b_"+c)
+	}
+	filtered := &where{args: pairs.args}
+	for _, f := range []struct{ col, value string }{{"country", q.Country}, {"region", q.Region}} {
+		if f.value != "" {
+			filtered.add("a_"+f.col+" = ?", f.value)
+			filtered.conds = append(filtered.conds, "b_"+f.col+" = $"+itoa(len(filtered.args)))
 		}
 	}
-	if len(dims) == 0 {
-		return "", ""
-	}
+	pairs.conds, pairs.args = append(pairs.conds, filtered.conds...), filtered.args
+	pairTotal := ""
 	if total {
-		return strings.Join(s, ", ") + ", ", " GROUP BY GROUPING SETS ((" + strings.Join(g, ", ") + "), ())"
+		pairTotal = "\n\tUNION ALL\n\tSELECT " + strings.Join(slices.Repeat([]string{"NULL::text"}, len(dims)), ", ") +
+			", coalesce(bigint_sum(movers), 0), coalesce(bigint_sum(mover_keys), 0)\n\tFROM report_mover_pairs" + filtered.sql()
 	}
-	return strings.Join(s, ", ") + ", ", " GROUP BY " + strings.Join(g, ", ")
-}
-
-// rowPerCell reports whether the rows of src are the report's rows grouped
-// by dims but for a few: report_place_month_cells grouped by country and
-// month (and any of the country's region and groups) has one row per country
-// and month, or more when the country's region or groups changed within the
-// month. The report then reads the cells as they are and adds up those few
-// in Go (scanRows) rather than have PostgreSQL hash every row into a group of
-// its own: a country × month report at 100,000 learners read 5,242 cells in
-// 2.9 ms, and grouped them in 7.2-7.9 ms.
-func rowPerCell(src source, dims []string) bool {
-	return src == fromPlaceMonthCells && slices.Contains(dims, "country") && len(dims) <= maxCellDims
-}
-
-// aggregateSQL counts q grouped by dims from src: the four counts, then the
-// four sums of their records' keys (scanRows reads them in this order). With
-// total, the grand total comes too, as a row whose dimensions are NULL: a
-// report's totals and gender margin are read in one statement.
-func aggregateSQL(src source, q Query, dims []string, total bool) (string, []any) {
-	if src == fromEnrollments || src == fromState {
-		return perLearnerSQL(src, q, dims, total)
-	}
-	sel, group := selectDims(src, dims, total)
-	w := filters(src, q, "")
-	if rowPerCell(src, dims) {
-		return "SELECT " + sel + "learners, enrollments, completions, certificates, " + keySums + " FROM " +
-			learnerRollups[src].table + w.sql(), w.args
-	}
-	if src == fromCells {
-		return "SELECT " + sel + sums("enrollments", "enrollments", "completions", "certificates",
-			"learner_keys", "enrollment_keys", "completion_keys", "certificate_keys") + " FROM report_cells" + w.sql() + group, w.args
-	}
-	return "SELECT " + sel + sums("learners", "enrollments", "completions", "certificates",
-		"learner_keys", "enrollment_keys", "completion_keys", "certificate_keys") +
-		" FROM " + learnerRollups[src].table + w.sql() + group, w.args
-}
-
-// perLearnerSQL counts q grouped by dims from one row per enrollment (the raw
-// tables or report_enrollment_state): each learner's enrollments of a group
-// first, so that a learner counts once, with their key once.
-func perLearnerSQL(src source, q Query, dims []string, total bool) (string, []any) {
-	from, completed, certified := " FROM report_enrollment_state e", "e.completed", "e.certified"
-	if src == fromEnrollments {
-		from = " FROM enrollments e LEFT JOIN certificates c ON c.enrollment_id = e.id AND c.revoked_at IS NULL"
-		completed, certified = "e.status = 'completed'", "c.id IS NOT NULL"
-	}
-	w := filters(src, q, "e.")
-	var inner, outer, group, exprs []string
-	for i, d := range dims {
-		inner = append(inner, dimText(src, d)+" AS d"+itoa(i))
-		outer = append(outer, "d"+itoa(i))
-		group = append(group, itoa(i+1))
-		exprs = append(exprs, dimText(src, d))
-	}
-	group = append(group, itoa(len(dims)+1))
-	if total && len(dims) > 0 {
-		group = []string{"e.user_id", "GROUPING SETS ((" + strings.Join(exprs, ", ") + "), ())"}
-	}
-	perLearner := "SELECT " + strings.Join(append(inner, "e.user_id",
-		"min(e.learner_key)::bigint AS lk", "count(*) AS n", "sum(e.record_key) AS nk",
-		"count(*) FILTER (WHERE "+completed+") AS c", "sum(e.record_key) FILTER (WHERE "+completed+") AS ck",
-		"count(*) FILTER (WHERE "+certified+") AS k", "sum(e.record_key) FILTER (WHERE "+certified+") AS kk"), ", ") +
-		from + w.sql() + " GROUP BY " + strings.Join(group, ", ")
-	query := "SELECT " + strings.Join(append(outer, "count(*)", sums("n", "c", "k", "lk", "nk", "ck", "kk")), ", ") +
-		" FROM (" + perLearner + ") u"
-	if len(dims) > 0 {
-		query += " GROUP BY " + strings.Join(outer, ", ")
-	}
-	return query, w.args
-}
-
-// sums adds up rollup columns with bigint_sum (migration 00061), which stays
-// in bigint where sum(bigint) goes through numeric.
-func sums(cols ...string) string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = "coalesce(bigint_sum(" + c + "), 0)"
-	}
-	return strings.Join(out, ", ")
-}
-
-// overlapSQL counts, for each group, the extra times the learner rollups
-// counted someone, and the extra times they added that person's key. A learner whose snapshot differs between enrollments (a
-// mover) is in several demographic cells and counts once per cell that falls
-// into the group. Movers with two profiles are counted per pair of profiles:
-// the pair adds one to a group when both profiles pass the filter and agree
-// on every grouped dimension. The few with more profiles are read one by one.
-// Grouped by month, only learners with several profiles within one month
-// overlap.
-//
-// src is the rollup being corrected: the month rollups count a learner once
-// per distinct snapshot within the month, or once per distinct part of it
-// (learnerRollup.distinct).
-func overlapSQL(src source, q Query, dims []string, total bool) (string, []any) {
-	outer := make([]string, 0, len(dims)+1)
-	for i := range dims {
-		outer = append(outer, "d"+itoa(i))
-	}
-	groupOuter := ""
-	if len(dims) > 0 {
-		groupOuter = " GROUP BY " + strings.Join(outer, ", ")
-	}
-	wrap := func(parts string) string {
-		return "SELECT " + strings.Join(append(outer, "coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint",
-			"coalesce(bigint_sum(k), 0), 0::bigint, 0::bigint, 0::bigint"), ", ") +
-			" FROM (" + parts + ") o" + groupOuter
-	}
-	if src != fromLearnerCells {
-		perMonth, args := perLearnerOverlap(q, dims, "report_month_movers", learnerRollups[src].distinct, total)
-		return wrap(perMonth), args
-	}
-	perUser, args := perLearnerOverlap(q, dims, "report_mover_profiles", "", total)
-	var sel, conds, group []string
-	for i, d := range dims {
-		sel = append(sel, "a_"+columns[d]+"::text AS d"+itoa(i))
-		conds = append(conds, "a_"+columns[d]+" = b_"+columns[d])
-		group = append(group, itoa(i+1))
-	}
-	w := &where{args: args, conds: conds}
-	if q.Country != "" {
-		w.add("a_country = ?", q.Country)
-		w.conds = append(w.conds, "b_country = $"+itoa(len(w.args)))
-	}
-	if q.Region != "" {
-		w.add("a_region = ?", q.Region)
-		w.conds = append(w.conds, "b_region = $"+itoa(len(w.args)))
-	}
-	measures := []string{"coalesce(bigint_sum(movers), 0) AS n", "coalesce(bigint_sum(mover_keys), 0) AS k"}
-	pairs := "SELECT " + strings.Join(append(sel, measures...), ", ") + " FROM report_mover_pairs" + w.sql()
-	if len(group) > 0 {
-		pairs += " GROUP BY " + strings.Join(group, ", ")
-	}
-	if total && len(dims) > 0 { // every pair, whatever its profiles' dimensions
-		nulls := slices.Repeat([]string{"NULL::text"}, len(dims))
-		all := &where{conds: w.conds[len(conds):]}
-		pairs += " UNION ALL SELECT " + strings.Join(append(nulls, measures...), ", ") + " FROM report_mover_pairs" + all.sql()
-	}
-	return wrap(perUser + " UNION ALL " + pairs), w.args
-}
-
-// perLearnerOverlap counts overlaps from a table of (user, profile) rows,
-// already distinct: each learner adds (rows in the group − 1). With a key (a
-// part of the profile), the rollup corrected is keyed by that part only, and
-// each learner adds (distinct keys in the group − 1).
-func perLearnerOverlap(q Query, dims []string, table, key string, total bool) (string, []any) {
-	var raw []string
-	for _, d := range dims {
-		raw = append(raw, columns[d])
-	}
-	sel, group := selectDims(fromLearnerCells, dims, false)
-	w := filters(fromMonthCells, q, "")
-	keys := strings.Join(append([]string{"user_id"}, raw...), ", ")
-	innerGroup := keys
-	if total && len(dims) > 0 {
-		innerGroup = "user_id, GROUPING SETS ((" + strings.Join(raw, ", ") + "), ())"
-	}
-	count := "count(*)"
-	if key != "" {
-		count = "count(DISTINCT (" + key + "))"
-	}
-	return "SELECT " + sel + "coalesce(bigint_sum(n - 1), 0) AS n, coalesce(bigint_sum((n - 1) * lk), 0) AS k FROM (" +
-		"SELECT " + keys + ", " + count + " AS n, min(learner_key) AS lk FROM " + table + w.sql() + " GROUP BY " + innerGroup +
-		") b WHERE n > 1" + group, w.args
+	return fill(learnerOverlapSQL, append(names, "{pair_dims}", strings.Join(pairDims, ", "), "{pair_where}", pairs.sql(),
+		"{pair_cols}", strings.Join(pairCols, ", "), "{pair_total}", pairTotal)...), pairs.args
 }

@@ -209,9 +209,8 @@ func (r Row) MarshalJSON() ([]byte, error) {
 	return r.appendJSON(nil), nil
 }
 
-// appendJSON appends the row as a JSON object. A report can hold thousands
-// of rows (country × month); writing them straight into one buffer costs a
-// tenth of a json.Marshal per value and field.
+// appendJSON appends the row as a JSON object: its dimensions in group_by
+// order (a map would sort them), then its counts.
 func (r Row) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	for i, d := range r.dims {

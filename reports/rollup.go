@@ -42,13 +42,6 @@ func (s *Store) RefreshRollups(ctx context.Context) (RefreshStats, error) {
 	}
 }
 
-// RebuildRollups recounts the rollups from all enrollments in one transaction
-// (after a bulk load, or to repair them).
-func (s *Store) RebuildRollups(ctx context.Context) error {
-	_, err := s.refresh(ctx, true)
-	return err
-}
-
 // refresh runs one batch in a repeatable-read transaction: the change-log rows
 // it consumes and the enrollments it reads come from the same snapshot, so a
 // change committed later stays logged for the next run. It returns how many
@@ -251,12 +244,4 @@ func learnerDelta(table, key string) string {
 		enrollments = r.enrollments + excluded.enrollments,
 		completions = r.completions + excluded.completions,
 		certificates = r.certificates + excluded.certificates,` + addKeySums
-}
-
-// RollupAge returns when the rollups last reflected every change (zero when
-// they never have).
-func (s *Store) RollupAge(ctx context.Context) (sql.NullTime, error) {
-	var t sql.NullTime
-	err := s.rdb.GetContext(ctx, &t, `SELECT data_as_of FROM report_rollup_state`)
-	return t, err
 }
