@@ -143,7 +143,7 @@ function pupilsSection(id, status) {
     const learners = v.pupils.split('\n').map((l) => l.split(',').map((s) => s.trim())).filter((r) => r[0])
       .map(([name, gender, year]) => ({ name, gender: gender || 'undisclosed', birth_year: Number(year) || 0 }));
     const r = await api('POST', `/v1/cohorts/${id}/learners`, { body: { consent: { basis: v.basis, note: v.note }, learners } });
-    out.replaceChildren(notice(t('pupil.made')), h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('pupil.accounts') },
+    out.replaceChildren(notice(t('pupil.made')), h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('pupil.newAccounts') },
       h('table', {}, h('thead', {}, h('tr', {}, [t('field.name'), t('account.username'), t('field.password')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, (r.learners || []).map((p) => h('tr', {}, h('th', { scope: 'row' }, p.name), h('td', {}, p.username), h('td', { class: 'code' }, p.password)))))));
   },
