@@ -8,29 +8,29 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/hibiken/asynq"
 	"github.com/lib/pq"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/assessments"
 	"github.com/cybercampus/cybercampus/certification"
 	"github.com/cybercampus/cybercampus/courses"
 	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
 	"github.com/cybercampus/cybercampus/internal/auth"
+	"github.com/cybercampus/cybercampus/internal/browsertest"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/jobs"
 	"github.com/cybercampus/cybercampus/learners"
+	"github.com/cybercampus/cybercampus/surveys"
 )
 
 var testDB *pgtest.DB
@@ -39,9 +39,6 @@ func TestMain(m *testing.M) { pgtest.Main(m, "webapp", &testDB) }
 
 // redisDB is this package's own Redis database.
 const redisDB = 4
-
-// artifacts is where the browser tests leave their screenshots (git-ignored).
-const artifacts = "testdata/artifacts"
 
 // hostile is lesson Markdown that tries to run script in the app.
 const hostile = "# Phishing\n\nA *phishing* mail asks for your **password**.\n\n" +
@@ -80,18 +77,18 @@ type world struct {
 	ctx  context.Context
 	slug string
 	shot int
-	axe  string
 	name string
+	mail *mailLog
 }
 
 func newWorld(t *testing.T, name string) *world {
-	bin := chromiumPath(t)
-	axe := axeSource(t)
 	var mods []app.Module
-	env := apptest.New(t, testDB, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
+	mail := &mailLog{}
+	env := apptest.New(t, testDB, apptest.Options{RedisDB: redisDB, Logs: mail}, func(d app.Deps) []app.Module {
 		tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), d.Config.PublicBaseURL, 15*time.Minute)
 		limiter := ratelimit.New(d.Redis, "cctest:webapp:", d.Logger)
-		mods = []app.Module{learners.NewModule(d, tokens, limiter), courses.NewModule(d), certification.NewModule(d), NewModule(d)}
+		mods = []app.Module{learners.NewModule(d, tokens, limiter), courses.NewModule(d), certification.NewModule(d),
+			assessments.NewModule(d), surveys.NewModule(d), NewModule(d)}
 		return mods
 	})
 	startJobs(t, env, mods)
@@ -101,12 +98,14 @@ func newWorld(t *testing.T, name string) *world {
 	}
 	go env.App.Listener(ln)
 	t.Cleanup(func() { env.App.Shutdown() })
-	w := &world{t: t, env: env, base: "http://" + ln.Addr().String(), axe: axe, name: name}
-	old, _ := filepath.Glob(filepath.Join(artifacts, name+"-*.png"))
+	w := &world{t: t, env: env, base: "http://" + ln.Addr().String(), name: name, mail: mail}
+	old, _ := filepath.Glob(filepath.Join(browsertest.ArtifactsDir, name+"-*"))
 	for _, f := range old {
 		os.Remove(f)
 	}
-	w.ctx = startChromium(t, bin)
+	// A phone's screen, in British English.
+	w.ctx = browsertest.NewWith(t, browsertest.Options{Width: 390, Height: 844, Lang: "en-GB", Timeout: 4 * time.Minute})
+	browsertest.Do(t, w.ctx, chromedp.EmulateViewport(390, 844))
 	w.watchExceptions()
 	w.slug = "phish-" + pgtest.RandomSuffix()
 	admin := env.NewUser(t, cc.RoleAdmin)
@@ -142,95 +141,9 @@ func (quiet) Warn(...any)  {}
 func (quiet) Error(...any) {}
 func (quiet) Fatal(...any) {}
 
-func chromiumPath(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("SKIP_BROWSER_TESTS") != "" {
-		t.Skip("no chromium and SKIP_BROWSER_TESTS is set")
-	}
-	t.Fatal("chromium is not installed: run scripts/chromium.sh (or set SKIP_BROWSER_TESTS=1)")
-	return ""
-}
-
-// axeSource reads axe-core as scripts/axe.sh installs it (or AXE_CORE_JS).
-func axeSource(t *testing.T) string {
-	p := os.Getenv("AXE_CORE_JS")
-	if p == "" {
-		p = filepath.Join("..", ".tools", "node_modules", "axe-core", "axe.min.js")
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		if os.Getenv("SKIP_BROWSER_TESTS") != "" {
-			t.Skip("no axe-core and SKIP_BROWSER_TESTS is set")
-		}
-		t.Fatalf("axe-core is not installed (%v): run scripts/axe.sh", err)
-	}
-	return string(b)
-}
-
-func startChromium(t *testing.T, bin string) context.Context {
-	// Not t.TempDir: Chromium's helpers may still write to the profile when
-	// the test ends, so the folder is removed after they are gone.
-	profile, err := os.MkdirTemp("", "cc-webapp-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profile),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "en-GB"), chromedp.WindowSize(390, 844)}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancel()
-		cancelAlloc()
-		for range 20 {
-			if os.RemoveAll(profile) == nil {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	})
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
-}
-
 // watchExceptions fails the test on any uncaught exception or unhandled
 // promise rejection in the app, reported when the test ends.
-func (w *world) watchExceptions() {
-	var mu sync.Mutex
-	var seen []string
-	err := chromedp.Listen(w.ctx, func(ev any) {
-		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
-			msg := e.ExceptionDetails.Text
-			if e.ExceptionDetails.Exception != nil {
-				msg += " " + e.ExceptionDetails.Exception.Description
-			}
-			mu.Lock()
-			seen = append(seen, msg)
-			mu.Unlock()
-		}
-	})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	t := w.t
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, m := range seen {
-			t.Errorf("uncaught in the app: %s", m)
-		}
-	})
-}
+func (w *world) watchExceptions() { browsertest.FailOnExceptions(w.t, w.ctx) }
 
 // ---- driving the page ---------------------------------------------------------
 
@@ -302,50 +215,21 @@ func (w *world) click(label string) {
 		if (!el) throw new Error('no button or link %s'); el.click(); return true })()`, label, label), nil)
 }
 
-// check is axe-core on the current screen: no serious or critical violation.
+// check is axe-core on the current screen (no serious or critical
+// violation, its findings and a screenshot kept as artifacts) and no
+// sideways scrolling.
 func (w *world) check(screen string) {
 	w.t.Helper()
-	var loaded bool
-	w.eval(`typeof axe !== 'undefined'`, &loaded)
-	if !loaded {
-		if _, err := chromedp.Run(w.ctx, chromedp.Evaluate[chromedp.Void](w.axe)); err != nil {
-			w.t.Fatalf("load axe-core: %v", err)
-		}
-	}
-	var violations []struct {
-		ID, Impact, Help string
-		Nodes            []struct{ Target []any }
-	}
-	w.eval(`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})
-		.then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => ({target: n.target}))})))`, &violations)
 	var overflow int
 	w.eval(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow)
 	if overflow > 0 {
 		w.t.Errorf("%s scrolls sideways by %d px", screen, overflow)
 	}
-	for _, v := range violations {
-		msg := fmt.Sprintf("axe on %s: %s (%s): %s, at %v", screen, v.ID, v.Impact, v.Help, v.Nodes)
-		if v.Impact == "serious" || v.Impact == "critical" {
-			w.t.Error(msg)
-		} else {
-			w.t.Log(msg)
-		}
-	}
-	w.screenshot(screen)
-}
-
-func (w *world) screenshot(name string) {
-	w.t.Helper()
-	b, err := chromedp.Run(w.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		w.t.Fatalf("screenshot: %v", err)
-	}
 	w.shot++
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		w.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(artifacts, fmt.Sprintf("%s-%02d-%s.png", w.name, w.shot, name)), b, 0o644); err != nil {
-		w.t.Fatal(err)
+	for _, v := range browsertest.Axe(w.t, w.ctx, fmt.Sprintf("%s-%02d-%s", w.name, w.shot, screen)) {
+		if v.Impact != "serious" && v.Impact != "critical" {
+			w.t.Logf("axe on %s: %s (%s): %s", screen, v.ID, v.Impact, v.Help)
+		}
 	}
 }
 

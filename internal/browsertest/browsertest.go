@@ -14,9 +14,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -50,6 +52,32 @@ func skipOrFail(tb testing.TB, msg string) {
 // when the test ends.
 func New(tb testing.TB) context.Context {
 	tb.Helper()
+	return NewWith(tb, Options{})
+}
+
+// Options adjust the browser NewWith starts; zero values keep New's.
+type Options struct {
+	// Width and Height are the window's size (1280 by 1400 by default;
+	// headless Chromium makes a window at least 500 pixels wide, so
+	// phone widths need chromedp.EmulateViewport too).
+	Width, Height int
+	// Lang is the browser's language, which it sends as Accept-Language
+	// (Chromium's own default when empty).
+	Lang string
+	// Timeout bounds the browser's whole life (3 minutes by default).
+	Timeout time.Duration
+}
+
+// NewWith is New with a window size, a language or a time limit of the
+// test's choosing (a phone-sized window for the web app, for example).
+func NewWith(tb testing.TB, o Options) context.Context {
+	tb.Helper()
+	if o.Width == 0 || o.Height == 0 {
+		o.Width, o.Height = 1280, 1400
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 3 * time.Minute
+	}
 	bin := chromiumPath(tb)
 	// Not t.TempDir: Chromium's helpers may still write to the profile as the
 	// test ends, so it is removed after the browser is gone.
@@ -62,9 +90,12 @@ func New(tb testing.TB) context.Context {
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1280, 1400),
+		chromedp.WindowSize(o.Width, o.Height),
 	}
-	base, cancelTimeout := context.WithTimeout(context.Background(), 3*time.Minute)
+	if o.Lang != "" {
+		opts = append(opts, chromedp.Flag("lang", o.Lang), chromedp.Flag("accept-lang", o.Lang))
+	}
+	base, cancelTimeout := context.WithTimeout(context.Background(), o.Timeout)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(base, opts...)
 	ctx, cancelTab := chromedp.NewContext(alloc)
 	tb.Cleanup(func() {
@@ -82,6 +113,35 @@ func New(tb testing.TB) context.Context {
 		tb.Fatalf("start chromium: %v", err)
 	}
 	return ctx
+}
+
+// FailOnExceptions fails the test, when it ends, for every uncaught
+// exception or unhandled promise rejection in the page's scripts.
+func FailOnExceptions(tb testing.TB, ctx context.Context) {
+	tb.Helper()
+	var mu sync.Mutex
+	var seen []string
+	err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			mu.Lock()
+			seen = append(seen, msg)
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range seen {
+			tb.Errorf("uncaught in the page: %s", m)
+		}
+	})
 }
 
 // Do runs chromedp actions, failing the test on error.

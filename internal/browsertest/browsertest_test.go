@@ -25,3 +25,16 @@ func TestAxeFindsViolations(t *testing.T) {
 		}
 	}
 }
+
+// NewWith's window and language are the page's: a narrower window, and a
+// browser that asks for French.
+func TestNewWithSizeAndLanguage(t *testing.T) {
+	ctx := NewWith(t, Options{Width: 640, Height: 800, Lang: "fr-FR"})
+	Do(t, ctx, chromedp.Navigate("data:text/html,"+url.PathEscape(`<!doctype html><title>x</title>`)))
+	if w := Eval[int](t, ctx, `window.innerWidth`); w != 640 {
+		t.Errorf("window %d px wide, want 640", w)
+	}
+	if l := Eval[string](t, ctx, `navigator.language`); l != "fr-FR" {
+		t.Errorf("browser language %q, want fr-FR", l)
+	}
+}

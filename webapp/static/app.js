@@ -24,6 +24,8 @@ const routes = [
   [/^\/certificates$/, certificates],
   [/^\/notifications$/, notifications],
   [/^\/invitations$/, invitations],
+  [/^\/surveys$/, surveys],
+  [/^\/children$/, children],
   [/^\/account$/, account],
   [/^\/trainer(\/.*)?$/, trainer],
 ];
@@ -194,7 +196,13 @@ function home() {
       h('a', { class: 'button', href: '#/signin' }, t('nav.signin')), h('a', { class: 'button', href: '#/catalogue' }, t('nav.catalogue'))));
 }
 
-function signIn() {
+// cardUsername is the username a pupil's sign-in card carries in its QR
+// code (/app?username=...), or one given in the screen's own query.
+function cardUsername(params) {
+  return (params.get('username') || new URLSearchParams(location.search).get('username') || '').trim();
+}
+
+function signIn(params) {
   const f = form(async (v) => {
     const who = v.login.trim();
     const body = who.includes('@') ? { email: who, password: v.password } : { username: who, password: v.password };
@@ -207,7 +215,7 @@ function signIn() {
       throw e;
     }
   },
-  field('login', t('signin.login'), { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' }, t('signin.loginHint')),
+  field('login', t('signin.login'), { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', value: cardUsername(params) }, t('signin.loginHint')),
   field('password', t('field.password'), { type: 'password', autocomplete: 'current-password', required: true }),
   submit(t('signin.submit')));
   return h('section', {}, screenTitle(t('signin.title')), f,
@@ -289,12 +297,17 @@ function resetPassword(params) {
   return h('section', {}, screenTitle(t('reset.title')), f, done);
 }
 
+// verifying remembers each link's answer: the screen is drawn again on a
+// language change, and the link's token works only once.
+const verifying = new Map();
+
 async function verifyEmail(params) {
   const token = linkToken(params);
   const section = h('section', {}, screenTitle(t('verify.title')));
   if (!token) { section.append(notice(t('link.missing'), 'error')); return section; }
+  if (!verifying.has(token)) verifying.set(token, api('POST', '/v1/auth/verify-email', { body: { token }, auth: false }));
   try {
-    await api('POST', '/v1/auth/verify-email', { body: { token }, auth: false });
+    await verifying.get(token);
     section.append(notice(t('verify.done')));
     if (session.access) session.me = await api('GET', '/v1/me');
   } catch (e) {
@@ -522,13 +535,16 @@ function showAttempt(el, r, q, f) {
 async function assessment(_params, slug, which) {
   requireSignIn();
   const a = await api('GET', `/v1/courses/${slug}/assessments/${which}?lang=${currentLang()}`);
+  const back = h('p', {}, h('a', { href: '#/course/' + slug }, t('lesson.backToCourse')));
+  // One attempt each: once taken, the screen shows its score, not the form.
+  if (a.attempt) return h('article', {}, screenTitle(t('assessment.' + which)), notice(t('assessment.taken', { n: a.attempt.score })), back);
   const questions = a.questions || items(a);
   const result = h('div', { 'aria-live': 'polite', tabindex: '-1' });
   const f = form(async () => {
     const answers = answersOf(f, questions);
     const r = await api('POST', `/v1/courses/${slug}/assessments/${which}/attempts`, { body: { id: uuid(), answers } });
     f.remove();
-    result.replaceChildren(notice(t('assessment.score', { n: r.score })), h('p', {}, h('a', { href: '#/course/' + slug }, t('lesson.backToCourse'))));
+    result.replaceChildren(notice(t('assessment.score', { n: r.score })), back);
     result.focus();
   }, questionsFields(questions), submit(t('quiz.submit')));
   return h('article', {}, screenTitle(t('assessment.' + which)), h('p', {}, t('assessment.lead')), f, result);
@@ -556,7 +572,9 @@ async function learning() {
       e.status === 'completed' ? h('p', { class: 'badge done' }, t('learning.completed', { at: fmtDate(e.completed_at) })) : null,
       h('p', { class: 'meta' }, savedSet.has(e.course.slug) ? t('learning.savedOffline') : t('learning.notSaved')))))
     : h('p', {}, t('learning.none'), ' ', h('a', { href: '#/catalogue' }, t('nav.catalogue')));
-  return h('section', {}, screenTitle(t('learning.title')), offline ? notice(t('learning.offline'), 'error') : null, list,
+  const waiting = await waitingSurveys().catch(() => []);
+  return h('section', {}, screenTitle(t('learning.title')), offline ? notice(t('learning.offline'), 'error') : null,
+    waiting.length ? h('p', { class: 'notice' }, h('a', { href: '#/surveys' }, t('survey.waiting', { n: waiting.length }))) : null, list,
     h('section', { 'aria-labelledby': 'join-h' }, h('h2', { id: 'join-h' }, t('join.title')), joinForm()));
 }
 
@@ -645,6 +663,104 @@ async function invitations() {
     h('h2', {}, t('join.title')), joinForm(code));
 }
 
+// ---- surveys ---------------------------------------------------------------------
+
+// waitingSurveys lists the caller's surveys, kept on the device so they can be
+// answered offline, without the ones already answered here.
+async function waitingSurveys() {
+  let list;
+  try {
+    list = items(await api('GET', '/v1/me/surveys?limit=200'));
+    await sync.keepSurveys(list);
+  } catch (e) {
+    if (!(e instanceof OfflineError)) throw e;
+    list = await sync.keptSurveys();
+  }
+  const answered = await sync.answeredSurveys();
+  return list.filter((s) => !answered.has(s.id));
+}
+
+async function surveys() {
+  requireSignIn();
+  const list = await waitingSurveys();
+  return h('section', {}, screenTitle(t('survey.title')), h('p', {}, t('survey.lead')),
+    list.length ? list.map(surveyForm) : h('p', {}, t('survey.none')));
+}
+
+function surveyQuestion(s, q) {
+  const id = `s-${s.id}-${q.id}`;
+  const label = [q.text, q.required ? null : h('span', { class: 'hint' }, ' ', t('field.optional'))];
+  if (q.type === 'text') {
+    return h('div', { class: 'field' }, h('label', { for: id }, label), h('textarea', { id, name: q.id, rows: 3, maxlength: 2000 }));
+  }
+  const choices = q.type === 'rating' ? [1, 2, 3, 4, 5].map((n) => [String(n), t('survey.rating.' + n)]) : [['true', t('common.yes')], ['false', t('common.no')]];
+  return h('fieldset', { class: 'question', id }, h('legend', {}, label),
+    choices.map(([v, l]) => h('label', { class: 'option' }, h('input', { type: 'radio', name: q.id, value: v, required: q.required }), ' ', l)));
+}
+
+// surveyAnswers reads the form as the API wants it: ratings as numbers,
+// yes/no as booleans, a text only when written.
+function surveyAnswers(f, questions) {
+  const fd = new FormData(f);
+  const answers = {};
+  for (const q of questions) {
+    const v = (fd.get(q.id) || '').trim();
+    if (!v) continue;
+    answers[q.id] = q.type === 'rating' ? Number(v) : q.type === 'yes_no' ? v === 'true' : v;
+  }
+  return answers;
+}
+
+function surveyForm(s) {
+  const result = h('div', { 'aria-live': 'polite', tabindex: '-1' });
+  const f = form(async () => {
+    const answers = surveyAnswers(f, s.questions);
+    if (s.questions.some((q) => q.required && !(q.id in answers))) throw Object.assign(new Error(t('quiz.answerAll')), { fields: {} });
+    await sync.queueSurvey(s.id, answers);
+    if (navigator.onLine) await sync.syncNow();
+    f.remove();
+    result.replaceChildren(notice(navigator.onLine ? t('survey.thanks') : t('survey.savedOffline')));
+    result.focus();
+  }, s.questions.map((q) => surveyQuestion(s, q)), submit(t('survey.submit')));
+  return h('section', { class: 'card', 'aria-labelledby': 'sv-' + s.id },
+    h('h2', { id: 'sv-' + s.id }, t('survey.kind.' + s.kind, { title: s.course_title })), f, result);
+}
+
+// ---- parents and guardians ------------------------------------------------------
+
+async function children() {
+  requireSignIn();
+  const list = items(await api('GET', '/v1/me/children?limit=200'));
+  const status = h('div', { 'aria-live': 'polite' });
+  const link = form(async (v) => {
+    await api('POST', '/v1/me/children', { body: { code: v.code.trim() } });
+    render();
+  }, field('code', t('children.code'), { type: 'text', required: true, autocomplete: 'off', autocapitalize: 'characters' }, t('children.codeHint')),
+  submit(t('children.link')));
+  const withdraw = (c, li) => async () => {
+    if (!confirm(t('children.withdrawConfirm', { name: c.name }))) return;
+    try {
+      await api('DELETE', `/v1/me/children/${c.user_id}`);
+      li.replaceWith(h('li', { class: 'card' }, notice(t('children.withdrawn', { name: c.name }))));
+    } catch (e) { status.replaceChildren(notice(e.message, 'error')); }
+  };
+  const ul = h('ul', { class: 'cards' });
+  for (const c of list) {
+    const li = h('li', { class: 'card' });
+    li.append(h('div', {}, h('h2', {}, c.name), h('p', { class: 'meta' }, t('account.username'), ': ', c.username),
+      c.active ? null : notice(t('children.inactive'), 'error'),
+      (c.enrollments || []).map((e) => h('div', {}, h('h3', { dir: 'auto' }, e.course.title), progressBar(e.progress_percent),
+        e.completed_at ? h('p', { class: 'badge done' }, t('learning.completed', { at: fmtDate(e.completed_at) })) : null)),
+      (c.certificates || []).filter((x) => !x.revoked).map((x) => h('p', {}, t('children.certificate', { title: x.course_title }), ' ',
+        h('a', { href: x.verify_url, rel: 'noopener', target: '_blank' }, t('children.verify')))),
+      h('p', {}, h('button', { type: 'button', class: 'danger', onclick: withdraw(c, li) }, t('children.withdraw')))));
+    ul.append(li);
+  }
+  return h('section', {}, screenTitle(t('children.title')), h('p', {}, t('children.lead')), status,
+    list.length ? ul : h('p', {}, t('children.none')),
+    h('section', { 'aria-labelledby': 'link-h' }, h('h2', { id: 'link-h' }, t('children.add')), link));
+}
+
 async function account() {
   requireSignIn();
   const me = session.me = await api('GET', '/v1/me').catch((e) => { if (e instanceof OfflineError) return session.me; throw e; });
@@ -677,9 +793,14 @@ async function account() {
     h('h2', {}, t('account.device')), h('p', {}, sync.describe(st).text),
     st.failed.length ? h('div', {}, h('p', {}, t('account.failed')), h('ul', { class: 'errors' }, st.failed.map((f) => h('li', {}, fmtDateTime(f.at), ': ', f.error)))) : null,
     h('h2', {}, t('account.changePassword')), pw,
+    h('h2', {}, t('children.title')), h('p', {}, t('children.accountLead'), ' ', h('a', { href: '#/children' }, t('children.open'))),
     h('h2', {}, t('account.data')), h('p', {}, t('account.exportLead')),
     h('p', {}, h('button', { type: 'button', onclick: async () => {
-      try { download(await api('GET', '/v1/me/export', { blob: true }), 'cybercampus-my-data.json'); } catch (e) { status.replaceChildren(notice(e.message, 'error')); }
+      const name = 'cybercampus-my-data.json';
+      try {
+        download(await api('GET', '/v1/me/export', { blob: true }), name);
+        status.replaceChildren(notice(t('common.downloaded', { name })));
+      } catch (e) { status.replaceChildren(notice(e instanceof OfflineError ? t('offline.action') : e.message, 'error')); }
     } }, t('account.export'))),
     h('h2', {}, t('account.signOut')),
     st.pending ? notice(t('account.pendingWarning', { n: st.pending }), 'error') : null,
@@ -716,7 +837,10 @@ async function start() {
   // Emailed links land on /app/verify-email, /app/reset-password and /app/join.
   let landing = { '/app/verify-email': '/verify', '/app/reset-password': '/reset', '/app/join': '/invitations' }[location.pathname];
   if (new URLSearchParams(location.search).has('invitation')) landing = '/invitations'; // an invitation email's link
-  if (landing && !location.hash) location.hash = '#' + landing;
+  if (cardUsername(new URLSearchParams()) && !session.access) landing = '/signin'; // a pupil's sign-in card
+  // replaceState, not location.hash: a hashchange would render the landing
+  // screen a second time, and a verification link works only once.
+  if (landing && !location.hash) history.replaceState(null, '', location.pathname + location.search + '#' + landing);
   document.getElementById('lang').addEventListener('change', async (ev) => {
     await loadLang(ev.target.value);
     localStorage.setItem('cc.lang.chosen', '1');

@@ -84,6 +84,25 @@ export async function queueAttempt(slug, quizId, answers) {
   return a;
 }
 
+// queueSurvey stores a survey's answers with a client-made response id, so a
+// resend after a lost answer is counted once.
+export async function queueSurvey(surveyId, answers) {
+  const r = { id: uuid(), owner: owner(), kind: 'survey', survey_id: surveyId, answers, queued_at: new Date().toISOString() };
+  await idb.put('outbox', r);
+  await notify();
+  return r;
+}
+
+// The waiting surveys are kept on the device to be answered offline.
+export const keepSurveys = (list) => idb.put('kv', list, `surveys:${owner()}`);
+export const keptSurveys = async () => (await idb.get('kv', `surveys:${owner()}`)) || [];
+
+// answeredSurveys are the surveys answered on this device, sent or not.
+export async function answeredSurveys() {
+  const queued = (await mine()).filter((x) => x.kind === 'survey').map((x) => x.survey_id);
+  return new Set([...queued, ...((await idb.get('kv', `answered:${owner()}`)) || [])]);
+}
+
 export const attemptResult = (id) => idb.get('kv', 'attempt:' + id);
 
 // syncNow sends everything queued, in order: progress events in batches of
@@ -102,6 +121,7 @@ async function run() {
     const events = box.filter((x) => x.kind === 'progress');
     for (let i = 0; i < events.length; i += 500) await sendEvents(events.slice(i, i + 500));
     for (const a of box.filter((x) => x.kind === 'attempt')) await sendAttempt(a);
+    for (const r of box.filter((x) => x.kind === 'survey')) await sendSurvey(r);
     await idb.put('kv', new Date().toISOString(), 'lastSync');
   } catch (e) {
     if (!(e instanceof OfflineError)) throw e;
@@ -139,6 +159,18 @@ async function sendAttempt(a) {
   await idb.del('outbox', a.id);
 }
 
+async function sendSurvey(r) {
+  try {
+    await api('POST', `/v1/surveys/${r.survey_id}/responses`, { body: { id: r.id, answers: r.answers } });
+  } catch (e) {
+    if (e instanceof OfflineError || (e instanceof ApiError && (e.status === 401 || e.status === 429 || e.status >= 500))) throw new OfflineError('later');
+    await recordFailure(r, e.message);
+  }
+  const key = `answered:${owner()}`;
+  await idb.put('kv', [...((await idb.get('kv', key)) || []), r.survey_id].slice(-50), key);
+  await idb.del('outbox', r.id);
+}
+
 async function recordFailure(item, error) {
   const failed = (await idb.get('kv', 'failed')) || [];
   failed.push({ id: item.id, kind: item.kind, error, at: new Date().toISOString() });
@@ -151,7 +183,7 @@ async function recordFailure(item, error) {
 export async function clearDevice() {
   for (const x of await mine()) await idb.del('outbox', x.id);
   const d = await idbKeys('kv');
-  for (const k of d) if (k.startsWith(`done:${owner()}:`) || k.startsWith('attempt:') || k === 'lastSync' || k === 'failed') await idb.del('kv', k);
+  for (const k of d) if (k.startsWith(`done:${owner()}:`) || k === `surveys:${owner()}` || k === `answered:${owner()}` || k.startsWith('attempt:') || k === 'lastSync' || k === 'failed') await idb.del('kv', k);
   await idb.clear('packages');
   await notify();
 }

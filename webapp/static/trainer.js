@@ -67,6 +67,11 @@ async function cohort(id) {
     inviteSection(id), joinCodeSection(id), pupilsSection(id, status));
 }
 
+// isPupil tells a pupil's account (made by the trainer, no email address)
+// from a learner's: the progress lists the pupil's username where the
+// address would be.
+const isPupil = (m) => !!m.username || !String(m.email || '').includes('@');
+
 function progressTable(id, members, status) {
   const { h, t, api, fmtDate, notice } = u;
   if (!members.length) return h('p', {}, t('cohort.noMembers'));
@@ -78,12 +83,18 @@ function progressTable(id, members, status) {
         h('td', {}, h('progress', { max: 100, value: m.progress_percent, 'aria-label': t('progress.of', { name: m.name }) }), ' ', t('progress.percent', { n: m.progress_percent })),
         h('td', {}, m.last_activity_at ? fmtDate(m.last_activity_at) : t('cohort.never')),
         h('td', {}, m.certified ? t('common.yes') : t('common.no')),
-        h('td', {}, m.email ? null : h('button', { type: 'button', class: 'link', onclick: async () => {
+        h('td', {}, !isPupil(m) ? null : h('button', { type: 'button', class: 'link', onclick: async () => {
           try {
             const r = await api('POST', `/v1/cohorts/${id}/learners/${m.user_id}/password`);
             status.replaceChildren(notice(t('pupil.newPassword', { name: m.name, password: r.password })));
           } catch (e) { status.replaceChildren(notice(e.message, 'error')); }
         } }, t('pupil.resetPassword')),
+        !isPupil(m) ? null : [' ', h('button', { type: 'button', class: 'link', onclick: async () => {
+          try {
+            const r = await api('POST', `/v1/cohorts/${id}/learners/${m.user_id}/guardian-code`);
+            status.replaceChildren(notice(t('pupil.guardianCode', { name: m.name, code: r.code, at: fmtDate(r.expires_at) })));
+          } catch (e) { status.replaceChildren(notice(e.message, 'error')); }
+        } }, t('pupil.guardianCodeMake'))],
         ' ', h('button', { type: 'button', class: 'link', onclick: async (ev) => {
           if (!confirm(t('cohort.removeConfirm', { name: m.name }))) return;
           try { await api('DELETE', `/v1/cohorts/${id}/members/${m.user_id}`); ev.target.closest('tr').remove(); } catch (e) { status.replaceChildren(notice(e.message, 'error')); }
@@ -132,7 +143,7 @@ function pupilsSection(id, status) {
     const learners = v.pupils.split('\n').map((l) => l.split(',').map((s) => s.trim())).filter((r) => r[0])
       .map(([name, gender, year]) => ({ name, gender: gender || 'undisclosed', birth_year: Number(year) || 0 }));
     const r = await api('POST', `/v1/cohorts/${id}/learners`, { body: { consent: { basis: v.basis, note: v.note }, learners } });
-    out.replaceChildren(notice(t('pupil.made')), h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('pupil.accounts') },
+    out.replaceChildren(notice(t('pupil.made')), h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('pupil.newAccounts') },
       h('table', {}, h('thead', {}, h('tr', {}, [t('field.name'), t('account.username'), t('field.password')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, (r.learners || []).map((p) => h('tr', {}, h('th', { scope: 'row' }, p.name), h('td', {}, p.username), h('td', { class: 'code' }, p.password)))))));
   },
