@@ -127,7 +127,7 @@ func (b *bench) progressSpread() {
 			}
 			it := own[w][next[w]%len(own[w])]
 			next[w]++
-			return progressRequest(b.token(it.UserID), it.LessonID)
+			return progressRequest(b.learnerToken(it.UserID), it.LessonID)
 		})
 	})
 	b.againstTPCB(name, fmt.Sprintf("%d enrollments of the generated pool split among the connections by enrollment id", len(items)), ours)
@@ -158,7 +158,7 @@ func (b *bench) progressRead() {
 			return
 		}
 		paths = append(paths, "/v1/me/courses/"+slug+"/progress")
-		tokens = append(tokens, b.token(user))
+		tokens = append(tokens, b.learnerToken(user))
 	}
 	rows.Close()
 	if len(paths) == 0 {

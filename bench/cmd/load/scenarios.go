@@ -107,7 +107,7 @@ func (b *bench) catalogue() {
 	get := func(int) request { return request{method: "GET", path: "/v1/courses", want: 200, check: check} }
 	ours := b.ours(func() measurement { return closedLoop(b.client, b.conns, b.warmup, b.dur, get) })
 
-	refAddr := "127.0.0.1:18081"
+	refAddr := benchdata.Str("BENCH_REF_ADDR", "127.0.0.1:18081")
 	ref := exec.Command(b.refBin, "-addr", refAddr, "-body", bodyFile, "-headers", headerFile, "-log-level", b.logLevel)
 	logf, _ := os.Create(filepath.Join(b.out, "refserver.log"))
 	ref.Stdout, ref.Stderr = logf, logf
@@ -238,7 +238,7 @@ func (b *bench) progress1() {
 	ours := b.ours(func() measurement {
 		return closedLoop(b.client, b.conns, b.warmup, b.dur, func(int) request {
 			it := items[int(next.Add(1))%len(items)]
-			return progressRequest(b.token(it.UserID), it.LessonID)
+			return progressRequest(b.learnerToken(it.UserID), it.LessonID)
 		})
 	})
 	note := fmt.Sprintf("each request a new event for a lesson of a random active enrollment (%d-item pool)", len(items))
