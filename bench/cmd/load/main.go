@@ -156,7 +156,7 @@ func (b *bench) runScenarios(only string) {
 		}
 		b.server.resetHWM()
 		n := len(b.results)
-		stopPerf := b.perf(strings.TrimSpace(s))
+		stopPerf := b.perf(fmt.Sprintf("%s-%d", strings.TrimSpace(s), b.conns))
 		fn()
 		stopPerf()
 		rss := b.server.hwmMiB()
