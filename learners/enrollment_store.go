@@ -15,8 +15,9 @@ import (
 
 // LearningStore keeps enrollments, progress, quiz attempts and notifications.
 type LearningStore struct {
-	db  *sqlx.DB
-	now func() time.Time
+	db       *sqlx.DB
+	now      func() time.Time
+	progress progressStatements
 }
 
 // NewLearningStore returns a store over db; now is the clock used to judge
