@@ -14,7 +14,8 @@
 #                       certificates and cohorts follow (3, 30, 0.2, 0.002 per
 #                       learner) unless BENCH_ENROLLMENTS, BENCH_EVENTS,
 #                       BENCH_CERTIFICATES, BENCH_COHORTS are set
-#   BENCH_CONNS         concurrent connections of the load (default 16)
+#   BENCH_CONNS         concurrency levels, comma-separated: every scenario
+#                       is measured at each (default 8,64)
 #   BENCH_DURATION      measured time per throughput run (default 15s)
 #   BENCH_ROUNDS        measure every scenario and its reference this many
 #                       times in turn (default 1); the report gives the
