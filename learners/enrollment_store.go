@@ -15,9 +15,11 @@ import (
 
 // LearningStore keeps enrollments, progress, quiz attempts and notifications.
 type LearningStore struct {
-	db       *sqlx.DB
-	now      func() time.Time
-	progress progressStatements
+	db  *sqlx.DB
+	now func() time.Time
+	// The statements of the progress page and of the progress write, prepared
+	// once.
+	courseStmt, resolveStmt, insertStmt preparedStmt
 }
 
 // NewLearningStore returns a store over db; now is the clock used to judge
@@ -26,7 +28,8 @@ func NewLearningStore(db *sqlx.DB, now func() time.Time) *LearningStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &LearningStore{db: db, now: now}
+	return &LearningStore{db: db, now: now, courseStmt: preparedStmt{query: courseProgressSQL},
+		resolveStmt: preparedStmt{query: resolveLessonsSQL}, insertStmt: preparedStmt{query: insertEventsSQL}}
 }
 
 // courseRow is what enrolling needs to know about a course.
@@ -154,11 +157,10 @@ func keysetStart(k *keyset) (time.Time, string) {
 	return k.At, k.ID
 }
 
-// CourseProgress returns the learner's progress in a course they are enrolled
-// in: the enrollment, its lessons and its quizzes in one statement, so the
-// page costs one round trip to the database.
-func (s *LearningStore) CourseProgress(ctx context.Context, userID, slug string) (CourseProgress, error) {
-	const q = `SELECT e.progress_percent,
+// courseProgressSQL reads a learner's enrollment in a course by slug with its
+// lessons (in course order, with their completion) and its quizzes (best
+// score, passed) as JSON arrays.
+const courseProgressSQL = `SELECT e.progress_percent,
 		(SELECT coalesce(json_agg(json_build_object('id', l.id, 'completed_at', lc.completed_at)
 				ORDER BY m.position, l.position), '[]')
 			FROM lessons l JOIN course_modules m ON m.id = l.module_id
@@ -171,12 +173,21 @@ func (s *LearningStore) CourseProgress(ctx context.Context, userID, slug string)
 				LEFT JOIN quiz_attempts a ON a.quiz_id = q.id AND a.enrollment_id = e.id
 				WHERE q.version_id = e.version_id GROUP BY q.id, m.position) r) AS quizzes
 		FROM enrollments e JOIN courses c ON c.id = e.course_id WHERE e.user_id = $1 AND c.slug = $2`
+
+// CourseProgress returns the learner's progress in a course they are enrolled
+// in: the enrollment, its lessons and its quizzes in one statement, so the
+// page costs one round trip to the database.
+func (s *LearningStore) CourseProgress(ctx context.Context, userID, slug string) (CourseProgress, error) {
 	var row struct {
 		Percent int    `db:"progress_percent"`
 		Lessons []byte `db:"lessons"`
 		Quizzes []byte `db:"quizzes"`
 	}
-	if err := s.db.GetContext(ctx, &row, q, userID, slug); postgres.IsNoRows(err) {
+	stmt, err := s.courseStmt.get(ctx, s.db)
+	if err != nil {
+		return CourseProgress{}, err
+	}
+	if err := stmt.GetContext(ctx, &row, userID, slug); postgres.IsNoRows(err) {
 		return CourseProgress{}, cc.Errorf(cc.ENOTFOUND, "You are not enrolled in this course.")
 	} else if err != nil {
 		return CourseProgress{}, fmt.Errorf("course progress: %w", err)

@@ -40,7 +40,11 @@ type lessonTarget struct {
 func (s *LearningStore) RecordProgress(ctx context.Context, userID string, b ProgressBatch) (ProgressResult, error) {
 	events := b.unique()
 	var res ProgressResult
-	resolve, insert, err := s.progress.prepared(ctx, s.db)
+	resolve, err := s.resolveStmt.get(ctx, s.db)
+	if err != nil {
+		return res, err
+	}
+	insert, err := s.insertStmt.get(ctx, s.db)
 	if err != nil {
 		return res, err
 	}
@@ -79,32 +83,30 @@ func rejectedCopies(events []ProgressEvent, rejected []RejectedEvent) int {
 	return n
 }
 
-// progressStatements are RecordProgress's two statements, prepared once on
-// the store's database: PostgreSQL then parses and plans them once per
-// connection instead of on every batch, and planning the event statement was
-// a large part of the database's work for a small batch. Behind PgBouncer in
-// transaction mode this needs its max_prepared_statements (deploy/README.md).
-type progressStatements struct {
-	mu              sync.Mutex
-	resolve, insert *sqlx.Stmt
+// preparedStmt is a statement the store prepares on first use (and again
+// after a failed attempt): PostgreSQL then parses and plans it once per
+// connection instead of on every call, and for the progress page and the
+// progress write planning was most of the database's work. Behind PgBouncer
+// in transaction mode this needs its max_prepared_statements
+// (deploy/README.md).
+type preparedStmt struct {
+	query string
+	mu    sync.Mutex
+	stmt  *sqlx.Stmt
 }
 
-// prepared returns the statements, preparing them on first use (and again
-// after a failed attempt).
-func (p *progressStatements) prepared(ctx context.Context, db *sqlx.DB) (resolve, insert *sqlx.Stmt, err error) {
+// get returns the statement prepared on db.
+func (p *preparedStmt) get(ctx context.Context, db *sqlx.DB) (*sqlx.Stmt, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.resolve == nil {
-		if p.resolve, err = db.PreparexContext(ctx, resolveLessonsSQL); err != nil {
-			return nil, nil, fmt.Errorf("prepare lesson lookup: %w", err)
+	if p.stmt == nil {
+		stmt, err := db.PreparexContext(ctx, p.query)
+		if err != nil {
+			return nil, fmt.Errorf("prepare statement: %w", err)
 		}
+		p.stmt = stmt
 	}
-	if p.insert == nil {
-		if p.insert, err = db.PreparexContext(ctx, insertEventsSQL); err != nil {
-			return nil, nil, fmt.Errorf("prepare event insert: %w", err)
-		}
-	}
-	return p.resolve, p.insert, nil
+	return p.stmt, nil
 }
 
 // resolveLessonsSQL finds, for each lesson id, whether the lesson exists and
