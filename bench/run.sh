@@ -14,7 +14,8 @@
 #                       certificates and cohorts follow (3, 30, 0.2, 0.002 per
 #                       learner) unless BENCH_ENROLLMENTS, BENCH_EVENTS,
 #                       BENCH_CERTIFICATES, BENCH_COHORTS are set
-#   BENCH_CONNS         concurrent connections of the load (default 16)
+#   BENCH_CONNS         concurrency levels, comma-separated: every scenario
+#                       is measured at each (default 8,64)
 #   BENCH_DURATION      measured time per throughput run (default 15s)
 #   BENCH_ROUNDS        measure every scenario and its reference this many
 #                       times in turn (default 1); the report gives the
@@ -29,7 +30,9 @@
 #                       to this machine; empty: use the server at
 #                       PGHOST:PGPORT as it is configured
 #   BENCH_DB            database name (default cybercampus_bench)
-#   BENCH_REDIS_DB      Redis database number (default 5)
+#   BENCH_REDIS_URL     the Redis the server and the load use (default
+#                       REDIS_URL); required: the bench flushes its database,
+#                       so it never falls back to a shared 127.0.0.1:6379
 #   BENCH_PORT          port of the server under test (default 18080)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,10 +67,14 @@ ensure_cluster() {
 	./scripts/pg-cluster.sh "$PG_CLUSTER" "$PGPORT" "$conf"
 	rm -f "$conf"
 }
-REDIS_DB=${BENCH_REDIS_DB:-5}
 PORT=${BENCH_PORT:-18080}
 export BENCH_DATABASE_URL="postgres://${PGUSER}@${PGHOST}:${PGPORT}/${DB_NAME}?sslmode=disable"
-export BENCH_REDIS_URL="redis://127.0.0.1:6379/${REDIS_DB}"
+BENCH_REDIS_URL=${BENCH_REDIS_URL:-${REDIS_URL:-}}
+if [[ -z "$BENCH_REDIS_URL" ]]; then
+	echo "bench: set BENCH_REDIS_URL (or REDIS_URL) to a Redis database the bench may flush" >&2
+	exit 2
+fi
+export BENCH_REDIS_URL
 export BENCH_BASE_URL="http://127.0.0.1:${PORT}"
 OUT=bench/out
 BIN="$OUT/bin"

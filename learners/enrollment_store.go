@@ -2,6 +2,8 @@ package learners
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -15,6 +17,9 @@ import (
 type LearningStore struct {
 	db  *sqlx.DB
 	now func() time.Time
+	// The statements of the progress page and of the progress write, prepared
+	// once.
+	courseStmt, resolveStmt, insertStmt preparedStmt
 }
 
 // NewLearningStore returns a store over db; now is the clock used to judge
@@ -23,7 +28,8 @@ func NewLearningStore(db *sqlx.DB, now func() time.Time) *LearningStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &LearningStore{db: db, now: now}
+	return &LearningStore{db: db, now: now, courseStmt: preparedStmt{query: courseProgressSQL},
+		resolveStmt: preparedStmt{query: resolveLessonsSQL}, insertStmt: preparedStmt{query: insertEventsSQL}}
 }
 
 // courseRow is what enrolling needs to know about a course.
@@ -151,31 +157,47 @@ func keysetStart(k *keyset) (time.Time, string) {
 	return k.At, k.ID
 }
 
-// CourseProgress returns the learner's progress in a course they are enrolled in.
+// courseProgressSQL reads a learner's enrollment in a course by slug with its
+// lessons (in course order, with their completion) and its quizzes (best
+// score, passed) as JSON arrays.
+const courseProgressSQL = `SELECT e.progress_percent,
+		(SELECT coalesce(json_agg(json_build_object('id', l.id, 'completed_at', lc.completed_at)
+				ORDER BY m.position, l.position), '[]')
+			FROM lessons l JOIN course_modules m ON m.id = l.module_id
+			LEFT JOIN lesson_completions lc ON lc.enrollment_id = e.id AND lc.lesson_id = l.id
+			WHERE l.version_id = e.version_id) AS lessons,
+		(SELECT coalesce(json_agg(json_build_object('id', r.id, 'best_score', r.best_score, 'passed', r.passed)
+				ORDER BY r.position), '[]')
+			FROM (SELECT q.id, m.position, max(a.score) AS best_score, coalesce(bool_or(a.passed), false) AS passed
+				FROM quizzes q JOIN course_modules m ON m.id = q.module_id
+				LEFT JOIN quiz_attempts a ON a.quiz_id = q.id AND a.enrollment_id = e.id
+				WHERE q.version_id = e.version_id GROUP BY q.id, m.position) r) AS quizzes
+		FROM enrollments e JOIN courses c ON c.id = e.course_id WHERE e.user_id = $1 AND c.slug = $2`
+
+// CourseProgress returns the learner's progress in a course they are enrolled
+// in: the enrollment, its lessons and its quizzes in one statement, so the
+// page costs one round trip to the database.
 func (s *LearningStore) CourseProgress(ctx context.Context, userID, slug string) (CourseProgress, error) {
-	var e struct {
-		ID        string `db:"id"`
-		VersionID string `db:"version_id"`
-		Percent   int    `db:"progress_percent"`
+	var row struct {
+		Percent int    `db:"progress_percent"`
+		Lessons []byte `db:"lessons"`
+		Quizzes []byte `db:"quizzes"`
 	}
-	const sel = `SELECT e.id, e.version_id, e.progress_percent FROM enrollments e
-		JOIN courses c ON c.id = e.course_id WHERE e.user_id = $1 AND c.slug = $2`
-	if err := s.db.GetContext(ctx, &e, sel, userID, slug); postgres.IsNoRows(err) {
-		return CourseProgress{}, cc.Errorf(cc.ENOTFOUND, "You are not enrolled in this course.")
-	} else if err != nil {
+	stmt, err := s.courseStmt.get(ctx, s.db)
+	if err != nil {
 		return CourseProgress{}, err
 	}
-	p := CourseProgress{ProgressPercent: e.Percent, Lessons: []LessonProgress{}, Quizzes: []QuizProgress{}}
-	const lessons = `SELECT l.id, lc.completed_at FROM lessons l JOIN course_modules m ON m.id = l.module_id
-		LEFT JOIN lesson_completions lc ON lc.enrollment_id = $2 AND lc.lesson_id = l.id
-		WHERE l.version_id = $1 ORDER BY m.position, l.position`
-	if err := s.db.SelectContext(ctx, &p.Lessons, lessons, e.VersionID, e.ID); err != nil {
-		return p, err
+	if err := stmt.GetContext(ctx, &row, userID, slug); postgres.IsNoRows(err) {
+		return CourseProgress{}, cc.Errorf(cc.ENOTFOUND, "You are not enrolled in this course.")
+	} else if err != nil {
+		return CourseProgress{}, fmt.Errorf("course progress: %w", err)
 	}
-	const quizzes = `SELECT q.id, max(a.score) AS best_score, coalesce(bool_or(a.passed), false) AS passed
-		FROM quizzes q JOIN course_modules m ON m.id = q.module_id
-		LEFT JOIN quiz_attempts a ON a.quiz_id = q.id AND a.enrollment_id = $2
-		WHERE q.version_id = $1 GROUP BY q.id, m.position ORDER BY m.position`
-	err := s.db.SelectContext(ctx, &p.Quizzes, quizzes, e.VersionID, e.ID)
-	return p, err
+	p := CourseProgress{ProgressPercent: row.Percent}
+	if err := json.Unmarshal(row.Lessons, &p.Lessons); err != nil {
+		return p, fmt.Errorf("course progress lessons: %w", err)
+	}
+	if err := json.Unmarshal(row.Quizzes, &p.Quizzes); err != nil {
+		return p, fmt.Errorf("course progress quizzes: %w", err)
+	}
+	return p, nil
 }

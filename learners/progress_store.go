@@ -2,8 +2,10 @@ package learners
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -38,14 +40,22 @@ type lessonTarget struct {
 func (s *LearningStore) RecordProgress(ctx context.Context, userID string, b ProgressBatch) (ProgressResult, error) {
 	events := b.unique()
 	var res ProgressResult
-	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+	resolve, err := s.resolveStmt.get(ctx, s.db)
+	if err != nil {
+		return res, err
+	}
+	insert, err := s.insertStmt.get(ctx, s.db)
+	if err != nil {
+		return res, err
+	}
+	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		res = ProgressResult{Rejected: []RejectedEvent{}}
-		targets, err := resolveLessons(ctx, tx, userID, events)
+		targets, err := resolveLessons(ctx, tx.StmtxContext(ctx, resolve), userID, events)
 		if err != nil {
 			return err
 		}
 		ok := s.triage(events, targets, &res)
-		accepted, finished, err := insertEvents(ctx, tx, userID, ok, targets)
+		accepted, finished, err := insertEvents(ctx, tx.StmtxContext(ctx, insert), userID, ok, targets)
 		if err != nil {
 			return err
 		}
@@ -73,22 +83,52 @@ func rejectedCopies(events []ProgressEvent, rejected []RejectedEvent) int {
 	return n
 }
 
-func resolveLessons(ctx context.Context, q sqlx.QueryerContext, userID string, events []ProgressEvent) (map[string]lessonTarget, error) {
+// preparedStmt is a statement the store prepares on first use (and again
+// after a failed attempt): PostgreSQL then parses and plans it once per
+// connection instead of on every call, and for the progress page and the
+// progress write planning was most of the database's work. Behind PgBouncer
+// in transaction mode this needs its max_prepared_statements
+// (deploy/README.md).
+type preparedStmt struct {
+	query string
+	mu    sync.Mutex
+	stmt  *sqlx.Stmt
+}
+
+// get returns the statement prepared on db.
+func (p *preparedStmt) get(ctx context.Context, db *sqlx.DB) (*sqlx.Stmt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stmt == nil {
+		stmt, err := db.PreparexContext(ctx, p.query)
+		if err != nil {
+			return nil, fmt.Errorf("prepare statement: %w", err)
+		}
+		p.stmt = stmt
+	}
+	return p.stmt, nil
+}
+
+// resolveLessonsSQL finds, for each lesson id, whether the lesson exists and
+// the learner's enrollment in its course, if any.
+const resolveLessonsSQL = `SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
+		coalesce(e.version_id = l.version_id, false) AS same_version
+	FROM unnest($2::uuid[]) AS x(lesson_id)
+	LEFT JOIN lessons l ON l.id = x.lesson_id
+	LEFT JOIN course_versions v ON v.id = l.version_id
+	LEFT JOIN enrollments e ON e.user_id = $1 AND e.course_id = v.course_id`
+
+// resolveLessons runs resolveLessonsSQL (stmt) for the lessons of events.
+func resolveLessons(ctx context.Context, stmt *sqlx.Stmt, userID string, events []ProgressEvent) (map[string]lessonTarget, error) {
 	ids := make([]string, 0, len(events))
 	for _, e := range events {
 		ids = append(ids, e.LessonID)
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	const sel = `SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
-			coalesce(e.version_id = l.version_id, false) AS same_version
-		FROM unnest($2::uuid[]) AS x(lesson_id)
-		LEFT JOIN lessons l ON l.id = x.lesson_id
-		LEFT JOIN course_versions v ON v.id = l.version_id
-		LEFT JOIN enrollments e ON e.user_id = $1 AND e.course_id = v.course_id`
 	var rows []lessonTarget
-	if err := sqlx.SelectContext(ctx, q, &rows, sel, userID, pq.StringArray(ids)); err != nil {
-		return nil, err
+	if err := stmt.SelectContext(ctx, &rows, userID, pq.StringArray(ids)); err != nil {
+		return nil, fmt.Errorf("resolve lessons: %w", err)
 	}
 	out := make(map[string]lessonTarget, len(rows))
 	for _, r := range rows {
@@ -124,10 +164,11 @@ func (s *LearningStore) triage(events []ProgressEvent, targets map[string]lesson
 }
 
 // insertEvents stores the events not stored before and applies them to
-// lesson_completions and the enrollments' counters in one statement. It
-// returns how many events were new and the active enrollments whose every
-// lesson is now completed (only those can become completed).
-func insertEvents(ctx context.Context, q sqlx.QueryerContext, userID string, events []ProgressEvent, targets map[string]lessonTarget) (int, []string, error) {
+// lesson_completions and the enrollments' counters in one statement
+// (insertEventsSQL, stmt). It returns how many events were new and the active
+// enrollments whose every lesson is now completed (only those can become
+// completed).
+func insertEvents(ctx context.Context, stmt *sqlx.Stmt, userID string, events []ProgressEvent, targets map[string]lessonTarget) (int, []string, error) {
 	if len(events) == 0 {
 		return 0, nil, nil
 	}
@@ -143,8 +184,10 @@ func insertEvents(ctx context.Context, q sqlx.QueryerContext, userID string, eve
 		Accepted    int            `db:"accepted"`
 		Enrollments pq.StringArray `db:"enrollments"`
 	}
-	err := sqlx.GetContext(ctx, q, &out, insertEventsSQL, userID, pq.StringArray(ids), pq.StringArray(at), pq.StringArray(enr), pq.StringArray(les))
-	return out.Accepted, out.Enrollments, err
+	if err := stmt.GetContext(ctx, &out, userID, pq.StringArray(ids), pq.StringArray(at), pq.StringArray(enr), pq.StringArray(les)); err != nil {
+		return 0, nil, fmt.Errorf("insert events: %w", err)
+	}
+	return out.Accepted, out.Enrollments, nil
 }
 
 // insertEventsSQL claims each event id in progress_event_ids first (one index

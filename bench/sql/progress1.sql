@@ -1,11 +1,12 @@
 -- POST /v1/progress with one event: the statements of
--- learners.LearningStore.RecordProgress (resolveLessons, insertEventsSQL) in
--- one transaction, for a target of the generated pool (even rows; the API run
--- uses the odd ones). completeEnrollments runs only for enrollments whose last
--- lesson the batch completed, which no pool target is, so the handler does
--- not run it either. The pool lookup before BEGIN is the only statement the
--- handler does not run. bench/cmd/load/sql_test.go checks the statements
--- against the handler's source.
+-- learners.LearningStore.RecordProgress (resolveLessonsSQL, insertEventsSQL)
+-- in one transaction, run prepared as the handler runs them, for a target of
+-- the generated pool (even rows; the API run uses the odd ones).
+-- completeEnrollments runs only for enrollments whose last lesson the batch
+-- completed, which no pool target is, so the handler does not run it either.
+-- The pool lookup before BEGIN is the only statement the handler does not
+-- run. bench/cmd/load/sql_test.go checks the statements against the
+-- handler's source.
 \set n 2 * random(1, :half)
 SELECT user_id AS uid, enrollment_id AS eid, lesson_id AS lid FROM bench.pool_one WHERE n = :n \gset
 BEGIN;

@@ -22,8 +22,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -52,7 +54,10 @@ type bench struct {
 	out        string
 	pgbench    string
 	logLevel   string
-	conns      int
+	conns      int   // of the level being measured
+	levels     []int // concurrency levels, each scenario measured at each
+	refs       map[string]measurement
+	tokens     sync.Map // user id → access token, see learnerToken
 	warmup     time.Duration
 	dur        time.Duration
 	learners   int
@@ -84,16 +89,23 @@ func main() {
 	b := &bench{ctx: context.Background(), serveBin: *serveBin, refBin: *refBin, out: *out, started: time.Now(),
 		dsn:      benchdata.Str("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cybercampus_bench?sslmode=disable"),
 		base:     benchdata.Str("BENCH_BASE_URL", "http://127.0.0.1:18080"),
-		redisURL: benchdata.Str("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"),
+		redisURL: benchdata.Str("BENCH_REDIS_URL", os.Getenv("REDIS_URL")),
 		pgbench:  benchdata.Str("BENCH_PGBENCH", "pgbench"),
 		logLevel: benchdata.Str("BENCH_LOG_LEVEL", "info"),
-		conns:    benchdata.Int("BENCH_CONNS", 16),
+		levels:   connLevels(benchdata.Str("BENCH_CONNS", "8,64")),
+		refs:     map[string]measurement{},
 		warmup:   benchdata.Duration("BENCH_WARMUP", 3*time.Second),
 		dur:      benchdata.Duration("BENCH_DURATION", 15*time.Second),
+	}
+	if b.redisURL == "" {
+		// The bench flushes its Redis database: it must be one chosen for it,
+		// never a shared default.
+		log.Fatal("set BENCH_REDIS_URL (or REDIS_URL) to a Redis database the bench may flush")
 	}
 	if strings.Contains(b.dsn, "/cybercampus?") || strings.HasSuffix(b.dsn, "/cybercampus") {
 		log.Fatal("refusing to run against the dev database")
 	}
+	b.conns = slices.Max(b.levels)
 	b.addr = strings.TrimPrefix(b.base, "http://")
 	var err error
 	if b.db, err = sql.Open("postgres", b.dsn); err != nil {
@@ -115,7 +127,8 @@ func main() {
 	log.Printf("serve ready in %s (pid %d), %d learners, %d connections, %s per run", b.coldStart.Round(time.Millisecond),
 		b.server.cmd.Process.Pid, b.learners, b.conns, b.dur)
 	b.refreshRollups()
-	only := benchdata.Str("BENCH_SCENARIOS", "catalogue,enrollments,progress1,progress500,e2e,verify,reports")
+	only := benchdata.Str("BENCH_SCENARIOS",
+		"catalogue,enrollments,progress1,progress1spread,progressread,progress1sql,progress500,e2e,verify,reports")
 	// Each round measures every scenario and its reference back to back, so
 	// a slow spell of a shared machine hits one pair, not the whole run; the
 	// report gives each round and how many met the target.
@@ -125,7 +138,9 @@ func main() {
 		if rounds > 1 {
 			log.Printf("round %d of %d", round, rounds)
 		}
-		b.runScenarios(only)
+		for _, b.conns = range b.levels {
+			b.runScenarios(only)
+		}
 	}
 	b.report()
 }
@@ -134,13 +149,14 @@ func main() {
 func (b *bench) runScenarios(only string) {
 	for _, s := range strings.Split(only, ",") {
 		fn := map[string]func(){"catalogue": b.catalogue, "enrollments": b.enrollments, "progress1": b.progress1,
+			"progress1spread": b.progressSpread, "progressread": b.progressRead, "progress1sql": b.progress1SQL,
 			"progress500": b.progress500, "e2e": b.e2e, "verify": b.verify, "reports": b.reports}[strings.TrimSpace(s)]
 		if fn == nil {
 			log.Fatalf("unknown scenario %q", s)
 		}
 		b.server.resetHWM()
 		n := len(b.results)
-		stopPerf := b.perf(strings.TrimSpace(s))
+		stopPerf := b.perf(fmt.Sprintf("%s-%d", strings.TrimSpace(s), b.conns))
 		fn()
 		stopPerf()
 		rss := b.server.hwmMiB()
@@ -148,6 +164,19 @@ func (b *bench) runScenarios(only string) {
 			b.results[i].PeakRSSMiB = rss
 		}
 	}
+}
+
+// connLevels parses BENCH_CONNS, a comma-separated list of connection counts.
+func connLevels(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			log.Fatalf("BENCH_CONNS: %q is not a list of connection counts", s)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // ---- processes ----
@@ -298,7 +327,10 @@ func (b *bench) token(userID string, roles ...string) string {
 		roles = []string{"learner"}
 	}
 	now := time.Now()
-	claims := jwt.MapClaims{"iss": b.base, "aud": []string{"cybercampus-api"}, "sub": userID, "roles": roles,
+	// sv is the session version of an account that never logged out or
+	// changed its password (users.session_version starts at 1): the server
+	// refuses a token whose version differs from the account's.
+	claims := jwt.MapClaims{"iss": b.base, "aud": []string{"cybercampus-api"}, "sub": userID, "roles": roles, "sv": 1,
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(2 * time.Hour).Unix(), "jti": uuid.NewString()}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	t.Header["typ"] = "at+jwt"
@@ -309,19 +341,34 @@ func (b *bench) token(userID string, roles ...string) string {
 	return s
 }
 
+// learnerToken returns one learner token per user for the whole run: minting
+// one per request would spend the load's share of the same cores on signing,
+// which the pgbench references do not pay.
+func (b *bench) learnerToken(userID string) string {
+	if t, ok := b.tokens.Load(userID); ok {
+		return t.(string)
+	}
+	t := b.token(userID)
+	b.tokens.Store(userID, t)
+	return t
+}
+
 // ---- results ----
 
 // result is one line of the table.
 type result struct {
-	Scenario   string       `json:"scenario"`
-	Round      int          `json:"round"`
-	Ours       float64      `json:"ours"`
-	Reference  float64      `json:"reference"`
-	Unit       string       `json:"unit"`
-	Ratio      float64      `json:"ratio"`
-	RatioOf    string       `json:"ratio_of"`
-	Target     string       `json:"target"`
-	Met        bool         `json:"met"`
+	Scenario  string  `json:"scenario"`
+	Round     int     `json:"round"`
+	Ours      float64 `json:"ours"`
+	Reference float64 `json:"reference"`
+	Unit      string  `json:"unit"`
+	Ratio     float64 `json:"ratio"`
+	RatioOf   string  `json:"ratio_of"`
+	Target    string  `json:"target"`
+	Met       bool    `json:"met"`
+	Conns     int     `json:"connections"`
+	// P99Met tells whether a closed-loop run kept its p99 within p99Limit.
+	P99Met     *bool        `json:"p99_met,omitempty"`
 	Failing    string       `json:"failing,omitempty"`
 	Note       string       `json:"note,omitempty"`
 	PeakRSSMiB float64      `json:"peak_rss_mib"`
@@ -338,10 +385,19 @@ func (b *bench) add(r result) {
 		r.Met = false
 	}
 	r.Round = b.round
+	r.Conns = b.conns
+	r.Scenario += fmt.Sprintf(" @%d", b.conns)
+	if r.OursRun != nil && r.Unit == "req/s" && r.Failing == "" {
+		ok := r.OursRun.P99 <= p99Limit
+		r.P99Met = &ok
+	}
 	b.results = append(b.results, r)
 	status := "MET"
 	if !r.Met {
 		status = "MISSED"
+	}
+	if r.P99Met != nil {
+		status += fmt.Sprintf(", p99 %.1f ms %s", r.OursRun.P99ms, map[bool]string{true: "MET", false: "MISSED"}[*r.P99Met])
 	}
 	if r.Failing != "" {
 		status = "FAILING: " + r.Failing

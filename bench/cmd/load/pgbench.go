@@ -17,23 +17,30 @@ var sqlDir = "bench/sql"
 
 var tpsRE = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
 
-// pgbenchRun runs script through pgbench with the extended protocol (as
-// lib/pq sends parameterised queries) at the load's concurrency: a warm-up
-// run, then the measured run with a per-transaction log for p50 and p99.
+// pgbenchRun runs a script of bench/sql against the bench database.
 func (b *bench) pgbenchRun(script string, vars map[string]string) (measurement, error) {
 	path, err := filepath.Abs(filepath.Join(sqlDir, script))
 	if err != nil {
 		return measurement{}, err
 	}
+	args := []string{"-f", path}
+	for k, v := range vars {
+		args = append(args, "-D", k+"="+v)
+	}
+	return b.pgbenchMeasure(b.dsn, args)
+}
+
+// pgbenchMeasure runs pgbench with script (-f file or -b built-in) against
+// dsn with the extended protocol (as lib/pq sends parameterised queries) at
+// the load's concurrency: a warm-up run, then the measured run with a
+// per-transaction log for p50 and p99.
+func (b *bench) pgbenchMeasure(dsn string, script []string) (measurement, error) {
 	args := func(d time.Duration) []string {
 		a := []string{"-n", "-M", "extended", "-c", strconv.Itoa(b.conns), "-j", "2",
-			"-T", strconv.Itoa(max(1, int(d.Seconds()))), "-f", path}
-		for k, v := range vars {
-			a = append(a, "-D", k+"="+v)
-		}
-		return a
+			"-T", strconv.Itoa(max(1, int(d.Seconds())))}
+		return append(a, script...)
 	}
-	if _, err := b.pgbench1(args(b.warmup), ""); err != nil {
+	if _, err := b.pgbench1(dsn, args(b.warmup), ""); err != nil {
 		return measurement{}, err
 	}
 	dir, err := os.MkdirTemp("", "pgbench")
@@ -41,7 +48,7 @@ func (b *bench) pgbenchRun(script string, vars map[string]string) (measurement, 
 		return measurement{}, err
 	}
 	defer os.RemoveAll(dir)
-	out, err := b.pgbench1(append(args(b.dur), "-l", "--log-prefix", filepath.Join(dir, "tx")), dir)
+	out, err := b.pgbench1(dsn, append(args(b.dur), "-l", "--log-prefix", filepath.Join(dir, "tx")), dir)
 	if err != nil {
 		return measurement{}, err
 	}
@@ -80,8 +87,8 @@ func (b *bench) pgbenchRun(script string, vars map[string]string) (measurement, 
 	return m, nil
 }
 
-func (b *bench) pgbench1(args []string, dir string) (string, error) {
-	cmd := exec.Command(b.pgbench, append(args, b.dsn)...)
+func (b *bench) pgbench1(dsn string, args []string, dir string) (string, error) {
+	cmd := exec.Command(b.pgbench, append(args, dsn)...)
 	if dir != "" {
 		cmd.Dir = dir
 	}

@@ -23,7 +23,7 @@ type run struct {
 	Command      string            `json:"command"`
 	Machine      machine           `json:"machine"`
 	Dataset      map[string]string `json:"dataset"`
-	Connections  int               `json:"connections"`
+	Levels       string            `json:"connections"`
 	DurationSecs float64           `json:"duration_seconds"`
 	ColdStartMs  float64           `json:"cold_start_ms"`
 	PeakRSSMiB   float64           `json:"peak_rss_mib"`
@@ -106,7 +106,7 @@ func command() string {
 
 func (b *bench) report() {
 	r := run{Date: b.started.UTC(), Command: command(), Machine: machineInfo(), Dataset: map[string]string{},
-		Connections: b.conns, DurationSecs: b.dur.Seconds(), ColdStartMs: ms(b.coldStart), RollupNote: b.rollupNote,
+		Levels: fmt.Sprint(b.levels), DurationSecs: b.dur.Seconds(), ColdStartMs: ms(b.coldStart), RollupNote: b.rollupNote,
 		Results: b.results}
 	if rows, err := b.db.Query(`SELECT key, value FROM bench.info`); err == nil {
 		for rows.Next() {
@@ -148,18 +148,22 @@ func (r run) markdown() string {
 		fmt.Fprintf(&sb, "- PostgreSQL: %s\n", r.Postgres)
 	}
 	fmt.Fprintf(&sb, "- dataset: %s; generated in %s s\n", r.Dataset["stats"], r.Dataset["generation_seconds"])
-	fmt.Fprintf(&sb, "- %d connections, %.0f s measured per throughput run; %s\n", r.Connections, r.DurationSecs, r.RollupNote)
+	fmt.Fprintf(&sb, "- connections %s (each scenario at each, marked @N), %.0f s measured per throughput run; %s\n",
+		r.Levels, r.DurationSecs, r.RollupNote)
 	fmt.Fprintf(&sb, "- cold start of serve to /readyz 200: %.0f ms; API peak RSS (VmHWM) over all scenarios: %.1f MiB (target ≤ 150 MiB: %s)\n\n",
 		r.ColdStartMs, r.PeakRSSMiB, metStr(r.PeakRSSMiB <= 150))
 	sb.WriteString(roundsSummary(r.Results))
-	sb.WriteString("| scenario | ours | reference | ratio | target | met | ours p50 / p99 | ref p50 / p99 | errors | CPU per request: server, load process | peak RSS |\n")
-	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	sb.WriteString("| scenario | ours | reference | ratio | target | met | ours p50 / p99 | p99 ≤ 50 ms | ref p50 / p99 | errors | CPU per request: server, load process | peak RSS |\n")
+	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range r.Results {
 		met := metStr(x.Met)
 		if x.Failing != "" {
 			met = "FAILING: " + strings.ReplaceAll(trunc(x.Failing, 160), "|", "/")
 		}
-		var op, rp, errs, cpu string
+		var op, rp, errs, cpu, p99 string
+		if x.P99Met != nil {
+			p99 = metStr(*x.P99Met)
+		}
 		if x.OursRun != nil {
 			op = fmt.Sprintf("%.2f / %.2f ms", x.OursRun.P50ms, x.OursRun.P99ms)
 			errs = fmt.Sprintf("%d/%d", x.OursRun.Errors, x.OursRun.Requests)
@@ -172,8 +176,8 @@ func (r run) markdown() string {
 		if x.Round > 1 || (x.Round == 1 && rounds(r.Results) > 1) {
 			name += fmt.Sprintf(" (round %d)", x.Round)
 		}
-		fmt.Fprintf(&sb, "| %s | %s | %s | %.3g (%s) | %s | %s | %s | %s | %s | %s | %.0f MiB |\n", name,
-			fmtNum(x.Ours, x.Unit), fmtNum(x.Reference, x.Unit), x.Ratio, x.RatioOf, x.Target, met, op, rp, errs, cpu, x.PeakRSSMiB)
+		fmt.Fprintf(&sb, "| %s | %s | %s | %.3g (%s) | %s | %s | %s | %s | %s | %s | %s | %.0f MiB |\n", name,
+			fmtNum(x.Ours, x.Unit), fmtNum(x.Reference, x.Unit), x.Ratio, x.RatioOf, x.Target, met, op, p99, rp, errs, cpu, x.PeakRSSMiB)
 	}
 	return sb.String()
 }

@@ -11,17 +11,29 @@ import (
 	"testing"
 )
 
-// The pgbench references must run the statements the handlers run: these
-// tests read the SQL constants out of the learners package source and fail
-// when a handler's SQL changed without its reference script.
+// The pgbench scripts must run the statements the handlers run: these tests
+// read the SQL constants out of the learners package source (whichever of its
+// files holds them) and fail when a handler's SQL changed without its script.
 
-// sqlConsts returns the string constants of a Go file, package-level ones by
-// name and function-local ones as "func.name".
-func sqlConsts(t *testing.T, file string) map[string]string {
+// packageConsts returns the string constants of the non-test Go files of
+// dir, package-level ones by name and function-local ones as "func.name"; a
+// constant may be built from constants of other files.
+func packageConsts(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
 	}
 	consts := map[string]string{}
 	var eval func(e ast.Expr) (string, bool)
@@ -55,24 +67,32 @@ func sqlConsts(t *testing.T, file string) map[string]string {
 			}
 		}
 	}
-	for _, d := range f.Decls {
-		if g, ok := d.(*ast.GenDecl); ok {
-			collect("", g)
-		}
-	}
-	for _, d := range f.Decls {
-		fn, ok := d.(*ast.FuncDecl)
-		if !ok || fn.Body == nil {
-			continue
-		}
-		ast.Inspect(fn.Body, func(n ast.Node) bool {
-			if ds, ok := n.(*ast.DeclStmt); ok {
-				if g, ok := ds.Decl.(*ast.GenDecl); ok {
-					collect(fn.Name.Name+".", g)
+	// Package-level constants twice, so that one built from another file's
+	// constant is found whatever the order of the files.
+	for range 2 {
+		for _, f := range files {
+			for _, d := range f.Decls {
+				if g, ok := d.(*ast.GenDecl); ok {
+					collect("", g)
 				}
 			}
-			return true
-		})
+		}
+	}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				if ds, ok := n.(*ast.DeclStmt); ok {
+					if g, ok := ds.Decl.(*ast.GenDecl); ok {
+						collect(fn.Name.Name+".", g)
+					}
+				}
+				return true
+			})
+		}
 	}
 	return consts
 }
@@ -80,9 +100,8 @@ func sqlConsts(t *testing.T, file string) map[string]string {
 func normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func TestPgbenchScriptsRunTheHandlersSQL(t *testing.T) {
-	learners := filepath.Join("..", "..", "..", "learners")
-	enrollment := sqlConsts(t, filepath.Join(learners, "enrollment_store.go"))
-	progress := sqlConsts(t, filepath.Join(learners, "progress_store.go"))
+	learners := packageConsts(t, filepath.Join("..", "..", "..", "learners"))
+	enrollment, progress := learners, learners
 	tests := []struct {
 		name, script, source string
 		subst                []string // old, new pairs applied to the handler's SQL
@@ -91,7 +110,7 @@ func TestPgbenchScriptsRunTheHandlersSQL(t *testing.T) {
 			"$1", "md5('u:' || :n)::uuid",
 			"($2, $3)", "('9999-01-01T00:00:00Z'::timestamptz, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)",
 			"$4", "51"}},
-		{"resolve lessons", "progress1.sql", progress["resolveLessons.sel"], []string{
+		{"resolve lessons", "progress1.sql", progress["resolveLessonsSQL"], []string{
 			"unnest($2::uuid[])", "unnest(ARRAY[:lid]::uuid[])", "$1", ":uid"}},
 		{"insert events", "progress1.sql", progress["insertEventsSQL"], []string{
 			"unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::uuid[])",
