@@ -1,3 +1,4 @@
+// Package courses is the curriculum: versioned, multilingual courses with quizzes, the course document format, the starter curriculum and the catalogue.
 package courses
 
 import (

@@ -11,6 +11,10 @@ import (
 	"github.com/cybercampus/cybercampus/internal/web"
 )
 
+// CatalogueRecheck is how often an instance rereads the catalogue generation:
+// other instances' course writes show within about this long.
+const CatalogueRecheck = time.Second
+
 // Handler serves the catalogue, course outlines, lessons, quizzes and the
 // admin course writes.
 type Handler struct {

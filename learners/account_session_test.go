@@ -31,14 +31,14 @@ func signUp(t *testing.T, env *apptest.Env) (id string, sessions [2]struct{ acce
 func TestRevokeAll(t *testing.T) {
 	env := newLearningEnv(t)
 	id, sessions := signUp(t, env)
-	store := learners.NewAccountStore(env.Deps.DB)
+	store := learners.NewAccountStore(env.DB.DB)
 	for _, s := range sessions {
 		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/me", Token: s.access}, http.StatusOK)
 	}
 	if err := store.RevokeAll(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	env.Deps.Sessions.Changed(context.Background(), id)
+	env.Sessions.Changed(context.Background(), id)
 	for _, s := range sessions {
 		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/me", Token: s.access}, http.StatusUnauthorized)
 		env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/auth/refresh", Body: map[string]string{"refresh_token": s.refresh}}, http.StatusUnauthorized)

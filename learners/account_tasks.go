@@ -21,6 +21,13 @@ var linkPaths = map[string]string{
 	jobs.AccountEmailVerification:  "/verify-email",
 }
 
+// RegisterTasks registers the account job handler: the account emails.
+// Learning work that must happen later (certificates, cohort set-up) is
+// queued through the outbox and handled by the packages that own it.
+func (h *AccountHandler) RegisterTasks(mux *asynq.ServeMux) {
+	mux.HandleFunc(jobs.TypeAccountEmail, h.SendAccountEmail)
+}
+
 // SendAccountEmail handles account:email. It makes the single-use token
 // here, so the token exists only in the email (the database keeps its hash),
 // and writes the email in the account's language. An address no account has

@@ -2,17 +2,15 @@ package learners_test
 
 import (
 	"fmt"
+	"github.com/cybercampus/cybercampus/internal/apptest/learnerstest"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
-	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/config"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
-	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/learners"
 )
 
@@ -26,10 +24,8 @@ func register(tb testing.TB, env *apptest.Env, country string, birthYear int, wa
 func TestSelfRegistrationNeedsTheAgeOfDigitalConsent(t *testing.T) {
 	env := apptest.New(t, learningDB, apptest.Options{RedisDB: learningRedisDB, Config: func(c *config.Config) {
 		c.DigitalConsentAgeDefault = 14
-	}}, func(d app.Deps) []app.Module {
-		tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), d.Config.PublicBaseURL, 15*time.Minute)
-		return []app.Module{learners.NewModule(d, tokens, ratelimit.New(d.Redis, "test-"+pgtest.RandomSuffix()+":", d.Logger))}
-	})
+	}})
+	learnerstest.Mount(env)
 	year := time.Now().UTC().Year()
 	// Only the year is known: a learner counts as the youngest the year
 	// allows, so "age" below is year - birth_year - 1.

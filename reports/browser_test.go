@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"github.com/cybercampus/cybercampus/internal/apptest/learnerstest"
 	"net"
 	"strings"
 	"testing"
@@ -11,24 +12,16 @@ import (
 	"github.com/lib/pq"
 
 	cc "github.com/cybercampus/cybercampus"
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
 	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/browsertest"
-	"github.com/cybercampus/cybercampus/internal/ratelimit"
-	"github.com/cybercampus/cybercampus/learners"
 )
 
 // newBrowserEnv builds the application with the accounts routes (for signing in).
-func newBrowserEnv(t *testing.T) (*apptest.Env, *Module) {
-	var mod *Module
-	var env *apptest.Env
-	env = apptest.New(t, testDB, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
-		mod = NewModule(d)
-		return []app.Module{mod}
-	})
-	limiter := ratelimit.New(env.Deps.Redis, "cctest:reports:", env.Deps.Logger)
-	learners.NewModule(env.Deps, env.Tokens, limiter).Routes(env.App)
+func newBrowserEnv(t *testing.T) (*apptest.Env, *module) {
+	env := apptest.New(t, testDB, apptest.Options{RedisDB: redisDB})
+	mod := newModule(env)
+	learnerstest.Mount(env)
 	return env, mod
 }
 

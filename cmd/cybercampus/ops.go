@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
@@ -148,7 +149,7 @@ func jobsCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer e.Close()
-	info, err := e.Queue.EnqueueContext(ctx, p.Task())
+	info, err := e.queue.EnqueueContext(ctx, p.Task())
 	if errors.Is(err, asynq.ErrDuplicateTask) {
 		fmt.Fprintf(stdout, "%s is already queued\n", p.Name)
 		return nil
@@ -183,10 +184,13 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer e.Close()
-	kid, err := certification.RotateKey(ctx, e.Deps)
+	// Older keys stay published, so the certificates they signed keep verifying.
+	keys := certification.NewKeyring(e.db, e.cfg.PublicBaseURL, e.cfg.CertKeyEncryptionKey, e.logger, time.Now)
+	tp, err := keys.Rotate(ctx)
 	if err != nil {
 		return err
 	}
+	kid := keys.KeyID(tp)
 	fmt.Fprintf(stdout, "new current certificate key %s\n", kid)
 	return nil
 }
