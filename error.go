@@ -5,6 +5,7 @@ package cybercampus
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to exactly one HTTP status in the web package.
@@ -98,4 +99,10 @@ func (v *Validation) Err() error {
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "The request has invalid fields.", Fields: v.Fields}
+}
+
+// TooMany is the rate-limit error: msg, with Retry-After the whole seconds
+// until the limit lets the caller through again.
+func TooMany(after time.Duration, msg string) error {
+	return &Error{Code: ERATELIMITED, Message: msg, RetryAfter: int((after + time.Second - 1) / time.Second)}
 }

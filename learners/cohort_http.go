@@ -218,10 +218,10 @@ func (h *CohortHandler) limitJoin(c *fiber.Ctx, userID string) error {
 // address's, answering 429 with the message of whichever is spent.
 func (l JoinLimits) take(c *fiber.Ctx, limiter *ratelimit.Limiter, kind, userID, userMsg, ipMsg string) error {
 	if res := limiter.Take(c.UserContext(), kind+"-user", userID, l.PerUser, l.Window); !res.Allowed {
-		return tooMany(res.RetryAfter, userMsg)
+		return cc.TooMany(res.RetryAfter, userMsg)
 	}
 	if res := limiter.Take(c.UserContext(), kind+"-ip", c.IP(), l.PerIP, l.Window); !res.Allowed {
-		return tooMany(res.RetryAfter, ipMsg)
+		return cc.TooMany(res.RetryAfter, ipMsg)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/cybercampus/cybercampus/accounts"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -31,7 +32,7 @@ type memberList struct {
 func (l *memberList) add(line int, email string) {
 	email = strings.TrimSpace(email)
 	var v cc.Validation
-	validateEmail(&v, email)
+	accounts.ValidateEmail(&v, email)
 	if len(v.Fields) > 0 {
 		l.errors = append(l.errors, LineError{Line: line, Error: "email " + v.Fields[0].Message})
 		return

@@ -3,6 +3,7 @@ package learners
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/cybercampus/cybercampus/accounts"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func FuzzMemberCSV(f *testing.F) {
 		seen := map[string]bool{}
 		for _, e := range l.emails {
 			var v cc.Validation
-			validateEmail(&v, e)
+			accounts.ValidateEmail(&v, e)
 			if len(v.Fields) > 0 || e != strings.TrimSpace(e) {
 				t.Fatalf("invalid email %q accepted", e)
 			}

@@ -2,6 +2,7 @@ package surveys_test
 
 import (
 	"context"
+	"github.com/cybercampus/cybercampus/accounts"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/cybercampus/cybercampus/internal/apptest"
 	"github.com/cybercampus/cybercampus/jobs"
-	"github.com/cybercampus/cybercampus/learners"
 	"github.com/cybercampus/cybercampus/surveys"
 )
 
@@ -269,7 +269,7 @@ func TestErasureKeepsRatingsButNotComments(t *testing.T) {
 	}
 	e.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/surveys/" + id + "/responses", Token: u.Token,
 		Body: map[string]any{"answers": map[string]any{"overall": 2, "relevance": 3, "recommend": false, "comment": "I am Amina from Kisumu."}}}, http.StatusCreated)
-	if err := learners.NewAccountStore(testDB.DB).Erase(context.Background(), u.ID); err != nil {
+	if err := accounts.NewAccountStore(testDB.DB).Erase(context.Background(), u.ID); err != nil {
 		t.Fatal(err)
 	}
 	var answers string

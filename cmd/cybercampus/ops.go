@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/cybercampus/cybercampus/accounts"
 	"io"
 	"strings"
 	"time"
@@ -16,7 +17,6 @@ import (
 	"github.com/cybercampus/cybercampus/certification"
 	"github.com/cybercampus/cybercampus/courses"
 	"github.com/cybercampus/cybercampus/jobs"
-	"github.com/cybercampus/cybercampus/learners"
 	"github.com/cybercampus/cybercampus/migrations"
 )
 
@@ -89,7 +89,7 @@ func users(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fs := flag.NewFlagSet("users create", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	r := learners.Registration{Gender: "undisclosed", BirthYear: 1990, Country: "CH", Audience: "professional"}
+	r := accounts.Registration{Gender: "undisclosed", BirthYear: 1990, Country: "CH", Audience: "professional"}
 	fs.StringVar(&r.Email, "email", "", "email")
 	fs.StringVar(&r.Password, "password", "", "password (at least 10 characters)")
 	fs.StringVar(&r.Name, "name", "", "display name")
@@ -115,7 +115,7 @@ func users(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer db.Close()
-	u, err := learners.NewAccountStore(db).CreateUser(ctx, r, rs)
+	u, err := accounts.NewAccountStore(db).CreateUser(ctx, r, rs)
 	if err != nil {
 		return fmt.Errorf("users create: %s", describe(err))
 	}

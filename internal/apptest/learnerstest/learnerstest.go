@@ -4,6 +4,7 @@
 package learnerstest
 
 import (
+	"github.com/cybercampus/cybercampus/accounts"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -17,7 +18,7 @@ import (
 
 // Handlers are the learners package's handlers.
 type Handlers struct {
-	Accounts *learners.AccountHandler
+	Accounts *accounts.AccountHandler
 	Learning *learners.LearningHandler
 	Cohorts  *learners.CohortHandler
 	Pupils   *learners.PupilHandler
@@ -30,7 +31,7 @@ func New(env *apptest.Env) Handlers {
 	limiter := ratelimit.New(env.Redis, "test-"+pgtest.RandomSuffix()+":", env.Logger)
 	cohorts := learners.NewCohortStore(env.DB.DB, time.Now, env.Sessions.Changed)
 	return Handlers{
-		Accounts: learners.NewAccountHandler(learners.NewAccountStore(env.DB.DB), env.Tokens, limiter, learners.AccountOptions{
+		Accounts: accounts.NewAccountHandler(accounts.NewAccountStore(env.DB.DB), env.Tokens, limiter, accounts.AccountOptions{
 			RefreshTTL:               cfg.RefreshTokenTTL,
 			AuthIPLimitPerMinute:     cfg.AuthIPLimitPerMinute,
 			LoginFailuresPerAccount:  cfg.LoginFailuresPerAccount,

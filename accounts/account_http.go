@@ -1,4 +1,4 @@
-package learners
+package accounts
 
 import (
 	"context"
@@ -91,13 +91,9 @@ func (h *AccountHandler) Register(r fiber.Router, a *web.Auth) {
 func (h *AccountHandler) limitIP(c *fiber.Ctx) error {
 	res := h.limiter.Take(c.UserContext(), "auth-ip", c.IP(), h.ipLimitPerMinute, time.Minute)
 	if !res.Allowed {
-		return tooMany(res.RetryAfter, "Too many requests from this address; try again later.")
+		return cc.TooMany(res.RetryAfter, "Too many requests from this address; try again later.")
 	}
 	return c.Next()
-}
-
-func tooMany(after time.Duration, msg string) error {
-	return &cc.Error{Code: cc.ERATELIMITED, Message: msg, RetryAfter: int((after + time.Second - 1) / time.Second)}
 }
 
 func (h *AccountHandler) register(c *fiber.Ctx) error {
@@ -121,7 +117,7 @@ func (h *AccountHandler) register(c *fiber.Ctx) error {
 // is reported at once.
 func (h *AccountHandler) withCountry(c *fiber.Ctx, err error, country *string) error {
 	var appErr *cc.Error
-	if country == nil || !isAlpha2(*country) || (err != nil && (!errors.As(err, &appErr) || appErr.Code != cc.EINVALID)) {
+	if country == nil || !cc.IsAlpha2(*country) || (err != nil && (!errors.As(err, &appErr) || appErr.Code != cc.EINVALID)) {
 		return err
 	}
 	ok, qerr := h.store.CountryExists(c.UserContext(), *country)
@@ -230,7 +226,7 @@ func (h *AccountHandler) reserveAttempt(c *fiber.Ctx, name, account string) erro
 			h.logger.Error("lockout email not queued", "error", err)
 		}
 	}
-	return tooMany(res.RetryAfter, "Too many failed sign-ins for this account; try again later or reset your password.")
+	return cc.TooMany(res.RetryAfter, "Too many failed sign-ins for this account; try again later or reset your password.")
 }
 
 // forgiveAttempt takes back a reserved attempt that succeeded.

@@ -1,4 +1,4 @@
-package learners
+package accounts
 
 import (
 	"context"
@@ -130,7 +130,7 @@ func (s *AccountStore) ResetPassword(ctx context.Context, token, password string
 			tu.UserID, purposeReset); err != nil {
 			return err
 		}
-		return revokeAll(ctx, tx, tu.UserID)
+		return RevokeAll(ctx, tx, tu.UserID)
 	})
 	return userID, err
 }
@@ -230,13 +230,20 @@ func (s *AccountStore) Erase(ctx context.Context, userID string) error {
 		if lastAdmin {
 			return cc.Errorf(cc.ECONFLICT, "The last admin cannot be erased; make another admin first.")
 		}
-		for _, q := range eraseSteps {
-			if _, err := tx.ExecContext(ctx, q, userID); err != nil {
-				return err
-			}
-		}
-		return nil
+		return ErasePersonalData(ctx, tx, userID)
 	})
+}
+
+// ErasePersonalData runs eraseSteps for userID inside the caller's
+// transaction: an account's erasure and a pupil's withdrawal erase exactly
+// the same data.
+func ErasePersonalData(ctx context.Context, tx sqlx.ExtContext, userID string) error {
+	for _, q := range eraseSteps {
+		if _, err := tx.ExecContext(ctx, q, userID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // exportQuery builds the whole export in one statement, so it is one

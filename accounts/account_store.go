@@ -1,4 +1,4 @@
-package learners
+package accounts
 
 import (
 	"context"
@@ -264,10 +264,13 @@ func (s *AccountStore) EndSession(ctx context.Context, userID, sessionID string)
 // and raises the session version, which ends every access token issued
 // before, including those made without a session.
 func (s *AccountStore) RevokeAll(ctx context.Context, userID string) error {
-	return postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error { return revokeAll(ctx, tx, userID) })
+	return postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error { return RevokeAll(ctx, tx, userID) })
 }
 
-func revokeAll(ctx context.Context, tx sqlx.ExtContext, userID string) error {
+// RevokeAll ends every session of userID inside the caller's transaction:
+// refresh tokens are revoked and the session version raised, so access
+// tokens issued before stop working on the next request.
+func RevokeAll(ctx context.Context, tx sqlx.ExtContext, userID string) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package learners
+package accounts
 
 import (
 	"strings"
@@ -26,7 +26,7 @@ type forgotRequest struct {
 func (r *forgotRequest) Validate() error {
 	r.Email = strings.TrimSpace(r.Email)
 	var v cc.Validation
-	validateEmail(&v, r.Email)
+	ValidateEmail(&v, r.Email)
 	return v.Err()
 }
 
@@ -118,7 +118,7 @@ func (h *AccountHandler) resendVerification(c *fiber.Ctx) error {
 		return cc.Errorf(cc.ECONFLICT, "Your email address is already verified.")
 	}
 	if res := h.limiter.Take(ctx, "verify-email", p.UserID, emailsPerHour, emailLimitWindow); !res.Allowed {
-		return tooMany(res.RetryAfter, "Too many verification emails; try again later.")
+		return cc.TooMany(res.RetryAfter, "Too many verification emails; try again later.")
 	}
 	if err := h.store.QueueAccountEmail(ctx, jobs.AccountEmailPayload{Kind: jobs.AccountEmailVerification, UserID: p.UserID}); err != nil {
 		return err
