@@ -269,7 +269,7 @@ func TestErasureKeepsRatingsButNotComments(t *testing.T) {
 	}
 	e.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/surveys/" + id + "/responses", Token: u.Token,
 		Body: map[string]any{"answers": map[string]any{"overall": 2, "relevance": 3, "recommend": false, "comment": "I am Amina from Kisumu."}}}, http.StatusCreated)
-	if err := accounts.NewAccountStore(testDB.DB).Erase(context.Background(), u.ID); err != nil {
+	if err := accounts.NewStore(testDB.DB).Erase(context.Background(), u.ID); err != nil {
 		t.Fatal(err)
 	}
 	var answers string

@@ -115,7 +115,7 @@ func users(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer db.Close()
-	u, err := accounts.NewAccountStore(db).CreateUser(ctx, r, rs)
+	u, err := accounts.NewStore(db).CreateUser(ctx, r, rs)
 	if err != nil {
 		return fmt.Errorf("users create: %s", describe(err))
 	}

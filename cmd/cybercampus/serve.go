@@ -37,7 +37,7 @@ type roles struct{ api, worker, scheduler bool }
 
 // handlers are every feature's HTTP and job handlers.
 type handlers struct {
-	accounts      *accounts.AccountHandler
+	accounts      *accounts.Handler
 	learning      *learners.LearningHandler
 	cohorts       *learners.CohortHandler
 	pupils        *learners.PupilHandler
@@ -56,13 +56,13 @@ func (e *env) newHandlers() handlers {
 	cfg, now := e.cfg, time.Now
 	limiter := ratelimit.New(e.redis, "cc:", e.logger)
 	notifyDeps := app.Deps{Config: cfg, DB: e.db, Logger: e.logger, Now: now}
-	accountStore := accounts.NewAccountStore(e.db)
+	accountStore := accounts.NewStore(e.db)
 	cohorts := learners.NewCohortStore(e.db, now, e.sessions.Changed)
 	keys := certification.NewKeyring(e.db, cfg.PublicBaseURL, cfg.CertKeyEncryptionKey, e.logger, now)
 	certificates := certification.NewStore(e.db, keys, cfg.PublicBaseURL, now)
 	verifier := certification.NewVerifier(keys, cfg.PublicBaseURL, e.db, now)
 	return handlers{
-		accounts: accounts.NewAccountHandler(accountStore, e.tokens, limiter, accounts.AccountOptions{
+		accounts: accounts.NewHandler(accountStore, e.tokens, limiter, accounts.Options{
 			RefreshTTL:               cfg.RefreshTokenTTL,
 			AuthIPLimitPerMinute:     cfg.AuthIPLimitPerMinute,
 			LoginFailuresPerAccount:  cfg.LoginFailuresPerAccount,

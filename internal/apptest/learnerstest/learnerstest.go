@@ -18,7 +18,7 @@ import (
 
 // Handlers are the learners package's handlers.
 type Handlers struct {
-	Accounts *accounts.AccountHandler
+	Accounts *accounts.Handler
 	Learning *learners.LearningHandler
 	Cohorts  *learners.CohortHandler
 	Pupils   *learners.PupilHandler
@@ -31,7 +31,7 @@ func New(env *apptest.Env) Handlers {
 	limiter := ratelimit.New(env.Redis, "test-"+pgtest.RandomSuffix()+":", env.Logger)
 	cohorts := learners.NewCohortStore(env.DB.DB, time.Now, env.Sessions.Changed)
 	return Handlers{
-		Accounts: accounts.NewAccountHandler(accounts.NewAccountStore(env.DB.DB), env.Tokens, limiter, accounts.AccountOptions{
+		Accounts: accounts.NewHandler(accounts.NewStore(env.DB.DB), env.Tokens, limiter, accounts.Options{
 			RefreshTTL:               cfg.RefreshTokenTTL,
 			AuthIPLimitPerMinute:     cfg.AuthIPLimitPerMinute,
 			LoginFailuresPerAccount:  cfg.LoginFailuresPerAccount,

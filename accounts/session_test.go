@@ -31,7 +31,7 @@ func signUp(t *testing.T, env *apptest.Env) (id string, sessions [2]struct{ acce
 func TestRevokeAll(t *testing.T) {
 	env := newEnv(t, apptest.Options{})
 	id, sessions := signUp(t, env)
-	store := accounts.NewAccountStore(env.DB.DB)
+	store := accounts.NewStore(env.DB.DB)
 	for _, s := range sessions {
 		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/me", Token: s.access}, http.StatusOK)
 	}

@@ -24,7 +24,7 @@ var linkPaths = map[string]string{
 // RegisterTasks registers the account job handler: the account emails.
 // Learning work that must happen later (certificates, cohort set-up) is
 // queued through the outbox and handled by the packages that own it.
-func (h *AccountHandler) RegisterTasks(mux *asynq.ServeMux) {
+func (h *Handler) RegisterTasks(mux *asynq.ServeMux) {
 	mux.HandleFunc(jobs.TypeAccountEmail, h.SendAccountEmail)
 }
 
@@ -33,7 +33,7 @@ func (h *AccountHandler) RegisterTasks(mux *asynq.ServeMux) {
 // and writes the email in the account's language. An address no account has
 // sends nothing. When the send fails the token is dropped and asynq retries
 // with a new one.
-func (h *AccountHandler) SendAccountEmail(ctx context.Context, t *asynq.Task) error {
+func (h *Handler) SendAccountEmail(ctx context.Context, t *asynq.Task) error {
 	var p jobs.AccountEmailPayload
 	if err := jobs.Decode(t, &p); err != nil {
 		return err
