@@ -115,7 +115,7 @@ func (h handlers) registerTasks(mux *asynq.ServeMux) {
 // defaultGCPercent is the collector's target when GOGC is not set. The
 // server's live heap is small and nearly all its garbage is per-request, so
 // collecting at three times the live heap instead of twice trades a little
-// memory for less collector work; bench/ measures it.
+// memory for less collector work. GOGC, when set, wins.
 const defaultGCPercent = 200
 
 // serve runs the roles r asks for until ctx ends or one of them fails, then
