@@ -54,6 +54,12 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// FieldErr is an error about one field: code (EINVALID or EBADREQUEST), the
+// message for the client, and what is wrong with field.
+func FieldErr(code, message, field, problem string) *Error {
+	return &Error{Code: code, Message: message, Fields: []FieldError{{Field: field, Message: problem}}}
+}
+
 // ErrorCode returns the code of err, EINTERNAL when err is not an *Error, and ""
 // for nil.
 func ErrorCode(err error) string {

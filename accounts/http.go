@@ -138,9 +138,10 @@ func (h *Handler) withCountry(c *fiber.Ctx, err error, country *string) error {
 // tooYoung is the answer to a self-registration below the age of digital
 // consent: a 422 naming birth_year that says, kindly, what to do instead.
 func tooYoung(age int) error {
-	return &cc.Error{Code: cc.EINVALID, Message: "You are welcome here! Because of your age, a teacher or parent needs to make your account for you.",
-		Fields: []cc.FieldError{{Field: "birth_year", Message: fmt.Sprintf(
-			"in your country you need to be %d or older to sign up on your own; please ask your teacher or a parent to set up your account", age)}}}
+	return cc.FieldErr(cc.EINVALID,
+		"You are welcome here! Because of your age, a teacher or parent needs to make your account for you.",
+		"birth_year", fmt.Sprintf("in your country you need to be %d or older to sign up on your own; "+
+			"please ask your teacher or a parent to set up your account", age))
 }
 
 // loginRequest signs in with an email or, for a pupil's account, a username.

@@ -157,8 +157,7 @@ func (h *Handler) checkPassword(c *fiber.Ctx, field, password string) (User, err
 		return User{}, err
 	}
 	if !auth.CheckPassword(hash, password) {
-		return User{}, &cc.Error{Code: cc.EINVALID, Message: "The password is not correct.",
-			Fields: []cc.FieldError{{Field: field, Message: "is not your current password"}}}
+		return User{}, cc.FieldErr(cc.EINVALID, "The password is not correct.", field, "is not your current password")
 	}
 	h.forgiveAttempt(c, "login", account)
 	return u, nil

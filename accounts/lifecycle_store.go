@@ -27,8 +27,7 @@ const resetTTL = time.Hour
 
 // ErrAccountToken is the answer for a reset or verification token that is
 // unknown, expired or used: the same for all three, naming the field.
-var ErrAccountToken = &cc.Error{Code: cc.EINVALID, Message: "The link is invalid, expired or already used.",
-	Fields: []cc.FieldError{{Field: "token", Message: "is invalid, expired or already used"}}}
+var ErrAccountToken = cc.FieldErr(cc.EINVALID, "The link is invalid, expired or already used.", "token", "is invalid, expired or already used")
 
 func hashAccountToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))

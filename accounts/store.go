@@ -68,8 +68,7 @@ func (s *Store) CountryExists(ctx context.Context, code string) (bool, error) {
 }
 
 func unknownCountry() error {
-	return &cc.Error{Code: cc.EINVALID, Message: "The request has invalid fields.",
-		Fields: []cc.FieldError{{Field: "country", Message: "is not an ISO 3166-1 country code"}}}
+	return cc.FieldErr(cc.EINVALID, "The request has invalid fields.", "country", "is not an ISO 3166-1 country code")
 }
 
 // User returns a user by id.

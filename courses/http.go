@@ -179,8 +179,7 @@ func (h *Handler) replace(c *fiber.Ctx) error {
 	}
 	slug := c.Params("slug")
 	if p.Doc.Slug != slug {
-		return &cc.Error{Code: cc.EINVALID, Message: "The course document is invalid.",
-			Fields: []cc.FieldError{{Field: "slug", Message: "must equal the slug in the path (" + slug + ")"}}}
+		return cc.FieldErr(cc.EINVALID, "The course document is invalid.", "slug", "must equal the slug in the path ("+slug+")")
 	}
 	res, err := h.store.Import(c.UserContext(), p, ImportOptions{Mode: ModeReplace})
 	if err != nil {

@@ -272,8 +272,7 @@ func (h *CohortHandler) decline(c *fiber.Ctx) error {
 func positionOf(p web.PageParams, k *keyset) (*keyset, error) {
 	k = cursorOrNil(p, k)
 	if k != nil && (!cc.IsUUID(k.ID) || k.At.IsZero()) {
-		return nil, &cc.Error{Code: cc.EBADREQUEST, Message: "The cursor is not valid.",
-			Fields: []cc.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}}
+		return nil, web.ErrBadCursor
 	}
 	return k, nil
 }
@@ -320,8 +319,7 @@ func wantsCSV(c *fiber.Ctx) (bool, error) {
 	case "":
 		return c.Accepts(fiber.MIMEApplicationJSON, "text/csv") == "text/csv", nil
 	}
-	return false, &cc.Error{Code: cc.EBADREQUEST, Message: "format must be csv or json.",
-		Fields: []cc.FieldError{{Field: "format", Message: "must be csv or json"}}}
+	return false, cc.FieldErr(cc.EBADREQUEST, "format must be csv or json.", "format", "must be csv or json")
 }
 
 func sendProgressCSV(c *fiber.Ctx, p CohortProgress) error {

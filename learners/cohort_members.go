@@ -123,6 +123,5 @@ func readError(err error) string {
 }
 
 func csvFieldError(msg string) error {
-	return &cc.Error{Code: cc.EINVALID, Message: "The member list cannot be read: " + msg + ".",
-		Fields: []cc.FieldError{{Field: "email", Message: msg}}}
+	return cc.FieldErr(cc.EINVALID, "The member list cannot be read: "+msg+".", "email", msg)
 }
