@@ -2,6 +2,7 @@ package learners
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -39,8 +40,10 @@ func courseBySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (cour
 	err := sqlx.GetContext(ctx, q, &c, sel, slug)
 	if postgres.IsNoRows(err) {
 		return c, cc.Errorf(cc.ENOTFOUND, "No such course.")
+	} else if err != nil {
+		return c, fmt.Errorf("course %q: %w", slug, err)
 	}
-	return c, err
+	return c, nil
 }
 
 // open reports why a course takes no new enrollments, or nil when it does.
@@ -85,8 +88,10 @@ func (s *LearningStore) enrollment(ctx context.Context, userID, courseID string)
 	err := s.db.GetContext(ctx, &e, enrollmentSelect+` WHERE e.user_id = $1 AND e.course_id = $2`, userID, courseID)
 	if postgres.IsNoRows(err) {
 		return e, cc.Errorf(cc.ENOTFOUND, "Not enrolled in this course.")
+	} else if err != nil {
+		return e, fmt.Errorf("enrollment in course %s: %w", courseID, err)
 	}
-	return e, err
+	return e, nil
 }
 
 // enrollUsers enrols users in the current version of a course in one statement,
@@ -115,7 +120,7 @@ func enrollUsers(ctx context.Context, ext sqlx.ExtContext, courseID string, user
 	years, bands := ageBands(now.UTC().Year())
 	res, err := ext.ExecContext(ctx, q, pq.StringArray(userIDs), courseID, cohortID, pq.Int64Array(years), pq.StringArray(bands))
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("enroll in course %s: %w", courseID, err)
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
@@ -139,8 +144,10 @@ func (s *LearningStore) Enrollments(ctx context.Context, userID string, after *k
 		ORDER BY e.enrolled_at DESC, e.id DESC LIMIT $4`
 	at, id := keysetStart(after)
 	var out []Enrollment
-	err := s.db.SelectContext(ctx, &out, q, userID, at, id, limit+1)
-	return out, err
+	if err := s.db.SelectContext(ctx, &out, q, userID, at, id, limit+1); err != nil {
+		return nil, fmt.Errorf("list enrollments: %w", err)
+	}
+	return out, nil
 }
 
 // keysetStart returns the position after which a newest-first page starts.
@@ -163,19 +170,21 @@ func (s *LearningStore) CourseProgress(ctx context.Context, userID, slug string)
 	if err := s.db.GetContext(ctx, &e, sel, userID, slug); postgres.IsNoRows(err) {
 		return CourseProgress{}, cc.Errorf(cc.ENOTFOUND, "You are not enrolled in this course.")
 	} else if err != nil {
-		return CourseProgress{}, err
+		return CourseProgress{}, fmt.Errorf("enrollment in course %q: %w", slug, err)
 	}
 	p := CourseProgress{ProgressPercent: e.Percent, Lessons: []LessonProgress{}, Quizzes: []QuizProgress{}}
 	const lessons = `SELECT l.id, lc.completed_at FROM lessons l JOIN course_modules m ON m.id = l.module_id
 		LEFT JOIN lesson_completions lc ON lc.enrollment_id = $2 AND lc.lesson_id = l.id
 		WHERE l.version_id = $1 ORDER BY m.position, l.position`
 	if err := s.db.SelectContext(ctx, &p.Lessons, lessons, e.VersionID, e.ID); err != nil {
-		return p, err
+		return p, fmt.Errorf("lesson progress: %w", err)
 	}
 	const quizzes = `SELECT q.id, max(a.score) AS best_score, coalesce(bool_or(a.passed), false) AS passed
 		FROM quizzes q JOIN course_modules m ON m.id = q.module_id
 		LEFT JOIN quiz_attempts a ON a.quiz_id = q.id AND a.enrollment_id = $2
 		WHERE q.version_id = $1 GROUP BY q.id, m.position ORDER BY m.position`
-	err := s.db.SelectContext(ctx, &p.Quizzes, quizzes, e.VersionID, e.ID)
-	return p, err
+	if err := s.db.SelectContext(ctx, &p.Quizzes, quizzes, e.VersionID, e.ID); err != nil {
+		return p, fmt.Errorf("quiz progress: %w", err)
+	}
+	return p, nil
 }
