@@ -5,6 +5,7 @@ package cybercampus
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to exactly one HTTP status in the web package.
@@ -53,6 +54,12 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// FieldErr is an error about one field: code (EINVALID or EBADREQUEST), the
+// message for the client, and what is wrong with field.
+func FieldErr(code, message, field, problem string) *Error {
+	return &Error{Code: code, Message: message, Fields: []FieldError{{Field: field, Message: problem}}}
+}
+
 // ErrorCode returns the code of err, EINTERNAL when err is not an *Error, and ""
 // for nil.
 func ErrorCode(err error) string {
@@ -98,4 +105,10 @@ func (v *Validation) Err() error {
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "The request has invalid fields.", Fields: v.Fields}
+}
+
+// TooMany is the rate-limit error: msg, with Retry-After the whole seconds
+// until the limit lets the caller through again.
+func TooMany(after time.Duration, msg string) error {
+	return &Error{Code: ERATELIMITED, Message: msg, RetryAfter: int((after + time.Second - 1) / time.Second)}
 }

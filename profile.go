@@ -1,6 +1,9 @@
 package cybercampus
 
-import "slices"
+import (
+	"slices"
+	"unicode"
+)
 
 // Profile vocabularies fixed by the API contract.
 var (
@@ -50,6 +53,21 @@ func IsUUID(s string) bool {
 			if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// IsAlpha2 reports whether s has the shape of an ISO 3166-1 alpha-2 code.
+func IsAlpha2(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+// Printable reports whether s holds no control characters.
+func Printable(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
 		}
 	}
 	return true

@@ -11,12 +11,9 @@ import (
 
 	"github.com/cybercampus/cybercampus/assessments"
 	"github.com/cybercampus/cybercampus/courses"
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
-	"github.com/cybercampus/cybercampus/internal/auth"
+	"github.com/cybercampus/cybercampus/internal/apptest/learnerstest"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
-	"github.com/cybercampus/cybercampus/internal/ratelimit"
-	"github.com/cybercampus/cybercampus/learners"
 )
 
 // testDB is the package's migrated test database.
@@ -31,14 +28,11 @@ const redisDB = 5
 // courses (outline), learners (enrollment, progress) and assessments.
 func newEnv(tb testing.TB) *apptest.Env {
 	tb.Helper()
-	return apptest.New(tb, testDB, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
-		tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), d.Config.PublicBaseURL, 15*time.Minute)
-		return []app.Module{
-			courses.NewModule(d),
-			learners.NewModule(d, tokens, ratelimit.New(d.Redis, "test-"+pgtest.RandomSuffix()+":", d.Logger)),
-			assessments.NewModule(d),
-		}
-	})
+	env := apptest.New(tb, testDB, apptest.Options{RedisDB: redisDB})
+	courses.NewHandler(courses.NewStore(env.DB.DB), courses.CatalogueRecheck).Register(env.App, env.Auth)
+	learnerstest.Mount(env)
+	assessments.NewHandler(assessments.NewStore(env.DB.DB)).Register(env.App, env.Auth)
+	return env
 }
 
 // bank makes n single-choice items keyed i1..in whose option "a" is right.

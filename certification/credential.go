@@ -1,3 +1,4 @@
+// Package certification issues Open Badges 3.0 certificates as signed VC-JWTs, verifies and revokes them, and renders printable copies.
 package certification
 
 import (

@@ -3,6 +3,7 @@ package certification
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,7 +16,39 @@ import (
 	"github.com/cybercampus/cybercampus/internal/web"
 )
 
-func (m *Module) getJWKS(c *fiber.Ctx) error {
+// Handler serves the certificate routes (keys, verification, the printable
+// copies, revocation) and runs the certificate jobs (tasks.go).
+type Handler struct {
+	keys     *Keyring
+	store    *Store
+	verifier *Verifier
+	status   *statusCache
+	urls     urls
+	logger   *slog.Logger
+}
+
+// NewHandler returns the certificate endpoints and jobs over store and
+// verifier, which sign and check with keys; baseURL is the issuer's origin.
+func NewHandler(keys *Keyring, store *Store, verifier *Verifier, baseURL string, logger *slog.Logger) *Handler {
+	return &Handler{keys: keys, store: store, verifier: verifier, status: newStatusCache(), urls: urls{baseURL},
+		logger: logger}
+}
+
+// Register mounts the routes.
+func (m *Handler) Register(r fiber.Router, a *web.Auth) {
+	auth := a.Required
+	r.Get("/.well-known/jwks.json", m.getJWKS)
+	r.Get("/v1/issuer", m.getIssuer)
+	r.Get("/v1/me/certificates", auth, m.listMine)
+	r.Post("/v1/certificates/verify", m.verify)
+	r.Get("/v1/certificates/keys/:thumbprint", m.getKey)
+	r.Get("/v1/certificates/status/:list", m.getStatusList)
+	r.Get("/v1/certificates/:id", m.getCertificate)
+	r.Get("/v1/certificates/:id/pdf", auth, m.getPDF)
+	r.Post("/v1/certificates/:id/revoke", auth, web.Role(cc.RoleAdmin), m.revoke)
+}
+
+func (m *Handler) getJWKS(c *fiber.Ctx) error {
 	keys, err := m.keys.JWKS(c.UserContext())
 	if err != nil {
 		return err
@@ -24,7 +57,7 @@ func (m *Module) getJWKS(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"keys": keys})
 }
 
-func (m *Module) getKey(c *fiber.Ctx) error {
+func (m *Handler) getKey(c *fiber.Ctx) error {
 	keys, err := m.keys.JWKS(c.UserContext())
 	if err != nil {
 		return err
@@ -39,7 +72,7 @@ func (m *Module) getKey(c *fiber.Ctx) error {
 	return cc.Errorf(cc.ENOTFOUND, "No such key.")
 }
 
-func (m *Module) getIssuer(c *fiber.Ctx) error {
+func (m *Handler) getIssuer(c *fiber.Ctx) error {
 	p := m.urls.profile()
 	p.Context = obContexts
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
@@ -89,7 +122,7 @@ func (r verifyRequest) Validate() error {
 	return v.Err()
 }
 
-func (m *Module) verify(c *fiber.Ctx) error {
+func (m *Handler) verify(c *fiber.Ctx) error {
 	token, ok := plainTokenBody(c.Body())
 	if !ok || web.RequireJSON(c) != nil {
 		var req verifyRequest
@@ -106,7 +139,7 @@ func (m *Module) verify(c *fiber.Ctx) error {
 	return c.JSON(res)
 }
 
-func (m *Module) getCertificate(c *fiber.Ctx) error {
+func (m *Handler) getCertificate(c *fiber.Ctx) error {
 	id, err := web.UUIDParam(c, "id")
 	if err != nil {
 		return err
@@ -129,7 +162,7 @@ func (m *Module) getCertificate(c *fiber.Ctx) error {
 	return cc.Errorf(cc.ENOTACCEPTABLE, "The certificate is available as application/json, text/html or text/plain.")
 }
 
-func (m *Module) sendPage(c *fiber.Ctx, rec Record) error {
+func (m *Handler) sendPage(c *fiber.Ctx, rec Record) error {
 	var buf bytes.Buffer
 	lang := web.PageLanguage(c)
 	if err := pageTemplate.Execute(&buf, pageData(rec, lang)); err != nil {
@@ -143,7 +176,7 @@ func (m *Module) sendPage(c *fiber.Ctx, rec Record) error {
 	return c.Send(buf.Bytes())
 }
 
-func (m *Module) listMine(c *fiber.Ctx) error {
+func (m *Handler) listMine(c *fiber.Ctx) error {
 	var cur *MineCursor
 	var decoded MineCursor
 	p, err := web.Paging(c, &decoded)
@@ -160,7 +193,7 @@ func (m *Module) listMine(c *fiber.Ctx) error {
 	return c.JSON(web.NewPage(items, p.Limit, func(x Mine) any { return MineCursor{IssuedAt: x.IssuedAt, ID: x.ID} }))
 }
 
-func (m *Module) getPDF(c *fiber.Ctx) error {
+func (m *Handler) getPDF(c *fiber.Ctx) error {
 	id, err := web.UUIDParam(c, "id")
 	if err != nil {
 		return err
@@ -206,7 +239,7 @@ func (r revokeRequest) Validate() error {
 	return v.Err()
 }
 
-func (m *Module) revoke(c *fiber.Ctx) error {
+func (m *Handler) revoke(c *fiber.Ctx) error {
 	id, err := web.UUIDParam(c, "id")
 	if err != nil {
 		return err
@@ -221,11 +254,11 @@ func (m *Module) revoke(c *fiber.Ctx) error {
 		return err
 	}
 	m.status.forget(list)
-	m.deps.Logger.Info("certificate revoked", "certificate_id", id, "by", web.MustPrincipal(c).UserID)
+	m.logger.Info("certificate revoked", "certificate_id", id, "by", web.MustPrincipal(c).UserID)
 	return c.JSON(rec)
 }
 
-func (m *Module) getStatusList(c *fiber.Ctx) error {
+func (m *Handler) getStatusList(c *fiber.Ctx) error {
 	raw := c.Params("list")
 	list, err := strconv.Atoi(raw)
 	if err != nil || list < 1 || strconv.Itoa(list) != raw {
@@ -278,7 +311,7 @@ func (s *statusCache) forget(list int) {
 
 // statusList returns the signed status list credential of list, never one
 // that expires within statusServeWithin.
-func (m *Module) statusList(ctx context.Context, list int) (signedList, error) {
+func (m *Handler) statusList(ctx context.Context, list int) (signedList, error) {
 	if sl, ok := m.status.get(list, m.store.now()); ok {
 		return sl, nil
 	}

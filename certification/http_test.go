@@ -247,18 +247,18 @@ func checkStatusList(t *testing.T, f fixture, revoked, kept string) {
 		claims["iss"] != "http://cybercampus.test/v1/issuer" || claims["jti"] != listURL {
 		t.Fatalf("status list credential %v", claims)
 	}
-	bits, err := DecodeBitstring(subject["encodedList"].(string))
+	bits, err := decodeBitstring(subject["encodedList"].(string))
 	if err != nil || len(bits)*8 < 131072 {
 		t.Fatalf("list of %d bits: %v", len(bits)*8, err)
 	}
 	idx, _ := strconv.Atoi(entry["statusListIndex"].(string))
-	if !BitSet(bits, idx) {
+	if !bitSet(bits, idx) {
 		t.Fatalf("bit %d of the revoked certificate is clear", idx)
 	}
 	_, kp := segments(t, kept)
 	keptEntry := kp["credentialStatus"].(map[string]any)
 	kidx, _ := strconv.Atoi(keptEntry["statusListIndex"].(string))
-	if keptEntry["statusListCredential"] == listURL && BitSet(bits, kidx) {
+	if keptEntry["statusListCredential"] == listURL && bitSet(bits, kidx) {
 		t.Fatalf("bit %d of a valid certificate is set", kidx)
 	}
 	list, err := strconv.Atoi(listURL[strings.LastIndex(listURL, "/")+1:])
@@ -268,7 +268,7 @@ func checkStatusList(t *testing.T, f fixture, revoked, kept string) {
 	revokedCount := f.count(t, `SELECT count(*) FROM certificates WHERE status_list_id = $1 AND revoked_at IS NOT NULL`, list)
 	set1 := 0
 	for i := range len(bits) * 8 {
-		if BitSet(bits, i) {
+		if bitSet(bits, i) {
 			set1++
 		}
 	}

@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/lib/pq"
 
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 	"github.com/cybercampus/cybercampus/jobs"
@@ -24,19 +24,20 @@ func TestMain(m *testing.M) { pgtest.Main(m, "certification", &testDB) }
 // redisDB is this package's own Redis database.
 const redisDB = 12
 
-// fixture is a test application with the certification module.
+// fixture is a test application with the certification routes.
 type fixture struct {
 	*apptest.Env
-	mod *Module
+	mod *Handler
 }
 
 func newFixture(tb testing.TB) fixture {
 	tb.Helper()
-	var mod *Module
-	env := apptest.New(tb, testDB, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
-		mod = NewModule(d)
-		return []app.Module{mod}
-	})
+	env := apptest.New(tb, testDB, apptest.Options{RedisDB: redisDB})
+	base := env.Config.PublicBaseURL
+	keys := NewKeyring(env.DB.DB, base, env.Config.CertKeyEncryptionKey, env.Logger, time.Now)
+	mod := NewHandler(keys, NewStore(env.DB.DB, keys, base, time.Now), NewVerifier(keys, base, env.DB.DB, time.Now),
+		base, env.Logger)
+	mod.Register(env.App, env.Auth)
 	return fixture{Env: env, mod: mod}
 }
 

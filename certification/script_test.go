@@ -85,7 +85,7 @@ func TestBitstring(t *testing.T) {
 	if err != nil || enc[0] != 'u' {
 		t.Fatalf("%q %v", enc[:min(10, len(enc))], err)
 	}
-	bits, err := DecodeBitstring(enc)
+	bits, err := decodeBitstring(enc)
 	if err != nil || len(bits) != StatusListSize/8 {
 		t.Fatalf("%d bytes, %v", len(bits), err)
 	}
@@ -94,16 +94,16 @@ func TestBitstring(t *testing.T) {
 	}
 	n := 0
 	for i := range StatusListSize {
-		if BitSet(bits, i) {
+		if bitSet(bits, i) {
 			n++
 		}
 	}
-	if n != len(set) || !BitSet(bits, 4242) {
+	if n != len(set) || !bitSet(bits, 4242) {
 		t.Fatalf("%d bits set", n)
 	}
 	for _, bad := range []string{"", "zabc", "u!!!", "uAAAA"} {
-		if _, err := DecodeBitstring(bad); err == nil {
-			t.Errorf("DecodeBitstring(%q) accepted", bad)
+		if _, err := decodeBitstring(bad); err == nil {
+			t.Errorf("decodeBitstring(%q) accepted", bad)
 		}
 	}
 }

@@ -102,49 +102,6 @@ func EncodeBitstring(size int, set []int) (string, error) {
 	return "u" + base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
 }
 
-// DecodeBitstring reverses EncodeBitstring.
-func DecodeBitstring(encoded string) ([]byte, error) {
-	if len(encoded) == 0 || encoded[0] != 'u' {
-		return nil, errors.New("encoded list lacks the multibase base64url prefix")
-	}
-	z, err := base64.RawURLEncoding.DecodeString(encoded[1:])
-	if err != nil {
-		return nil, err
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(z))
-	if err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	if _, err := out.ReadFrom(&limitedReader{r: zr, n: 1 << 24}); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
-}
-
-// BitSet reports whether index i is set in a decoded bitstring.
-func BitSet(bits []byte, i int) bool {
-	return i >= 0 && i/8 < len(bits) && bits[i/8]&(0x80>>(i%8)) != 0
-}
-
-// limitedReader stops a decompression bomb.
-type limitedReader struct {
-	r interface{ Read([]byte) (int, error) }
-	n int
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		return 0, errors.New("decoded list too large")
-	}
-	if len(p) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.r.Read(p)
-	l.n -= n
-	return n, err
-}
-
 // StatusListCredential is the signed W3C BitstringStatusListCredential. It
 // expires (validUntil, mirrored by exp) StatusListValidity after it is
 // signed: a verifier holding an old copy must fetch the list again, and so

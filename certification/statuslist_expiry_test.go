@@ -262,7 +262,7 @@ func TestStoredListNeverLacksARevocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bits, err := DecodeBitstring(sl.credential.CredentialSubject.EncodedList)
+	bits, err := decodeBitstring(sl.credential.CredentialSubject.EncodedList)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func TestStoredListNeverLacksARevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, i := range idx {
-		if !BitSet(bits, i) {
+		if !bitSet(bits, i) {
 			t.Fatalf("the stored list lacks the revoked bit %d", i)
 		}
 	}

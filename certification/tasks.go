@@ -12,32 +12,40 @@ import (
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
+// RegisterTasks registers the certificate job handlers.
+func (m *Handler) RegisterTasks(mux *asynq.ServeMux) {
+	mux.HandleFunc(jobs.TypeIssueCertificate, m.ProcessIssue)
+	mux.HandleFunc(jobs.TypeCertificateSweep, m.ProcessSweep)
+	mux.HandleFunc(jobs.TypeStatusLists, m.ProcessStatusLists)
+	mux.HandleFunc(jobs.TypeSignStatusList, m.ProcessSignStatusList)
+}
+
 // sweepBatch bounds one sweep run; the next run continues.
 const sweepBatch = 500
 
 // ProcessIssue handles jobs.TypeIssueCertificate. It is idempotent: running
 // it again, concurrently or after a crash, leaves exactly one certificate.
-func (m *Module) ProcessIssue(ctx context.Context, t *asynq.Task) error {
+func (m *Handler) ProcessIssue(ctx context.Context, t *asynq.Task) error {
 	var p jobs.EnrollmentPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || !cc.IsUUID(p.EnrollmentID) {
 		return fmt.Errorf("certificate issue payload %q: %w", t.Payload(), asynq.SkipRetry)
 	}
 	id, created, err := m.store.Issue(ctx, p.EnrollmentID)
 	if errors.Is(err, ErrNotEligible) {
-		m.deps.Logger.Warn("certificate not issued", "enrollment_id", p.EnrollmentID, "error", err.Error())
+		m.logger.Warn("certificate not issued", "enrollment_id", p.EnrollmentID, "error", err.Error())
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	} else if err != nil {
 		return err
 	}
 	if created {
-		m.deps.Logger.Info("certificate issued", "certificate_id", id, "enrollment_id", p.EnrollmentID)
+		m.logger.Info("certificate issued", "certificate_id", id, "enrollment_id", p.EnrollmentID)
 	}
 	return nil
 }
 
 // ProcessSweep handles jobs.TypeCertificateSweep: it issues the certificate of
 // every completed enrollment that has none, whose job was lost.
-func (m *Module) ProcessSweep(ctx context.Context, _ *asynq.Task) error {
+func (m *Handler) ProcessSweep(ctx context.Context, _ *asynq.Task) error {
 	ids, err := m.store.Uncertified(ctx, sweepBatch)
 	if err != nil {
 		return err
@@ -55,7 +63,7 @@ func (m *Module) ProcessSweep(ctx context.Context, _ *asynq.Task) error {
 		}
 	}
 	if issued > 0 {
-		m.deps.Logger.Warn("certificate sweep issued certificates whose job was lost", "issued", issued)
+		m.logger.Warn("certificate sweep issued certificates whose job was lost", "issued", issued)
 	}
 	return errors.Join(errs...)
 }
@@ -63,7 +71,7 @@ func (m *Module) ProcessSweep(ctx context.Context, _ *asynq.Task) error {
 // ProcessStatusLists handles jobs.TypeStatusLists: it signs again every status
 // list whose credential is missing or expires within statusResignWithin, so
 // that the lists served are never close to expiry.
-func (m *Module) ProcessStatusLists(ctx context.Context, _ *asynq.Task) error {
+func (m *Handler) ProcessStatusLists(ctx context.Context, _ *asynq.Task) error {
 	ids, err := m.store.ListsToResign(ctx, statusResignWithin)
 	if err != nil {
 		return err
@@ -82,7 +90,7 @@ func (m *Module) ProcessStatusLists(ctx context.Context, _ *asynq.Task) error {
 // ProcessSignStatusList handles jobs.TypeSignStatusList, queued by a
 // revocation: it signs the list again with the new bit unless a reader did
 // already.
-func (m *Module) ProcessSignStatusList(ctx context.Context, t *asynq.Task) error {
+func (m *Handler) ProcessSignStatusList(ctx context.Context, t *asynq.Task) error {
 	var p jobs.StatusListPayload
 	if err := jobs.Decode(t, &p); err != nil {
 		return err

@@ -222,10 +222,11 @@ func TestRotation(t *testing.T) {
 	if r := other.verifyHTTP(t, before); !r.Valid {
 		t.Fatalf("other instance: %+v", r)
 	}
-	kid, err := RotateKey(context.Background(), f.Deps)
+	tp, err := f.mod.keys.Rotate(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	kid := f.mod.keys.KeyID(tp)
 	_, after := f.issue(t, u.ID, "After Rotation")
 	hb, _ := segments(t, before)
 	ha, _ := segments(t, after)

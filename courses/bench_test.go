@@ -20,7 +20,7 @@ func benchEnv(b *testing.B) (*testEnv, []byte) {
 	b.Helper()
 	seeded(b)
 	e := newEnv(b)
-	e.mod.Handler.cache.every = catalogueRecheck // as in production
+	e.mod.Handler.cache.every = CatalogueRecheck // as in production
 	body := serve(b, e.App, benchPath)
 	e.App.Get("/bench/static", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)

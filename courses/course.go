@@ -1,3 +1,4 @@
+// Package courses is the curriculum: versioned, multilingual courses with quizzes, the course document format, the starter curriculum and the catalogue.
 package courses
 
 import (
@@ -159,8 +160,7 @@ func ParseVersionSelector(s string) (VersionSelector, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
-		return VersionSelector{}, &cc.Error{Code: cc.EINVALID, Message: "The version is not valid.",
-			Fields: []cc.FieldError{{Field: "version", Message: "must be current, draft, latest or a version number"}}}
+		return VersionSelector{}, cc.FieldErr(cc.EINVALID, "The version is not valid.", "version", "must be current, draft, latest or a version number")
 	}
 	return VersionSelector{Kind: "number", Number: n}, nil
 }
@@ -173,8 +173,7 @@ func ParseLang(s string) (string, error) {
 	if s == "" || cc.OneOf(s, cc.Languages) {
 		return s, nil
 	}
-	return "", &cc.Error{Code: cc.EINVALID, Message: "The language is not supported.",
-		Fields: []cc.FieldError{{Field: "lang", Message: "must be one of " + strings.Join(cc.Languages, ", ")}}}
+	return "", cc.FieldErr(cc.EINVALID, "The language is not supported.", "lang", "must be one of "+strings.Join(cc.Languages, ", "))
 }
 
 // servedLanguage is the requested language when the course has it, else the

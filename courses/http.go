@@ -11,6 +11,10 @@ import (
 	"github.com/cybercampus/cybercampus/internal/web"
 )
 
+// CatalogueRecheck is how often an instance rereads the catalogue generation:
+// other instances' course writes show within about this long.
+const CatalogueRecheck = time.Second
+
 // Handler serves the catalogue, course outlines, lessons, quizzes and the
 // admin course writes.
 type Handler struct {
@@ -175,8 +179,7 @@ func (h *Handler) replace(c *fiber.Ctx) error {
 	}
 	slug := c.Params("slug")
 	if p.Doc.Slug != slug {
-		return &cc.Error{Code: cc.EINVALID, Message: "The course document is invalid.",
-			Fields: []cc.FieldError{{Field: "slug", Message: "must equal the slug in the path (" + slug + ")"}}}
+		return cc.FieldErr(cc.EINVALID, "The course document is invalid.", "slug", "must equal the slug in the path ("+slug+")")
 	}
 	res, err := h.store.Import(c.UserContext(), p, ImportOptions{Mode: ModeReplace})
 	if err != nil {

@@ -245,7 +245,7 @@ func TestOutline(t *testing.T) {
 func TestCatalogueCaching(t *testing.T) {
 	seeded(t)
 	e := newEnv(t)
-	e.mod.Handler.cache.every = catalogueRecheck
+	e.mod.Handler.cache.every = CatalogueRecheck
 	admin := e.NewUser(t, cc.RoleAdmin)
 	for _, path := range []string{"/v1/courses?limit=200", "/v1/courses/incident-response-fundamentals?lang=es"} {
 		t.Run(path, func(t *testing.T) {
@@ -279,14 +279,14 @@ func TestCatalogueCaching(t *testing.T) {
 	})
 	t.Run("another instance's write shows after the generation is reread", func(t *testing.T) {
 		other := newEnv(t) // a second API instance over the same database
-		other.mod.Handler.cache.every = catalogueRecheck
+		other.mod.Handler.cache.every = CatalogueRecheck
 		e.Expect(t, apptest.Request{Method: "GET", Path: "/v1/courses?limit=200"}, 200)
 		slug := uniqueSlug("elsewhere")
 		otherAdmin := other.NewUser(t, cc.RoleAdmin)
 		other.Expect(t, apptest.Request{Method: "POST", Path: "/v1/courses", Token: otherAdmin.Token, Raw: sampleBody(slug), Type: "application/yaml"}, 201)
 		other.Expect(t, apptest.Request{Method: "POST", Path: "/v1/courses/" + slug + "/publish", Token: otherAdmin.Token}, 200)
 		e.mod.Handler.cache.mu.Lock()
-		e.mod.Handler.cache.checkedAt = e.mod.Handler.cache.checkedAt.Add(-catalogueRecheck) // the interval has passed
+		e.mod.Handler.cache.checkedAt = e.mod.Handler.cache.checkedAt.Add(-CatalogueRecheck) // the interval has passed
 		e.mod.Handler.cache.mu.Unlock()
 		after := e.Expect(t, apptest.Request{Method: "GET", Path: "/v1/courses?limit=200"}, 200)
 		if !strings.Contains(string(after.Body), slug) {
@@ -615,7 +615,7 @@ func TestErrorsAreProblemJSON(t *testing.T) {
 func TestCatalogueConcurrentReadsAndWrites(t *testing.T) {
 	seeded(t)
 	e := newEnv(t)
-	e.mod.Handler.cache.every = catalogueRecheck
+	e.mod.Handler.cache.every = CatalogueRecheck
 	admin := e.NewUser(t, cc.RoleAdmin)
 	slug := uniqueSlug("concurrent")
 	done := make(chan struct{})

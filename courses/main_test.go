@@ -11,7 +11,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 )
@@ -38,17 +37,21 @@ func mustGet(tb testing.TB, dest any, q string, args ...any) {
 // because tests also write through the store directly.
 type testEnv struct {
 	*apptest.Env
-	mod *Module
+	mod module
+}
+
+// module is the courses store and handler, built as cmd/cybercampus builds them.
+type module struct {
+	Store   *Store
+	Handler *Handler
 }
 
 func newEnv(tb testing.TB) *testEnv {
 	tb.Helper()
-	var mod *Module
-	env := apptest.New(tb, testDB, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
-		mod = NewModule(d)
-		mod.Handler.cache.every = 0
-		return []app.Module{mod}
-	})
+	env := apptest.New(tb, testDB, apptest.Options{RedisDB: redisDB})
+	store := NewStore(env.DB.DB)
+	mod := module{Store: store, Handler: NewHandler(store, 0)}
+	mod.Handler.Register(env.App, env.Auth)
 	return &testEnv{Env: env, mod: mod}
 }
 

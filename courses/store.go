@@ -3,6 +3,7 @@ package courses
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -90,7 +91,9 @@ func importTx(ctx context.Context, tx *sqlx.Tx, p *Parsed, o ImportOptions) (Imp
 	}
 	res.CourseID = courseID
 	head, err := latestVersion(ctx, tx, courseID)
-	if err != nil {
+	if errors.Is(err, errNoVersion) {
+		head = nil // a course being created has none yet
+	} else if err != nil {
 		return res, err
 	}
 	if err := writeVersion(ctx, tx, p, head, &res); err != nil {
@@ -153,13 +156,17 @@ func insertCourse(ctx context.Context, q sqlx.QueryerContext, slug string) (stri
 	return id, nil
 }
 
+// errNoVersion is latestVersion's answer for a course without any version.
+var errNoVersion = cc.Errorf(cc.ENOTFOUND, "The course has no version.")
+
+// latestVersion returns the course's highest version, or errNoVersion.
 func latestVersion(ctx context.Context, q sqlx.QueryerContext, courseID string) (*versionHead, error) {
 	const query = `SELECT id, version, status, document_hash FROM course_versions
 		WHERE course_id = $1 ORDER BY version DESC LIMIT 1`
 	var h versionHead
 	err := sqlx.GetContext(ctx, q, &h, query, courseID)
 	if postgres.IsNoRows(err) {
-		return nil, nil
+		return nil, errNoVersion
 	} else if err != nil {
 		return nil, fmt.Errorf("latest version: %w", err)
 	}
@@ -191,11 +198,10 @@ func (s *Store) Publish(ctx context.Context, slug string) error {
 			return cc.Errorf(cc.ENOTFOUND, "No such course.")
 		}
 		head, err := latestVersion(ctx, tx, courseID)
-		if err != nil {
-			return err
-		}
-		if head == nil || head.Status != "draft" {
+		if errors.Is(err, errNoVersion) || err == nil && head.Status != "draft" {
 			return cc.Errorf(cc.ECONFLICT, "The course has no draft to publish.")
+		} else if err != nil {
+			return err
 		}
 		return publishVersion(ctx, tx, courseID, head.ID)
 	})

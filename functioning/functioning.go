@@ -101,6 +101,5 @@ func (u Update) Check(v *cc.Validation) {
 
 // errNoConsent is the answer to answers sent by someone who has not consented.
 func errNoConsent() error {
-	return &cc.Error{Code: cc.EINVALID, Message: "The functioning questions are answered only with consent.",
-		Fields: []cc.FieldError{{Field: "functioning_consent", Message: "must be true, in this request or an earlier one, to send functioning"}}}
+	return cc.FieldErr(cc.EINVALID, "The functioning questions are answered only with consent.", "functioning_consent", "must be true, in this request or an earlier one, to send functioning")
 }

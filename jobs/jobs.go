@@ -28,7 +28,6 @@ var QueueWeights = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1
 
 // Task types.
 const (
-	TypeEnrollmentCompleted = "enrollment:completed" // payload EnrollmentPayload
 	TypeIssueCertificate    = "certificate:issue"    // payload EnrollmentPayload
 	TypeDeliverNotification = "notification:deliver" // payload NotificationPayload
 	TypeCohortCreated       = "cohort:created"       // payload CohortPayload

@@ -43,13 +43,13 @@ func reset(t testing.TB) {
 	}
 }
 
-func newClient(t *testing.T, opt asynq.RedisClientOpt) *asynq.Client {
+func newClient(t testing.TB, opt asynq.RedisClientOpt) *asynq.Client {
 	c := asynq.NewClient(opt)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
 
-func newRelay(t *testing.T, opt asynq.RedisClientOpt) *jobs.Relay {
+func newRelay(t testing.TB, opt asynq.RedisClientOpt) *jobs.Relay {
 	r := jobs.NewRelay(testDB.DB, newClient(t, opt), discard())
 	r.PollInterval = 20 * time.Millisecond
 	r.MaxBackoff = 100 * time.Millisecond
@@ -57,7 +57,7 @@ func newRelay(t *testing.T, opt asynq.RedisClientOpt) *jobs.Relay {
 }
 
 // enqueue commits n outbox rows of a test type and returns their ids in order.
-func enqueue(t *testing.T, n int, queue string) []string {
+func enqueue(t testing.TB, n int, queue string) []string {
 	t.Helper()
 	var ids []string
 	for i := range n {
@@ -74,7 +74,7 @@ func enqueue(t *testing.T, n int, queue string) []string {
 	return ids
 }
 
-func unsent(t *testing.T) int {
+func unsent(t testing.TB) int {
 	t.Helper()
 	var n int
 	if err := testDB.Get(&n, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`); err != nil {

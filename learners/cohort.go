@@ -67,7 +67,7 @@ func (r *CohortCreate) Validate() error {
 	var v cc.Validation
 	validateCohortName(&v, r.Name)
 	v.Check(r.Course != "", "course", "is required: the course's slug")
-	v.Check(isAlpha2(r.Country), "country", "must be an ISO 3166-1 alpha-2 code such as KE")
+	v.Check(cc.IsAlpha2(r.Country), "country", "must be an ISO 3166-1 alpha-2 code such as KE")
 	validateCohortDates(&v, r.StartsOn, r.EndsOn)
 	validateEducationLevel(&v, r.EducationLevel)
 	return v.Err()
@@ -79,7 +79,7 @@ const maxCohortName = 200
 func validateCohortName(v *cc.Validation, name string) {
 	v.Check(name != "", "name", "is required")
 	v.Check(utf8.RuneCountInString(name) <= maxCohortName, "name", "must be at most %d characters", maxCohortName)
-	v.Check(printable(name), "name", "must not contain control characters")
+	v.Check(cc.Printable(name), "name", "must not contain control characters")
 }
 
 // validateCohortDates checks both dates and that the cohort ends after it starts.

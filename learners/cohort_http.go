@@ -219,10 +219,10 @@ func (h *CohortHandler) limitJoin(c *fiber.Ctx, userID string) error {
 // address's, answering 429 with the message of whichever is spent.
 func (l JoinLimits) take(c *fiber.Ctx, limiter *ratelimit.Limiter, kind, userID, userMsg, ipMsg string) error {
 	if res := limiter.Take(c.UserContext(), kind+"-user", userID, l.PerUser, l.Window); !res.Allowed {
-		return tooMany(res.RetryAfter, userMsg)
+		return cc.TooMany(res.RetryAfter, userMsg)
 	}
 	if res := limiter.Take(c.UserContext(), kind+"-ip", c.IP(), l.PerIP, l.Window); !res.Allowed {
-		return tooMany(res.RetryAfter, ipMsg)
+		return cc.TooMany(res.RetryAfter, ipMsg)
 	}
 	return nil
 }
@@ -273,8 +273,7 @@ func (h *CohortHandler) decline(c *fiber.Ctx) error {
 func positionOf(p web.PageParams, k *keyset) (*keyset, error) {
 	k = cursorOrNil(p, k)
 	if k != nil && (!cc.IsUUID(k.ID) || k.At.IsZero()) {
-		return nil, &cc.Error{Code: cc.EBADREQUEST, Message: "The cursor is not valid.",
-			Fields: []cc.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}}
+		return nil, web.ErrBadCursor
 	}
 	return k, nil
 }
@@ -321,8 +320,7 @@ func wantsCSV(c *fiber.Ctx) (bool, error) {
 	case "":
 		return c.Accepts(fiber.MIMEApplicationJSON, "text/csv") == "text/csv", nil
 	}
-	return false, &cc.Error{Code: cc.EBADREQUEST, Message: "format must be csv or json.",
-		Fields: []cc.FieldError{{Field: "format", Message: "must be csv or json"}}}
+	return false, cc.FieldErr(cc.EBADREQUEST, "format must be csv or json.", "format", "must be csv or json")
 }
 
 // progressColumns are the cohort progress CSV's columns, one row a member.

@@ -8,11 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
-	"github.com/cybercampus/cybercampus/internal/auth"
-	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
-	"github.com/cybercampus/cybercampus/internal/ratelimit"
+	"github.com/cybercampus/cybercampus/internal/apptest/learnerstest"
 	"github.com/cybercampus/cybercampus/learners"
 )
 
@@ -139,13 +136,8 @@ func TestJoinCodeGuessingIsLimited(t *testing.T) {
 const joinCodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 func TestJoinCodeGuessingIsLimitedPerAddress(t *testing.T) {
-	var cohorts *learners.CohortHandler
-	env := apptest.New(t, learningDB, apptest.Options{RedisDB: learningRedisDB}, func(d app.Deps) []app.Module {
-		tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), d.Config.PublicBaseURL, 15*time.Minute)
-		m := learners.NewModule(d, tokens, ratelimit.New(d.Redis, "test-"+pgtest.RandomSuffix()+":", d.Logger))
-		cohorts = m.Cohorts
-		return []app.Module{m}
-	})
+	env := apptest.New(t, learningDB, apptest.Options{RedisDB: learningRedisDB})
+	cohorts := learnerstest.Mount(env).Cohorts
 	cohorts.Limits = learners.JoinLimits{PerUser: 10, PerIP: 3, Window: time.Minute}
 	for range 3 {
 		joinWith(t, env, env.NewUser(t), "ZZZZZZZZ", http.StatusNotFound)

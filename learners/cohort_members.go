@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/accounts"
 )
 
 // maxMemberRows bounds one member upload so it stays one short transaction.
@@ -31,7 +32,7 @@ type memberList struct {
 func (l *memberList) add(line int, email string) {
 	email = strings.TrimSpace(email)
 	var v cc.Validation
-	validateEmail(&v, email)
+	accounts.ValidateEmail(&v, email)
 	if len(v.Fields) > 0 {
 		l.errors = append(l.errors, LineError{Line: line, Error: "email " + v.Fields[0].Message})
 		return
@@ -122,6 +123,5 @@ func readError(err error) string {
 }
 
 func csvFieldError(msg string) error {
-	return &cc.Error{Code: cc.EINVALID, Message: "The member list cannot be read: " + msg + ".",
-		Fields: []cc.FieldError{{Field: "email", Message: msg}}}
+	return cc.FieldErr(cc.EINVALID, "The member list cannot be read: "+msg+".", "email", msg)
 }

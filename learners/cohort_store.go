@@ -22,12 +22,16 @@ type CohortStore struct {
 }
 
 // NewCohortStore returns a store over db; now dates invitations, join codes
-// and the members' age bands.
-func NewCohortStore(db *sqlx.DB, now func() time.Time) *CohortStore {
+// and the members' age bands, and sessionsChanged (auth.Sessions.Changed) is
+// told of every account whose sessions a cohort write ended.
+func NewCohortStore(db *sqlx.DB, now func() time.Time, sessionsChanged func(ctx context.Context, userID string)) *CohortStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &CohortStore{db: db, now: now, sessionsChanged: func(context.Context, string) {}}
+	if sessionsChanged == nil {
+		sessionsChanged = func(context.Context, string) {}
+	}
+	return &CohortStore{db: db, now: now, sessionsChanged: sessionsChanged}
 }
 
 // cohortSelect reads cohorts with their counts: members are those who

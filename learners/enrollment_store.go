@@ -45,8 +45,10 @@ func courseBySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (cour
 	err := sqlx.GetContext(ctx, q, &c, sel, slug)
 	if postgres.IsNoRows(err) {
 		return c, cc.Errorf(cc.ENOTFOUND, "No such course.")
+	} else if err != nil {
+		return c, fmt.Errorf("course %q: %w", slug, err)
 	}
-	return c, err
+	return c, nil
 }
 
 // open reports why a course takes no new enrollments, or nil when it does.
@@ -91,8 +93,10 @@ func (s *LearningStore) enrollment(ctx context.Context, userID, courseID string)
 	err := s.db.GetContext(ctx, &e, enrollmentSelect+` WHERE e.user_id = $1 AND e.course_id = $2`, userID, courseID)
 	if postgres.IsNoRows(err) {
 		return e, cc.Errorf(cc.ENOTFOUND, "Not enrolled in this course.")
+	} else if err != nil {
+		return e, fmt.Errorf("enrollment in course %s: %w", courseID, err)
 	}
-	return e, err
+	return e, nil
 }
 
 // enrollUsers enrols users in the current version of a course in one statement,
@@ -121,7 +125,7 @@ func enrollUsers(ctx context.Context, ext sqlx.ExtContext, courseID string, user
 	years, bands := ageBands(now.UTC().Year())
 	res, err := ext.ExecContext(ctx, q, pq.StringArray(userIDs), courseID, cohortID, pq.Int64Array(years), pq.StringArray(bands))
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("enroll in course %s: %w", courseID, err)
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
@@ -145,8 +149,10 @@ func (s *LearningStore) Enrollments(ctx context.Context, userID string, after *k
 		ORDER BY e.enrolled_at DESC, e.id DESC LIMIT $4`
 	at, id := keysetStart(after)
 	var out []Enrollment
-	err := s.db.SelectContext(ctx, &out, q, userID, at, id, limit+1)
-	return out, err
+	if err := s.db.SelectContext(ctx, &out, q, userID, at, id, limit+1); err != nil {
+		return nil, fmt.Errorf("list enrollments: %w", err)
+	}
+	return out, nil
 }
 
 // keysetStart returns the position after which a newest-first page starts.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/accounts"
 	"github.com/cybercampus/cybercampus/internal/web"
 )
 
@@ -53,7 +54,7 @@ func FuzzMemberCSV(f *testing.F) {
 		seen := map[string]bool{}
 		for _, e := range l.emails {
 			var v cc.Validation
-			validateEmail(&v, e)
+			accounts.ValidateEmail(&v, e)
 			if len(v.Fields) > 0 || e != strings.TrimSpace(e) {
 				t.Fatalf("invalid email %q accepted", e)
 			}

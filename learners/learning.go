@@ -1,3 +1,6 @@
+// Package learners is the learner side of CyberCampus: enrollment and
+// offline-safe progress, quiz attempts, notifications, trainers' cohorts,
+// pupils and guardians.
 package learners
 
 import (

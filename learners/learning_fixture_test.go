@@ -9,12 +9,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
-	"github.com/cybercampus/cybercampus/internal/auth"
+	"github.com/cybercampus/cybercampus/internal/apptest/learnerstest"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
-	"github.com/cybercampus/cybercampus/internal/ratelimit"
-	"github.com/cybercampus/cybercampus/learners"
 )
 
 // learningRedisDB is this package's Redis database in tests.
@@ -23,11 +20,9 @@ const learningRedisDB = 14
 // newLearningEnv builds the application with the learners module.
 func newLearningEnv(tb testing.TB) *apptest.Env {
 	tb.Helper()
-	return apptest.New(tb, learningDB, apptest.Options{RedisDB: learningRedisDB}, func(d app.Deps) []app.Module {
-		// The same key apptest signs its users' tokens with.
-		tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), d.Config.PublicBaseURL, 15*time.Minute)
-		return []app.Module{learners.NewModule(d, tokens, ratelimit.New(d.Redis, "test-"+pgtest.RandomSuffix()+":", d.Logger))}
-	})
+	env := apptest.New(tb, learningDB, apptest.Options{RedisDB: learningRedisDB})
+	learnerstest.Mount(env)
+	return env
 }
 
 // courseSpec describes a course fixture.

@@ -150,8 +150,7 @@ func boolQuery(c *fiber.Ctx, name string) (bool, error) {
 	case "true", "1":
 		return true, nil
 	}
-	return false, &cc.Error{Code: cc.EBADREQUEST, Message: name + " must be true or false.",
-		Fields: []cc.FieldError{{Field: name, Message: "must be true or false"}}}
+	return false, cc.FieldErr(cc.EBADREQUEST, name+" must be true or false.", name, "must be true or false")
 }
 
 func (h *LearningHandler) readNotification(c *fiber.Ctx) error {

@@ -63,7 +63,7 @@ func (r *PupilsRequest) Validate() error {
 		f := fmt.Sprintf("learners[%d].", i)
 		v.Check(p.Name != "", f+"name", "is required")
 		v.Check(utf8.RuneCountInString(p.Name) <= 200, f+"name", "must be at most 200 characters")
-		v.Check(printable(p.Name), f+"name", "must not contain control characters")
+		v.Check(cc.Printable(p.Name), f+"name", "must not contain control characters")
 		v.Check(cc.OneOf(p.Gender, cc.Genders), f+"gender", "must be one of female, male, other, undisclosed")
 		v.Check(p.BirthYear >= now-25 && p.BirthYear <= now-3, f+"birth_year", "must be a year from %d to %d", now-25, now-3)
 	}
@@ -71,7 +71,7 @@ func (r *PupilsRequest) Validate() error {
 }
 
 func printableNote(s string) bool {
-	return printable(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(s))
+	return cc.Printable(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(s))
 }
 
 // CreatedPupil is one account made by POST /v1/cohorts/{id}/learners; the

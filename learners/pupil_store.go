@@ -8,6 +8,7 @@ import (
 	"github.com/lib/pq"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/accounts"
 	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/postgres"
 )
@@ -145,12 +146,12 @@ func (s *CohortStore) ResetPupilPassword(ctx context.Context, p cc.Principal, co
 	return pw, nil
 }
 
-// endSessions ends every session of the users as the accounts' revokeAll
+// endSessions ends every session of the users as accounts.RevokeAll
 // does: refresh tokens revoked, and the session version raised so that access
 // tokens issued before stop working on the next request.
 func endSessions(ctx context.Context, ext sqlx.ExtContext, userIDs []string) error {
 	for _, id := range userIDs {
-		if err := revokeAll(ctx, ext, id); err != nil {
+		if err := accounts.RevokeAll(ctx, ext, id); err != nil {
 			return err
 		}
 	}

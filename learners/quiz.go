@@ -178,6 +178,5 @@ func score(right, total int) int {
 }
 
 func attemptsExhausted(max int) error {
-	return &cc.Error{Code: cc.EINVALID, Message: fmt.Sprintf("You have used all %d attempts at this quiz.", max),
-		Fields: []cc.FieldError{{Field: "answers", Message: fmt.Sprintf("no attempts left (at most %d)", max)}}}
+	return cc.FieldErr(cc.EINVALID, fmt.Sprintf("You have used all %d attempts at this quiz.", max), "answers", fmt.Sprintf("no attempts left (at most %d)", max))
 }

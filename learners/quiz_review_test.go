@@ -6,18 +6,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/courses"
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
-	"github.com/cybercampus/cybercampus/internal/auth"
-	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
-	"github.com/cybercampus/cybercampus/internal/ratelimit"
-	"github.com/cybercampus/cybercampus/learners"
+	"github.com/cybercampus/cybercampus/internal/apptest/learnerstest"
 )
 
 // reviewedAttempt is an attempt as the learner is shown it.
@@ -145,11 +140,10 @@ func TestQuizReviewPolicy(t *testing.T) {
 // quizEnv serves the course routes (GET /v1/quizzes/{id}) with the learning ones.
 func quizEnv(tb testing.TB) *apptest.Env {
 	tb.Helper()
-	return apptest.New(tb, learningDB, apptest.Options{RedisDB: learningRedisDB}, func(d app.Deps) []app.Module {
-		tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), d.Config.PublicBaseURL, 15*time.Minute)
-		return []app.Module{courses.NewModule(d),
-			learners.NewModule(d, tokens, ratelimit.New(d.Redis, "test-"+pgtest.RandomSuffix()+":", d.Logger))}
-	})
+	env := apptest.New(tb, learningDB, apptest.Options{RedisDB: learningRedisDB})
+	courses.NewHandler(courses.NewStore(env.DB.DB), courses.CatalogueRecheck).Register(env.App, env.Auth)
+	learnerstest.Mount(env)
+	return env
 }
 
 // servedQuiz is GET /v1/quizzes/{id} as a learner sees it.

@@ -3,6 +3,7 @@ package learners
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -33,7 +34,7 @@ func quiz(ctx context.Context, q sqlx.QueryerContext, id string) (quizRow, error
 	if err := sqlx.GetContext(ctx, q, &r, sel, id); postgres.IsNoRows(err) {
 		return r, cc.Errorf(cc.ENOTFOUND, "No such quiz.")
 	} else if err != nil {
-		return r, err
+		return r, fmt.Errorf("quiz %s: %w", id, err)
 	}
 	return r, nil
 }
@@ -52,7 +53,7 @@ func quizEnrollment(ctx context.Context, q sqlx.QueryerContext, userID string, q
 	if err := sqlx.GetContext(ctx, q, &e, sel, userID, qz.CourseID); postgres.IsNoRows(err) {
 		return "", cc.Errorf(cc.EFORBIDDEN, "Enrol in this course to take its quizzes.")
 	} else if err != nil {
-		return "", err
+		return "", fmt.Errorf("enrollment for quiz %s: %w", qz.ID, err)
 	}
 	if e.VersionID != qz.VersionID {
 		return "", cc.Errorf(cc.EFORBIDDEN, "This quiz belongs to a version of the course you are not enrolled in.")
@@ -72,7 +73,7 @@ func quizQuestions(ctx context.Context, q sqlx.QueryerContext, quizID string) ([
 		Correct     bool   `db:"correct"`
 	}
 	if err := sqlx.SelectContext(ctx, q, &rows, sel, quizID); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("questions of quiz %s: %w", quizID, err)
 	}
 	var out []quizQuestion
 	for _, r := range rows {
@@ -156,8 +157,10 @@ func stats(ctx context.Context, q sqlx.QueryerContext, enrollmentID, quizID stri
 	const sel = `SELECT count(*) AS used, COALESCE(bool_or(passed), false) AS passed
 		FROM quiz_attempts WHERE enrollment_id = $1 AND quiz_id = $2`
 	var st attemptStats
-	err := sqlx.GetContext(ctx, q, &st, sel, enrollmentID, quizID)
-	return st, err
+	if err := sqlx.GetContext(ctx, q, &st, sel, enrollmentID, quizID); err != nil {
+		return st, fmt.Errorf("attempts at quiz %s: %w", quizID, err)
+	}
+	return st, nil
 }
 
 // served returns the questions of the learner's attempt number: those the
@@ -238,14 +241,16 @@ func insertAttempt(ctx context.Context, tx *sqlx.Tx, userID, enrollmentID string
 		return cc.Errorf(cc.ECONFLICT, "This attempt id was already used; make a new id for a new attempt.")
 	} else if postgres.IsUniqueViolation(err) {
 		return cc.Errorf(cc.ECONFLICT, "Another attempt at this quiz was submitted at the same time; try again.")
+	} else if err != nil {
+		return fmt.Errorf("insert attempt: %w", err)
 	}
-	return err
+	return nil
 }
 
 func (s *LearningStore) touchAfterAttempt(ctx context.Context, tx *sqlx.Tx, enrollmentID string, passed bool) error {
 	const q = `UPDATE enrollments SET last_activity_at = greatest(last_activity_at, now()) WHERE id = $1`
 	if _, err := tx.ExecContext(ctx, q, enrollmentID); err != nil {
-		return err
+		return fmt.Errorf("touch enrollment %s: %w", enrollmentID, err)
 	}
 	if !passed {
 		return nil
@@ -295,7 +300,7 @@ func (s *LearningStore) Attempts(ctx context.Context, userID, quizID string, bef
 		ORDER BY attempt_number DESC LIMIT $5`
 	var rows []attemptRow
 	if err := s.db.SelectContext(ctx, &rows, q, enrollmentID, quizID, userID, before, limit+1); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list attempts: %w", err)
 	}
 	show := reveals(qz, st)
 	out := make([]Attempt, len(rows))

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	cc "github.com/cybercampus/cybercampus"
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 )
@@ -23,7 +22,7 @@ import (
 // attackWorld is the population and the analyst's view of it.
 type attackWorld struct {
 	env     *apptest.Env
-	mod     *Module
+	mod     *module
 	f       fixtures
 	analyst apptest.User
 	course  course
@@ -40,10 +39,8 @@ func newAttackWorld(t *testing.T, withHer bool) *attackWorld {
 	}
 	t.Cleanup(db.Close)
 	w := &attackWorld{f: fixtures{t, db.DB}}
-	w.env = apptest.New(t, db, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
-		w.mod = NewModule(d)
-		return []app.Module{w.mod}
-	})
+	w.env = apptest.New(t, db, apptest.Options{RedisDB: redisDB})
+	w.mod = newModule(w.env)
 	w.mod.handler.perMinute = 1 << 20 // the trials run thousands of reports
 	w.analyst = w.env.NewUser(t, cc.RoleAnalyst)
 	w.course = w.f.course("attack-" + uniq())

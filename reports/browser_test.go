@@ -14,24 +14,17 @@ import (
 	"github.com/lib/pq"
 
 	cc "github.com/cybercampus/cybercampus"
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
+	"github.com/cybercampus/cybercampus/internal/apptest/learnerstest"
 	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/browsertest"
-	"github.com/cybercampus/cybercampus/internal/ratelimit"
-	"github.com/cybercampus/cybercampus/learners"
 )
 
 // newBrowserEnv builds the application with the accounts routes (for signing in).
-func newBrowserEnv(t *testing.T) (*apptest.Env, *Module) {
-	var mod *Module
-	var env *apptest.Env
-	env = apptest.New(t, testDB, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
-		mod = NewModule(d)
-		return []app.Module{mod}
-	})
-	limiter := ratelimit.New(env.Deps.Redis, "cctest:reports:", env.Deps.Logger)
-	learners.NewModule(env.Deps, env.Tokens, limiter).Routes(env.App)
+func newBrowserEnv(t *testing.T) (*apptest.Env, *module) {
+	env := apptest.New(t, testDB, apptest.Options{RedisDB: redisDB})
+	mod := newModule(env)
+	learnerstest.Mount(env)
 	return env, mod
 }
 
@@ -91,7 +84,7 @@ func (p dashboardTab) open(t *testing.T, lang string) {
 
 // wantParticipation is the table the API gives for the query, perturbed and
 // written in lang: the page must show those figures as they are.
-func wantParticipation(t *testing.T, mod *Module, slug, lang string) ([]string, *Report) {
+func wantParticipation(t *testing.T, mod *module, slug, lang string) ([]string, *Report) {
 	t.Helper()
 	rep, tr := participationReport(t, mod, slug), textsFor(lang)
 	line := func(c Counts) string {
@@ -108,7 +101,7 @@ func wantParticipation(t *testing.T, mod *Module, slug, lang string) ([]string, 
 	return append(lines, tr.get("total")+"|"+line(rep.Totals.Counts)), rep
 }
 
-func participationReport(t *testing.T, mod *Module, slug string) *Report {
+func participationReport(t *testing.T, mod *module, slug string) *Report {
 	q, err := Params{GroupBy: "gender,country", Course: slug}.Parse(5)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +118,7 @@ func participationReport(t *testing.T, mod *Module, slug string) *Report {
 
 // wantImpact is the impact table the API gives grouped by country, written
 // in lang, a figure the API does not publish said to be not shown.
-func wantImpact(t *testing.T, mod *Module, slug, lang string) []string {
+func wantImpact(t *testing.T, mod *module, slug, lang string) []string {
 	t.Helper()
 	q, err := Params{GroupBy: "country", Course: slug}.Parse(5)
 	if err != nil {

@@ -156,7 +156,7 @@ func TestDisabilityInEveryFormat(t *testing.T) {
 		env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/reports/exports", Token: analyst.Token,
 			Body: map[string]any{"group_by": "disability", "course": c.Slug}}, http.StatusAccepted).JSON(t, &e)
 		mux := asynq.NewServeMux()
-		mod.Tasks(mux)
+		mod.handler.RegisterTasks(mux)
 		if err := mux.ProcessTask(t.Context(), asynq.NewTask(jobs.TypeBuildExport, []byte(`{"export_id":"`+e.ID+`"}`))); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ type Handler struct {
 	minCellSize int
 	limiter     *ratelimit.Limiter
 	perMinute   int // reports one analyst may run per minute
+	logger      *slog.Logger
 }
 
 // ReportsPerMinute is how many reports (of any format, exports included) one
@@ -28,10 +30,12 @@ type Handler struct {
 // the limit bounds how many different ones an analyst can difference.
 const ReportsPerMinute = 60
 
-// NewHandler returns the report handlers; minCellSize is the configured
-// floor, and limiter counts each analyst's reports.
-func NewHandler(store *Store, minCellSize int, limiter *ratelimit.Limiter) *Handler {
-	return &Handler{store: store, minCellSize: max(minCellSize, 3), limiter: limiter, perMinute: ReportsPerMinute}
+// NewHandler returns the report handlers and jobs; minCellSize is the
+// configured floor, limiter counts each analyst's reports, and logger records
+// the jobs' results.
+func NewHandler(store *Store, minCellSize int, limiter *ratelimit.Limiter, logger *slog.Logger) *Handler {
+	return &Handler{store: store, minCellSize: max(minCellSize, 3), limiter: limiter, perMinute: ReportsPerMinute,
+		logger: logger}
 }
 
 // limit counts a report against its analyst's rate (429 with Retry-After

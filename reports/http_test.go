@@ -14,20 +14,31 @@ import (
 	"github.com/hibiken/asynq"
 
 	cc "github.com/cybercampus/cybercampus"
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
+	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
 const redisDB = 13
 
-func newEnv(t *testing.T) (*apptest.Env, *Module) {
-	var mod *Module
-	env := apptest.New(t, testDB, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
-		mod = NewModule(d)
-		return []app.Module{mod}
-	})
-	return env, mod
+func newEnv(t *testing.T) (*apptest.Env, *module) {
+	env := apptest.New(t, testDB, apptest.Options{RedisDB: redisDB})
+	return env, newModule(env)
+}
+
+// module is the reports store and handler over env's database, built as
+// cmd/cybercampus builds them and mounted on env's application.
+type module struct {
+	Store   *Store
+	handler *Handler
+}
+
+func newModule(env *apptest.Env) *module {
+	store := NewStore(env.DB.DB, env.DB.DB, time.Now)
+	limiter := ratelimit.New(env.Redis, "cc:", env.Logger)
+	m := &module{Store: store, handler: NewHandler(store, env.Config.ReportMinCellSize, limiter, env.Logger)}
+	m.handler.Register(env.App, env.Auth)
+	return m
 }
 
 // smallWorld makes a course with a known population, by country and gender:
@@ -407,7 +418,7 @@ func TestExports(t *testing.T) {
 	f.refresh(mod.Store)
 	analyst, other, admin := env.NewUser(t, cc.RoleAnalyst), env.NewUser(t, cc.RoleAnalyst), env.NewUser(t, cc.RoleAdmin)
 	mux := asynq.NewServeMux()
-	mod.Tasks(mux)
+	mod.handler.RegisterTasks(mux)
 
 	resp := env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/reports/exports", Token: analyst.Token,
 		Body: map[string]any{"group_by": "country,gender", "course": c.Slug}}, 202)

@@ -10,12 +10,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cybercampus/cybercampus/courses"
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
-	"github.com/cybercampus/cybercampus/internal/auth"
+	"github.com/cybercampus/cybercampus/internal/apptest/learnerstest"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
-	"github.com/cybercampus/cybercampus/internal/ratelimit"
-	"github.com/cybercampus/cybercampus/learners"
 	"github.com/cybercampus/cybercampus/surveys"
 )
 
@@ -49,22 +46,15 @@ func (c *clock) Set(t time.Time) {
 }
 
 // newEnv builds the application a learner completes a course in, with the
-// surveys module on the injected clock.
-func newEnv(tb testing.TB, c *clock) (*apptest.Env, *surveys.Module) {
+// surveys store on the injected clock.
+func newEnv(tb testing.TB, c *clock) (*apptest.Env, *surveys.Store) {
 	tb.Helper()
-	var sm *surveys.Module
-	e := apptest.New(tb, testDB, apptest.Options{RedisDB: redisDB}, func(d app.Deps) []app.Module {
-		tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), d.Config.PublicBaseURL, 15*time.Minute)
-		sd := d
-		sd.Now = c.Now
-		sm = surveys.NewModule(sd)
-		return []app.Module{
-			courses.NewModule(d),
-			learners.NewModule(d, tokens, ratelimit.New(d.Redis, "test-"+pgtest.RandomSuffix()+":", d.Logger)),
-			sm,
-		}
-	})
-	return e, sm
+	e := apptest.New(tb, testDB, apptest.Options{RedisDB: redisDB})
+	courses.NewHandler(courses.NewStore(e.DB.DB), courses.CatalogueRecheck).Register(e.App, e.Auth)
+	learnerstest.Mount(e)
+	store := surveys.NewStore(e.DB.DB, c.Now, e.Config.PublicBaseURL)
+	surveys.NewHandler(store).Register(e.App, e.Auth)
+	return e, store
 }
 
 // newCourse imports and publishes a one-lesson course, returning its slug.

@@ -10,15 +10,15 @@ import (
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
+	"github.com/cybercampus/cybercampus/accounts"
 	"github.com/cybercampus/cybercampus/internal/apptest"
 	"github.com/cybercampus/cybercampus/jobs"
-	"github.com/cybercampus/cybercampus/learners"
 	"github.com/cybercampus/cybercampus/surveys"
 )
 
 // runSchedule runs the survey:schedule tasks the outbox holds for an
 // enrollment, as the worker would, and returns how many there were.
-func runSchedule(t *testing.T, m *surveys.Module, enrollmentID string) int {
+func runSchedule(t *testing.T, m *surveys.Store, enrollmentID string) int {
 	t.Helper()
 	var payloads []string
 	const q = `SELECT payload::text FROM outbox WHERE task_type = $1 AND payload->>'enrollment_id' = $2`
@@ -26,16 +26,16 @@ func runSchedule(t *testing.T, m *surveys.Module, enrollmentID string) int {
 		t.Fatal(err)
 	}
 	for _, p := range payloads {
-		if err := m.Store.ProcessSchedule(context.Background(), asynq.NewTask(jobs.TypeScheduleSurveys, []byte(p))); err != nil {
+		if err := m.ProcessSchedule(context.Background(), asynq.NewTask(jobs.TypeScheduleSurveys, []byte(p))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return len(payloads)
 }
 
-func runPeriodic(t *testing.T, m *surveys.Module) {
+func runPeriodic(t *testing.T, m *surveys.Store) {
 	t.Helper()
-	if err := m.Store.ProcessSurveys(context.Background(), asynq.NewTask(jobs.TypeSurveys, nil)); err != nil {
+	if err := m.ProcessSurveys(context.Background(), asynq.NewTask(jobs.TypeSurveys, nil)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -269,7 +269,7 @@ func TestErasureKeepsRatingsButNotComments(t *testing.T) {
 	}
 	e.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/surveys/" + id + "/responses", Token: u.Token,
 		Body: map[string]any{"answers": map[string]any{"overall": 2, "relevance": 3, "recommend": false, "comment": "I am Amina from Kisumu."}}}, http.StatusCreated)
-	if err := learners.NewAccountStore(testDB.DB).Erase(context.Background(), u.ID); err != nil {
+	if err := accounts.NewStore(testDB.DB).Erase(context.Background(), u.ID); err != nil {
 		t.Fatal(err)
 	}
 	var answers string

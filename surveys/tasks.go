@@ -13,6 +13,13 @@ import (
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
+// RegisterTasks registers the surveys job handlers: scheduling a completed
+// enrollment's surveys, and announcing and reminding the surveys due.
+func (h *Handler) RegisterTasks(mux *asynq.ServeMux) {
+	mux.HandleFunc(jobs.TypeScheduleSurveys, h.store.ProcessSchedule)
+	mux.HandleFunc(jobs.TypeSurveys, h.store.ProcessSurveys)
+}
+
 // ProcessSchedule handles jobs.TypeScheduleSurveys, queued in the transaction
 // that completes an enrollment. Rerunning it creates nothing new.
 func (s *Store) ProcessSchedule(ctx context.Context, t *asynq.Task) error {

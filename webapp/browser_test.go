@@ -22,14 +22,13 @@ import (
 	"github.com/cybercampus/cybercampus/assessments"
 	"github.com/cybercampus/cybercampus/certification"
 	"github.com/cybercampus/cybercampus/courses"
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/apptest"
+	"github.com/cybercampus/cybercampus/internal/apptest/learnerstest"
 	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/browsertest"
+	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
-	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/jobs"
-	"github.com/cybercampus/cybercampus/learners"
 	"github.com/cybercampus/cybercampus/surveys"
 )
 
@@ -82,16 +81,21 @@ type world struct {
 }
 
 func newWorld(t *testing.T, name string) *world {
-	var mods []app.Module
 	mail := &mailLog{}
-	env := apptest.New(t, testDB, apptest.Options{RedisDB: redisDB, Logs: mail}, func(d app.Deps) []app.Module {
-		tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), d.Config.PublicBaseURL, 15*time.Minute)
-		limiter := ratelimit.New(d.Redis, "cctest:webapp:", d.Logger)
-		mods = []app.Module{learners.NewModule(d, tokens, limiter), courses.NewModule(d), certification.NewModule(d),
-			assessments.NewModule(d), surveys.NewModule(d), NewModule(d)}
-		return mods
-	})
-	startJobs(t, env, mods)
+	env := apptest.New(t, testDB, apptest.Options{RedisDB: redisDB, Logs: mail})
+	learnersHandlers := learnerstest.Mount(env)
+	courses.NewHandler(courses.NewStore(env.DB.DB), courses.CatalogueRecheck).Register(env.App, env.Auth)
+	base := env.Config.PublicBaseURL
+	keys := certification.NewKeyring(env.DB.DB, base, env.Config.CertKeyEncryptionKey, env.Logger, time.Now)
+	certs := certification.NewHandler(keys, certification.NewStore(env.DB.DB, keys, base, time.Now),
+		certification.NewVerifier(keys, base, env.DB.DB, time.Now), base, env.Logger)
+	certs.Register(env.App, env.Auth)
+	assessments.NewHandler(assessments.NewStore(env.DB.DB)).Register(env.App, env.Auth)
+	surveysHandler := surveys.NewHandler(surveys.NewStore(env.DB.DB, time.Now, base))
+	surveysHandler.Register(env.App, env.Auth)
+	NewHandler().Register(env.App)
+	startJobs(t, env, learnersHandlers.RegisterTasks, certs.RegisterTasks, surveysHandler.RegisterTasks,
+		notify.NewModule(env.Deps).Tasks)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -114,12 +118,12 @@ func newWorld(t *testing.T, name string) *world {
 	return w
 }
 
-// startJobs runs the outbox relay and an asynq worker with the modules'
+// startJobs runs the outbox relay and an asynq worker with the features'
 // task handlers, as `cybercampus serve` does.
-func startJobs(t *testing.T, env *apptest.Env, mods []app.Module) {
+func startJobs(t *testing.T, env *apptest.Env, registers ...func(*asynq.ServeMux)) {
 	mux := asynq.NewServeMux()
-	for _, m := range mods {
-		m.Tasks(mux)
+	for _, register := range registers {
+		register(mux)
 	}
 	srv := asynq.NewServer(env.RedisOpt, asynq.Config{Concurrency: 2, Queues: jobs.QueueWeights, Logger: quiet{},
 		DelayedTaskCheckInterval: 100 * time.Millisecond})
@@ -127,7 +131,7 @@ func startJobs(t *testing.T, env *apptest.Env, mods []app.Module) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	relay := jobs.NewRelay(env.DB.DB, env.Deps.Queue, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	relay := jobs.NewRelay(env.DB.DB, env.Queue, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	done := make(chan struct{})
 	go func() { defer close(done); relay.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done; srv.Shutdown() })

@@ -16,10 +16,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/hibiken/asynq"
 
 	cc "github.com/cybercampus/cybercampus"
-	"github.com/cybercampus/cybercampus/internal/app"
 )
 
 //go:embed static
@@ -194,15 +192,3 @@ func (h *Handler) send(c *fiber.Ctx, name string) error {
 	c.Set(fiber.HeaderContentType, f.ctype)
 	return c.Send(body)
 }
-
-// Module makes the web app a module of the program, mounted like the others.
-type Module struct{ *Handler }
-
-// NewModule builds the web app module.
-func NewModule(app.Deps) *Module { return &Module{NewHandler()} }
-
-// Routes mounts /app.
-func (m *Module) Routes(r fiber.Router) { m.Register(r) }
-
-// Tasks registers nothing: the app has no background work.
-func (m *Module) Tasks(*asynq.ServeMux) {}

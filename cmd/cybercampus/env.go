@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/config"
 	"github.com/cybercampus/cybercampus/internal/postgres"
@@ -21,12 +20,22 @@ import (
 	"github.com/cybercampus/cybercampus/migrations"
 )
 
-// env is what every command opens: configuration, logger, database, Redis.
+// env is what every long-running command opens: configuration, logger,
+// databases, Redis, the queue and the access-token checks.
 type env struct {
-	app.Deps
-	redisOpt asynq.RedisConnOpt
-	tokens   *auth.Tokens
-	logOut   *logBuffer
+	cfg       config.Config
+	db        *sqlx.DB // primary
+	reportsDB *sqlx.DB // REPORTS_DATABASE_URL (a replica), for report queries only
+	redis     redis.UniversalClient
+	redisOpt  asynq.RedisConnOpt
+	queue     *asynq.Client
+	inspector *asynq.Inspector
+	logger    *slog.Logger
+	logOut    *logBuffer
+	registry  *prometheus.Registry
+	tokens    *auth.Tokens
+	sessions  *auth.Sessions // per-request session check; Changed after ending sessions or changing roles
+	auth      *web.Auth
 }
 
 // logFlushEvery bounds how long a log line waits in the buffer.
@@ -87,14 +96,13 @@ func openEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, 
 		return nil, exitError{code: 2, err: fmt.Errorf("configuration: REDIS_URL: %w", err)}
 	}
 	ropts.DialTimeout, ropts.ReadTimeout, ropts.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
-	e := &env{Deps: app.Deps{Config: cfg, DB: db, ReportsDB: reportsDB, Redis: redis.NewClient(ropts),
-		Logger: logger, Registry: prometheus.NewRegistry(), Now: time.Now}, redisOpt: redisOpt, logOut: logOut}
-	e.Queue = asynq.NewClient(redisOpt)
-	e.Inspector = asynq.NewInspector(redisOpt)
-	e.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	e := &env{cfg: cfg, db: db, reportsDB: reportsDB, redis: redis.NewClient(ropts), redisOpt: redisOpt,
+		queue: asynq.NewClient(redisOpt), inspector: asynq.NewInspector(redisOpt),
+		logger: logger, logOut: logOut, registry: prometheus.NewRegistry()}
+	e.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, "primary"))
 	if reportsDB != db {
-		e.Registry.MustRegister(collectors.NewDBStatsCollector(reportsDB.DB, "reports"))
+		e.registry.MustRegister(collectors.NewDBStatsCollector(reportsDB.DB, "reports"))
 	}
 	if err := e.initTokens(ctx); err != nil {
 		e.Close()
@@ -104,37 +112,37 @@ func openEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, 
 }
 
 func (e *env) initTokens(ctx context.Context) error {
-	key := []byte(e.Config.JWTSecret)
+	key := []byte(e.cfg.JWTSecret)
 	if len(key) == 0 {
 		var err error
-		if key, err = postgres.Secret(ctx, e.DB, "jwt_hs256", 32); err != nil {
+		if key, err = postgres.Secret(ctx, e.db, "jwt_hs256", 32); err != nil {
 			return fmt.Errorf("access token key: %w", err)
 		}
-		e.Logger.Warn("JWT_SECRET is not set; using a generated key stored in the database (set JWT_SECRET in production)")
+		e.logger.Warn("JWT_SECRET is not set; using a generated key stored in the database (set JWT_SECRET in production)")
 	}
-	e.tokens = auth.NewTokens(key, e.Config.PublicBaseURL, e.Config.AccessTokenTTL)
-	e.Sessions = auth.NewSessions(e.DB, e.Redis, e.Logger)
-	e.Auth = web.NewAuth(e.tokens, e.Sessions)
+	e.tokens = auth.NewTokens(key, e.cfg.PublicBaseURL, e.cfg.AccessTokenTTL)
+	e.sessions = auth.NewSessions(e.db, e.redis, e.logger)
+	e.auth = web.NewAuth(e.tokens, e.sessions)
 	return nil
 }
 
 // ready reports whether PostgreSQL and Redis answer.
 func (e *env) ready(ctx context.Context) map[string]error {
 	return map[string]error{
-		"postgres": e.DB.PingContext(ctx),
-		"redis":    e.Redis.Ping(ctx).Err(),
+		"postgres": e.db.PingContext(ctx),
+		"redis":    e.redis.Ping(ctx).Err(),
 	}
 }
 
 // Close releases everything, the databases last.
 func (e *env) Close() {
-	e.Queue.Close()
-	e.Inspector.Close()
-	e.Redis.Close()
-	if e.ReportsDB != e.DB {
-		e.ReportsDB.Close()
+	e.queue.Close()
+	e.inspector.Close()
+	e.redis.Close()
+	if e.reportsDB != e.db {
+		e.reportsDB.Close()
 	}
-	e.DB.Close()
+	e.db.Close()
 	e.logOut.Close()
 }
 

@@ -7,9 +7,8 @@ import (
 )
 
 // logBuffer batches log lines into few write system calls. The API logs one
-// line per request, and one write(2) per line cost about a sixth of the
-// throughput of a cheap endpoint (bench/RESULTS.md, "Request path fixes"). Lines
-// reach the underlying writer when maxPending bytes wait, at most flushEvery
+// line per request, so a write(2) per line would be a real share of a cheap
+// endpoint's cost; the buffer must never hold a line for long. Lines reach the underlying writer when maxPending bytes wait, at most flushEvery
 // after the first of them was written, and on Close; a crash of the process
 // loses at most that much of the log.
 type logBuffer struct {

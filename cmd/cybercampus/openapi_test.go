@@ -36,7 +36,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	app := e.newHTTP(e.modules())
+	app := e.newHTTP(e.newHandlers())
 	checked := 0
 	for _, r := range app.GetRoutes(true) {
 		if r.Method == "HEAD" || r.Method == "USE" || r.Method == "OPTIONS" || strings.HasSuffix(r.Path, "*") {

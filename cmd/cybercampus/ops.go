@@ -7,15 +7,16 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/accounts"
 	"github.com/cybercampus/cybercampus/certification"
 	"github.com/cybercampus/cybercampus/courses"
 	"github.com/cybercampus/cybercampus/jobs"
-	"github.com/cybercampus/cybercampus/learners"
 	"github.com/cybercampus/cybercampus/migrations"
 )
 
@@ -88,7 +89,7 @@ func users(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fs := flag.NewFlagSet("users create", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	r := learners.Registration{Gender: "undisclosed", BirthYear: 1990, Country: "CH", Audience: "professional"}
+	r := accounts.Registration{Gender: "undisclosed", BirthYear: 1990, Country: "CH", Audience: "professional"}
 	fs.StringVar(&r.Email, "email", "", "email")
 	fs.StringVar(&r.Password, "password", "", "password (at least 10 characters)")
 	fs.StringVar(&r.Name, "name", "", "display name")
@@ -114,7 +115,7 @@ func users(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer db.Close()
-	u, err := learners.NewAccountStore(db).CreateUser(ctx, r, rs)
+	u, err := accounts.NewStore(db).CreateUser(ctx, r, rs)
 	if err != nil {
 		return fmt.Errorf("users create: %s", describe(err))
 	}
@@ -148,7 +149,7 @@ func jobsCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer e.Close()
-	info, err := e.Queue.EnqueueContext(ctx, p.Task())
+	info, err := e.queue.EnqueueContext(ctx, p.Task())
 	if errors.Is(err, asynq.ErrDuplicateTask) {
 		fmt.Fprintf(stdout, "%s is already queued\n", p.Name)
 		return nil
@@ -183,10 +184,13 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer e.Close()
-	kid, err := certification.RotateKey(ctx, e.Deps)
+	// Older keys stay published, so the certificates they signed keep verifying.
+	keys := certification.NewKeyring(e.db, e.cfg.PublicBaseURL, e.cfg.CertKeyEncryptionKey, e.logger, time.Now)
+	tp, err := keys.Rotate(ctx)
 	if err != nil {
 		return err
 	}
+	kid := keys.KeyID(tp)
 	fmt.Fprintf(stdout, "new current certificate key %s\n", kid)
 	return nil
 }

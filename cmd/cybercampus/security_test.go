@@ -153,7 +153,7 @@ func registeredRoutes(t *testing.T) []string {
 	}
 	defer e.Close()
 	var out []string
-	for _, r := range e.newHTTP(e.modules()).GetRoutes(true) {
+	for _, r := range e.newHTTP(e.newHandlers()).GetRoutes(true) {
 		if r.Method == "HEAD" || r.Method == "USE" || r.Method == "OPTIONS" || strings.HasSuffix(r.Path, "*") {
 			continue
 		}

@@ -1,7 +1,8 @@
 // Package apptest builds a real application for HTTP tests: a migrated
 // PostgreSQL database, a Redis database of the test package's own (claimed
 // through pgtest.ClaimRedis, so never one holding anyone else's data), the shared
-// middleware and the modules under test, and users with access tokens.
+// middleware, and users with access tokens. Each test builds the stores and
+// handlers it tests from the Env's fields, as cmd/cybercampus does.
 package apptest
 
 import (
@@ -33,19 +34,27 @@ import (
 	"github.com/cybercampus/cybercampus/openapi"
 )
 
-// Env is a running test application.
+// Env is a running test application: the shared objects a test builds its
+// stores and handlers from, and the Fiber application it mounts them on.
 type Env struct {
 	DB       *pgtest.DB
-	Deps     app.Deps
-	App      *fiber.App
-	Tokens   *auth.Tokens
+	Config   config.Config
+	Redis    redis.UniversalClient
 	RedisOpt asynq.RedisClientOpt
+	Queue    *asynq.Client
+	Logger   *slog.Logger
+	Tokens   *auth.Tokens
+	Sessions *auth.Sessions
+	Auth     *web.Auth
+	App      *fiber.App
+	// Deps are internal/notify's constructor arguments over the same objects.
+	Deps app.Deps
 }
 
 // Options adjust the environment.
 type Options struct {
 	// RedisDB is the Redis database number the package uses on the server
-	// REDIS_URL names; give each test package its own (8 to 14 are taken) so
+	// REDIS_URL names; give each test package its own (3 to 15 are taken) so
 	// asynq queues never mix between packages run in parallel.
 	RedisDB int
 	// Config overrides; nil uses the defaults with the test databases.
@@ -54,8 +63,8 @@ type Options struct {
 	Logs io.Writer
 }
 
-// New builds the environment over db with the modules that build returns.
-func New(tb testing.TB, db *pgtest.DB, o Options, build func(d app.Deps) []app.Module) *Env {
+// New builds the environment over db; the test mounts its handlers on App.
+func New(tb testing.TB, db *pgtest.DB, o Options) *Env {
 	tb.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
@@ -80,18 +89,14 @@ func New(tb testing.TB, db *pgtest.DB, o Options, build func(d app.Deps) []app.M
 	ropt := asynq.RedisClientOpt{Addr: ro.Addr, Username: ro.Username, Password: ro.Password, DB: o.RedisDB}
 	rdb := redis.NewClient(ro)
 	tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), cfg.PublicBaseURL, 15*time.Minute)
-	d := app.Deps{Config: cfg, DB: db.DB, ReportsDB: db.DB, Redis: rdb, Queue: asynq.NewClient(ropt),
-		Inspector: asynq.NewInspector(ropt), Logger: logger, Registry: prometheus.NewRegistry(),
-		Sessions: auth.NewSessions(db.DB, rdb, logger), Now: time.Now}
-	d.Auth = web.NewAuth(tokens, d.Sessions)
-	tb.Cleanup(func() { d.Queue.Close(); d.Inspector.Close(); rdb.Close() })
-	e := &Env{DB: db, Deps: d, Tokens: tokens, RedisOpt: ropt}
-	e.App = web.New(web.Options{Logger: logger, Registry: d.Registry, BodyLimit: cfg.BodyLimitBytes,
+	sessions := auth.NewSessions(db.DB, rdb, logger)
+	e := &Env{DB: db, Config: cfg, Redis: rdb, RedisOpt: ropt, Queue: asynq.NewClient(ropt), Logger: logger,
+		Tokens: tokens, Sessions: sessions, Auth: web.NewAuth(tokens, sessions),
+		Deps: app.Deps{Config: cfg, DB: db.DB, Logger: logger, Now: time.Now}}
+	tb.Cleanup(func() { e.Queue.Close(); rdb.Close() })
+	e.App = web.New(web.Options{Logger: logger, Registry: prometheus.NewRegistry(), BodyLimit: cfg.BodyLimitBytes,
 		RequestTimeout: cfg.RequestTimeout, Ready: func(context.Context) map[string]error { return nil },
 		OpenAPI: openapi.Document})
-	for _, m := range build(d) {
-		m.Routes(e.App)
-	}
 	return e
 }
 

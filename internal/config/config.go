@@ -39,7 +39,7 @@ type Config struct {
 	AuthIPLimitPerMinute    int
 	LoginFailuresPerAccount int
 	// DigitalConsentAgeDefault is the age of digital consent in countries
-	// the shipped table does not list (learners.ConsentAges).
+	// the shipped table does not list (accounts.ConsentAges).
 	DigitalConsentAgeDefault int
 
 	ReminderInactiveAfter time.Duration

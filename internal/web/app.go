@@ -106,8 +106,7 @@ func readyScope(param string, known map[string]error) (map[string]bool, error) {
 	only := map[string]bool{}
 	for _, name := range strings.Split(param, ",") {
 		if _, ok := known[name]; !ok {
-			return nil, &cc.Error{Code: cc.EBADREQUEST, Message: "check names an unknown dependency.",
-				Fields: []cc.FieldError{{Field: "check", Message: fmt.Sprintf("%q is not a dependency (postgres, redis)", name)}}}
+			return nil, cc.FieldErr(cc.EBADREQUEST, "check names an unknown dependency.", "check", fmt.Sprintf("%q is not a dependency (postgres, redis)", name))
 		}
 		only[name] = true
 	}

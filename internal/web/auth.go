@@ -42,7 +42,6 @@ func (a *Auth) Required(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(principalKey, p)
-	c.SetUserContext(context.WithValue(c.UserContext(), principalCtxKey{}, p))
 	return c.Next()
 }
 
@@ -90,8 +89,6 @@ func (a *Auth) authenticate(c *fiber.Ctx) (cc.Principal, error) {
 	return p, nil
 }
 
-type principalCtxKey struct{}
-
 // PrincipalOf returns the authenticated caller, if any.
 func PrincipalOf(c *fiber.Ctx) (cc.Principal, bool) {
 	p, ok := c.Locals(principalKey).(cc.Principal)
@@ -102,10 +99,4 @@ func PrincipalOf(c *fiber.Ctx) (cc.Principal, bool) {
 func MustPrincipal(c *fiber.Ctx) cc.Principal {
 	p, _ := PrincipalOf(c)
 	return p
-}
-
-// PrincipalFrom returns the caller stored in a request context.
-func PrincipalFrom(ctx context.Context) (cc.Principal, bool) {
-	p, ok := ctx.Value(principalCtxKey{}).(cc.Principal)
-	return p, ok
 }

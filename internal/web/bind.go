@@ -99,12 +99,10 @@ func decodeError(err error) error {
 		if field == "" {
 			field = "body"
 		}
-		return &cc.Error{Code: cc.EINVALID, Message: "The request has invalid fields.",
-			Fields: []cc.FieldError{{Field: field, Message: fmt.Sprintf("must be a JSON %s", jsonKind(typ.Type.Kind().String()))}}}
+		return cc.FieldErr(cc.EINVALID, "The request has invalid fields.", field, fmt.Sprintf("must be a JSON %s", jsonKind(typ.Type.Kind().String())))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &cc.Error{Code: cc.EINVALID, Message: "The request has invalid fields.",
-			Fields: []cc.FieldError{{Field: name, Message: "is not a field of this request or may not be set"}}}
+		return cc.FieldErr(cc.EINVALID, "The request has invalid fields.", name, "is not a field of this request or may not be set")
 	}
 	return cc.Errorf(cc.EBADREQUEST, "The body is not valid JSON.")
 }

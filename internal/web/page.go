@@ -29,8 +29,7 @@ func Paging(c *fiber.Ctx, into any) (PageParams, error) {
 	if s := c.Query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 200 {
-			return p, &cc.Error{Code: cc.EBADREQUEST, Message: "limit must be a whole number from 1 to 200.",
-				Fields: []cc.FieldError{{Field: "limit", Message: "must be from 1 to 200"}}}
+			return p, cc.FieldErr(cc.EBADREQUEST, "limit must be a whole number from 1 to 200.", "limit", "must be from 1 to 200")
 		}
 		p.Limit = n
 	}
@@ -69,8 +68,7 @@ func DecodeCursor(s string, into any) error {
 }
 
 // ErrBadCursor is the 400 problem for a cursor this server did not issue.
-var ErrBadCursor = &cc.Error{Code: cc.EBADREQUEST, Message: "The cursor is not valid.",
-	Fields: []cc.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}}
+var ErrBadCursor = cc.FieldErr(cc.EBADREQUEST, "The cursor is not valid.", "cursor", "is not a cursor this server issued")
 
 // NewPage trims a result fetched with limit+1 rows to limit, and sets the next
 // cursor from the last item kept.

@@ -1,4 +1,4 @@
-package learners
+package accounts
 
 import (
 	"strings"
@@ -26,14 +26,14 @@ type forgotRequest struct {
 func (r *forgotRequest) Validate() error {
 	r.Email = strings.TrimSpace(r.Email)
 	var v cc.Validation
-	validateEmail(&v, r.Email)
+	ValidateEmail(&v, r.Email)
 	return v.Err()
 }
 
 // forgotPassword answers 202 for every well-formed address. The worker finds
 // out whether an account has it, so this request does the same work either
 // way and its answer and timing say nothing about accounts.
-func (h *AccountHandler) forgotPassword(c *fiber.Ctx) error {
+func (h *Handler) forgotPassword(c *fiber.Ctx) error {
 	var r forgotRequest
 	if err := web.Bind(c, &r); err != nil {
 		return err
@@ -65,7 +65,7 @@ func (r *resetRequest) Validate() error {
 
 // resetPassword spends the emailed token: the new password takes effect,
 // every session of the account ends, and sign-in limits on it are lifted.
-func (h *AccountHandler) resetPassword(c *fiber.Ctx) error {
+func (h *Handler) resetPassword(c *fiber.Ctx) error {
 	var r resetRequest
 	if err := web.Bind(c, &r); err != nil {
 		return err
@@ -95,7 +95,7 @@ func (r *tokenRequest) Validate() error {
 	return v.Err()
 }
 
-func (h *AccountHandler) verifyEmail(c *fiber.Ctx) error {
+func (h *Handler) verifyEmail(c *fiber.Ctx) error {
 	var r tokenRequest
 	if err := web.Bind(c, &r); err != nil {
 		return err
@@ -107,7 +107,7 @@ func (h *AccountHandler) verifyEmail(c *fiber.Ctx) error {
 }
 
 // resendVerification emails a new verification link to the caller's address.
-func (h *AccountHandler) resendVerification(c *fiber.Ctx) error {
+func (h *Handler) resendVerification(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p := web.MustPrincipal(c)
 	u, err := h.store.User(ctx, p.UserID)
@@ -118,7 +118,7 @@ func (h *AccountHandler) resendVerification(c *fiber.Ctx) error {
 		return cc.Errorf(cc.ECONFLICT, "Your email address is already verified.")
 	}
 	if res := h.limiter.Take(ctx, "verify-email", p.UserID, emailsPerHour, emailLimitWindow); !res.Allowed {
-		return tooMany(res.RetryAfter, "Too many verification emails; try again later.")
+		return cc.TooMany(res.RetryAfter, "Too many verification emails; try again later.")
 	}
 	if err := h.store.QueueAccountEmail(ctx, jobs.AccountEmailPayload{Kind: jobs.AccountEmailVerification, UserID: p.UserID}); err != nil {
 		return err
@@ -142,7 +142,7 @@ func (r *passwordChange) Validate() error {
 // checkPassword confirms the caller's password before a change only its
 // owner may make; guesses count against the sign-in limits, so a stolen
 // access token cannot be used to find the password.
-func (h *AccountHandler) checkPassword(c *fiber.Ctx, field, password string) (User, error) {
+func (h *Handler) checkPassword(c *fiber.Ctx, field, password string) (User, error) {
 	ctx := c.UserContext()
 	u, err := h.store.User(ctx, web.MustPrincipal(c).UserID)
 	if err != nil {
@@ -157,8 +157,7 @@ func (h *AccountHandler) checkPassword(c *fiber.Ctx, field, password string) (Us
 		return User{}, err
 	}
 	if !auth.CheckPassword(hash, password) {
-		return User{}, &cc.Error{Code: cc.EINVALID, Message: "The password is not correct.",
-			Fields: []cc.FieldError{{Field: field, Message: "is not your current password"}}}
+		return User{}, cc.FieldErr(cc.EINVALID, "The password is not correct.", field, "is not your current password")
 	}
 	h.forgiveAttempt(c, "login", account)
 	return u, nil
@@ -166,7 +165,7 @@ func (h *AccountHandler) checkPassword(c *fiber.Ctx, field, password string) (Us
 
 // changePassword sets a new password when the current one is right. Every
 // other session ends; the caller's own goes on.
-func (h *AccountHandler) changePassword(c *fiber.Ctx) error {
+func (h *Handler) changePassword(c *fiber.Ctx) error {
 	var r passwordChange
 	if err := web.Bind(c, &r); err != nil {
 		return err
@@ -191,7 +190,7 @@ func (h *AccountHandler) changePassword(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"detail": "Your password is changed; every other session has ended."})
 }
 
-func (h *AccountHandler) export(c *fiber.Ctx) error {
+func (h *Handler) export(c *fiber.Ctx) error {
 	doc, err := h.store.Export(c.UserContext(), web.MustPrincipal(c).UserID)
 	if err != nil {
 		return err
@@ -213,9 +212,9 @@ func (r *eraseRequest) Validate() error {
 	return v.Err()
 }
 
-// erase erases the caller's personal data (see AccountStore.Erase) once the
+// erase erases the caller's personal data (see Store.Erase) once the
 // password confirms it is the owner asking; every session ends with it.
-func (h *AccountHandler) erase(c *fiber.Ctx) error {
+func (h *Handler) erase(c *fiber.Ctx) error {
 	var r eraseRequest
 	if err := web.Bind(c, &r); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package learners_test
+package accounts_test
 
 import (
 	"fmt"
@@ -7,13 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cybercampus/cybercampus/internal/app"
+	"github.com/cybercampus/cybercampus/accounts"
 	"github.com/cybercampus/cybercampus/internal/apptest"
-	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/config"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
-	"github.com/cybercampus/cybercampus/internal/ratelimit"
-	"github.com/cybercampus/cybercampus/learners"
 )
 
 func register(tb testing.TB, env *apptest.Env, country string, birthYear int, want int) apptest.Response {
@@ -24,12 +21,9 @@ func register(tb testing.TB, env *apptest.Env, country string, birthYear int, wa
 }
 
 func TestSelfRegistrationNeedsTheAgeOfDigitalConsent(t *testing.T) {
-	env := apptest.New(t, learningDB, apptest.Options{RedisDB: learningRedisDB, Config: func(c *config.Config) {
+	env := newEnv(t, apptest.Options{Config: func(c *config.Config) {
 		c.DigitalConsentAgeDefault = 14
-	}}, func(d app.Deps) []app.Module {
-		tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), d.Config.PublicBaseURL, 15*time.Minute)
-		return []app.Module{learners.NewModule(d, tokens, ratelimit.New(d.Redis, "test-"+pgtest.RandomSuffix()+":", d.Logger))}
-	})
+	}})
 	year := time.Now().UTC().Year()
 	// Only the year is known: a learner counts as the youngest the year
 	// allows, so "age" below is year - birth_year - 1.
@@ -53,7 +47,7 @@ func TestSelfRegistrationNeedsTheAgeOfDigitalConsent(t *testing.T) {
 	}
 	t.Run("the table covers every EU and EEA member, the US and the UK", func(t *testing.T) {
 		for _, code := range strings.Fields("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO US GB") {
-			if a := learners.ConsentAges[code]; a < 13 || a > 16 {
+			if a := accounts.ConsentAges[code]; a < 13 || a > 16 {
 				t.Errorf("%s: age %d", code, a)
 			}
 		}

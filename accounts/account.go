@@ -1,13 +1,13 @@
-// Package learners is the learner side of CyberCampus: accounts and
-// authentication, enrollment and offline-safe progress, quiz attempts,
-// notifications, and trainers' cohorts.
-package learners
+// Package accounts is who may use CyberCampus: registration, sign-in,
+// refresh tokens and sessions, the caller's profile and roles, the age of
+// digital consent, and the account lifecycle (email verification, password
+// reset, export, erasure) with its emails.
+package accounts
 
 import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/lib/pq"
@@ -86,7 +86,7 @@ func (r *Registration) Validate() error {
 		r.Language = "en"
 	}
 	var v cc.Validation
-	validateEmail(&v, r.Email)
+	ValidateEmail(&v, r.Email)
 	validatePassword(&v, "password", r.Password, r.Email, r.Name)
 	validateProfile(&v, profileFields{&r.Name, &r.Gender, &r.BirthYear, &r.Country, &r.Audience, &r.Organization, &r.Language})
 	return v.Err()
@@ -146,7 +146,7 @@ func validateProfile(v *cc.Validation, f profileFields) {
 	if f.name != nil {
 		v.Check(*f.name != "", "name", "is required")
 		v.Check(utf8.RuneCountInString(*f.name) <= 200, "name", "must be at most 200 characters")
-		v.Check(printable(*f.name), "name", "must not contain control characters")
+		v.Check(cc.Printable(*f.name), "name", "must not contain control characters")
 	}
 	if f.gender != nil {
 		v.Check(cc.OneOf(*f.gender, cc.Genders), "gender", "must be one of female, male, other, undisclosed")
@@ -156,21 +156,24 @@ func validateProfile(v *cc.Validation, f profileFields) {
 		v.Check(*f.birthYear >= 1900 && *f.birthYear <= now, "birth_year", "must be a year from 1900 to %d", now)
 	}
 	if f.country != nil {
-		v.Check(isAlpha2(*f.country), "country", "must be an ISO 3166-1 alpha-2 code such as KE")
+		v.Check(cc.IsAlpha2(*f.country), "country", "must be an ISO 3166-1 alpha-2 code such as KE")
 	}
 	if f.audience != nil {
 		v.Check(cc.OneOf(*f.audience, cc.Audiences), "audience", "must be one of youth, professional, msme")
 	}
 	if f.organization != nil {
 		v.Check(utf8.RuneCountInString(*f.organization) <= 200, "organization", "must be at most 200 characters")
-		v.Check(printable(*f.organization), "organization", "must not contain control characters")
+		v.Check(cc.Printable(*f.organization), "organization", "must not contain control characters")
 	}
 	if f.language != nil {
 		v.Check(cc.OneOf(*f.language, cc.Languages), "language", "must be one of ar, en, es, fr, ru, zh")
 	}
 }
 
-func validateEmail(v *cc.Validation, email string) {
+// ValidateEmail adds a field error unless email is a plain address
+// (addr-spec only, a dot in the domain, at most 254 bytes): the rule for an
+// account's email and for a cohort invitation's.
+func ValidateEmail(v *cc.Validation, email string) {
 	if email == "" {
 		v.Add("email", "is required")
 		return
@@ -186,17 +189,4 @@ func validatePassword(v *cc.Validation, field, pw, email, name string) {
 	if problem := auth.PasswordProblem(pw, email, name); problem != "" {
 		v.Add(field, "%s", problem)
 	}
-}
-
-func isAlpha2(s string) bool {
-	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
-}
-
-func printable(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }

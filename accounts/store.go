@@ -1,4 +1,4 @@
-package learners
+package accounts
 
 import (
 	"context"
@@ -17,13 +17,13 @@ import (
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
-// AccountStore keeps users and refresh tokens.
-type AccountStore struct {
+// Store keeps users and refresh tokens.
+type Store struct {
 	db *sqlx.DB
 }
 
-// NewAccountStore returns a store over db.
-func NewAccountStore(db *sqlx.DB) *AccountStore { return &AccountStore{db: db} }
+// NewStore returns a store over db.
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // verificationTTL is how long an email verification link works.
 const verificationTTL = 24 * time.Hour
@@ -35,7 +35,7 @@ const userColumns = `u.id, coalesce(u.email, '') AS email, u.name, u.roles, u.ge
 // CreateUser inserts a user with the given roles and, in the same
 // transaction, queues the email that verifies its address. A duplicate email
 // (case-insensitive) is a conflict; an unknown country is a field error.
-func (s *AccountStore) CreateUser(ctx context.Context, r Registration, roles []string) (User, error) {
+func (s *Store) CreateUser(ctx context.Context, r Registration, roles []string) (User, error) {
 	const q = `INSERT INTO users (email, password_hash, name, roles, gender, birth_year, country, audience, organization, language)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
 	var id string
@@ -61,19 +61,18 @@ func (s *AccountStore) CreateUser(ctx context.Context, r Registration, roles []s
 }
 
 // CountryExists reports whether code is a known ISO 3166-1 alpha-2 country.
-func (s *AccountStore) CountryExists(ctx context.Context, code string) (bool, error) {
+func (s *Store) CountryExists(ctx context.Context, code string) (bool, error) {
 	var ok bool
 	err := s.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM countries WHERE code = $1)`, code)
 	return ok, err
 }
 
 func unknownCountry() error {
-	return &cc.Error{Code: cc.EINVALID, Message: "The request has invalid fields.",
-		Fields: []cc.FieldError{{Field: "country", Message: "is not an ISO 3166-1 country code"}}}
+	return cc.FieldErr(cc.EINVALID, "The request has invalid fields.", "country", "is not an ISO 3166-1 country code")
 }
 
 // User returns a user by id.
-func (s *AccountStore) User(ctx context.Context, id string) (User, error) {
+func (s *Store) User(ctx context.Context, id string) (User, error) {
 	q := `SELECT ` + userColumns + ` FROM users u JOIN countries c ON c.code = u.country WHERE u.id = $1 AND u.erased_at IS NULL`
 	var u User
 	if err := s.db.GetContext(ctx, &u, q, id); postgres.IsNoRows(err) {
@@ -94,7 +93,7 @@ type Credentials struct {
 
 // Credentials returns the credentials for an email or, for a pupil's
 // account, a username (usernames never contain @).
-func (s *AccountStore) Credentials(ctx context.Context, login string) (Credentials, error) {
+func (s *Store) Credentials(ctx context.Context, login string) (Credentials, error) {
 	// Two statements, so each uses its own unique index.
 	q := `SELECT id, password_hash, sign_in_disabled_at IS NOT NULL AS disabled FROM users WHERE lower(email) = lower($1) AND erased_at IS NULL`
 	if !strings.Contains(login, "@") {
@@ -111,7 +110,7 @@ func (s *AccountStore) Credentials(ctx context.Context, login string) (Credentia
 
 // UpdateProfile applies a validated profile update, the functioning answers
 // and consent included, in one transaction, and returns the caller's account.
-func (s *AccountStore) UpdateProfile(ctx context.Context, id string, p ProfileUpdate) (Me, error) {
+func (s *Store) UpdateProfile(ctx context.Context, id string, p ProfileUpdate) (Me, error) {
 	const q = `UPDATE users SET
 		name = coalesce($2, name), gender = coalesce($3, gender), birth_year = coalesce($4, birth_year),
 		country = coalesce($5, country), audience = coalesce($6, audience), organization = coalesce($7, organization),
@@ -144,7 +143,7 @@ func (s *AccountStore) UpdateProfile(ctx context.Context, id string, p ProfileUp
 
 // Me returns the user's own account with the functioning answers; it serves
 // only the user's own requests.
-func (s *AccountStore) Me(ctx context.Context, id string) (Me, error) {
+func (s *Store) Me(ctx context.Context, id string) (Me, error) {
 	u, err := s.User(ctx, id)
 	if err != nil {
 		return Me{}, err
@@ -158,7 +157,7 @@ func (s *AccountStore) Me(ctx context.Context, id string) (Me, error) {
 
 // SetRoles replaces a user's roles. Removing the admin role from the last
 // admin is refused so the platform cannot lock itself out.
-func (s *AccountStore) SetRoles(ctx context.Context, id string, roles []string) (User, error) {
+func (s *Store) SetRoles(ctx context.Context, id string, roles []string) (User, error) {
 	err := postgres.Transact(ctx, s.db, &sql.TxOptions{Isolation: sql.LevelSerializable}, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET roles = $2, updated_at = now() WHERE id = $1 AND erased_at IS NULL`, id, pq.StringArray(roles))
 		if err != nil {
@@ -187,7 +186,7 @@ var ErrRefreshInvalid = cc.Errorf(cc.EUNAUTHORIZED, "The refresh token is invali
 
 // StartSession stores a new refresh token in a new family for the user. The
 // family is the session: its id goes into the access tokens issued in it.
-func (s *AccountStore) StartSession(ctx context.Context, userID string, ttl time.Duration) (token, sessionID string, err error) {
+func (s *Store) StartSession(ctx context.Context, userID string, ttl time.Duration) (token, sessionID string, err error) {
 	token, hash := auth.NewRefreshToken()
 	sessionID = uuid.NewString()
 	const q = `INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)`
@@ -198,7 +197,7 @@ func (s *AccountStore) StartSession(ctx context.Context, userID string, ttl time
 // Rotate exchanges a refresh token for a new one in the same family and returns
 // the user. Presenting a token that was already rotated or revoked revokes the
 // whole family: someone holds a copy.
-func (s *AccountStore) Rotate(ctx context.Context, token string, ttl time.Duration) (u User, next, sessionID string, err error) {
+func (s *Store) Rotate(ctx context.Context, token string, ttl time.Duration) (u User, next, sessionID string, err error) {
 	var userID string
 	var reused bool
 	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
@@ -244,7 +243,7 @@ func (s *AccountStore) Rotate(ctx context.Context, token string, ttl time.Durati
 }
 
 // RevokeFamily revokes the family of token when it belongs to userID.
-func (s *AccountStore) RevokeFamily(ctx context.Context, userID, token string) error {
+func (s *Store) RevokeFamily(ctx context.Context, userID, token string) error {
 	const q = `UPDATE refresh_tokens SET revoked_at = now()
 		WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND user_id = $2)
 		AND revoked_at IS NULL`
@@ -254,7 +253,7 @@ func (s *AccountStore) RevokeFamily(ctx context.Context, userID, token string) e
 
 // EndSession revokes the session (refresh token family) sessionID of userID,
 // which ends the access tokens issued in it too.
-func (s *AccountStore) EndSession(ctx context.Context, userID, sessionID string) error {
+func (s *Store) EndSession(ctx context.Context, userID, sessionID string) error {
 	const q = `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL`
 	_, err := s.db.ExecContext(ctx, q, sessionID, userID)
 	return err
@@ -263,11 +262,14 @@ func (s *AccountStore) EndSession(ctx context.Context, userID, sessionID string)
 // RevokeAll ends every session of the user: it revokes every refresh token
 // and raises the session version, which ends every access token issued
 // before, including those made without a session.
-func (s *AccountStore) RevokeAll(ctx context.Context, userID string) error {
-	return postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error { return revokeAll(ctx, tx, userID) })
+func (s *Store) RevokeAll(ctx context.Context, userID string) error {
+	return postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error { return RevokeAll(ctx, tx, userID) })
 }
 
-func revokeAll(ctx context.Context, tx sqlx.ExtContext, userID string) error {
+// RevokeAll ends every session of userID inside the caller's transaction:
+// refresh tokens are revoked and the session version raised, so access
+// tokens issued before stop working on the next request.
+func RevokeAll(ctx context.Context, tx sqlx.ExtContext, userID string) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
 		return err
 	}

@@ -1,13 +1,13 @@
-package learners_test
+package accounts_test
 
 import (
 	"context"
 	"net/http"
 	"testing"
 
+	"github.com/cybercampus/cybercampus/accounts"
 	"github.com/cybercampus/cybercampus/internal/apptest"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
-	"github.com/cybercampus/cybercampus/learners"
 )
 
 // signUp registers a learner through the API and signs in twice: two sessions.
@@ -29,16 +29,16 @@ func signUp(t *testing.T, env *apptest.Env) (id string, sessions [2]struct{ acce
 // RevokeAll ends every session: refresh tokens stop working and every access
 // token issued before is refused on the next request.
 func TestRevokeAll(t *testing.T) {
-	env := newLearningEnv(t)
+	env := newEnv(t, apptest.Options{})
 	id, sessions := signUp(t, env)
-	store := learners.NewAccountStore(env.Deps.DB)
+	store := accounts.NewStore(env.DB.DB)
 	for _, s := range sessions {
 		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/me", Token: s.access}, http.StatusOK)
 	}
 	if err := store.RevokeAll(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	env.Deps.Sessions.Changed(context.Background(), id)
+	env.Sessions.Changed(context.Background(), id)
 	for _, s := range sessions {
 		env.Expect(t, apptest.Request{Method: "GET", Path: "/v1/me", Token: s.access}, http.StatusUnauthorized)
 		env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/auth/refresh", Body: map[string]string{"refresh_token": s.refresh}}, http.StatusUnauthorized)
@@ -56,7 +56,7 @@ func TestRevokeAll(t *testing.T) {
 // A refreshed pair belongs to the same session: logging it out ends the
 // access token issued at refresh too, while the other session goes on.
 func TestLogoutEndsTheRefreshedSession(t *testing.T) {
-	env := newLearningEnv(t)
+	env := newEnv(t, apptest.Options{})
 	_, sessions := signUp(t, env)
 	m := env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/auth/refresh",
 		Body: map[string]string{"refresh_token": sessions[0].refresh}}, http.StatusOK).Map(t)

@@ -1,4 +1,4 @@
-package learners
+package accounts
 
 import (
 	"context"
@@ -19,10 +19,10 @@ import (
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
-// AccountHandler serves registration, login, tokens, the caller's profile and
+// Handler serves registration, login, tokens, the caller's profile and
 // role management.
-type AccountHandler struct {
-	store             *AccountStore
+type Handler struct {
+	store             *Store
 	tokens            *auth.Tokens
 	sessions          *auth.Sessions
 	limiter           *ratelimit.Limiter
@@ -36,8 +36,8 @@ type AccountHandler struct {
 	now               func() time.Time
 }
 
-// AccountOptions are the limits and collaborators of the account endpoints.
-type AccountOptions struct {
+// Options are the limits and collaborators of the account endpoints.
+type Options struct {
 	RefreshTTL              time.Duration
 	AuthIPLimitPerMinute    int
 	LoginFailuresPerAccount int
@@ -50,9 +50,9 @@ type AccountOptions struct {
 	DigitalConsentAgeDefault int
 }
 
-// NewAccountHandler returns the account endpoints.
-func NewAccountHandler(store *AccountStore, tokens *auth.Tokens, limiter *ratelimit.Limiter, o AccountOptions) *AccountHandler {
-	return &AccountHandler{store: store, tokens: tokens, sessions: o.Sessions, limiter: limiter, mailer: o.Mailer,
+// NewHandler returns the account endpoints.
+func NewHandler(store *Store, tokens *auth.Tokens, limiter *ratelimit.Limiter, o Options) *Handler {
+	return &Handler{store: store, tokens: tokens, sessions: o.Sessions, limiter: limiter, mailer: o.Mailer,
 		logger: o.Logger, baseURL: o.PublicBaseURL, refreshTTL: o.RefreshTTL,
 		ipLimitPerMinute: o.AuthIPLimitPerMinute, failuresPerWindow: o.LoginFailuresPerAccount,
 		consent: ConsentPolicy{Default: o.DigitalConsentAgeDefault}, now: time.Now}
@@ -68,7 +68,7 @@ const loginFailureWindow = 15 * time.Minute
 const accountCeiling = 10
 
 // Register mounts the routes.
-func (h *AccountHandler) Register(r fiber.Router, a *web.Auth) {
+func (h *Handler) Register(r fiber.Router, a *web.Auth) {
 	g := r.Group("/v1/auth", h.limitIP)
 	g.Post("/register", h.register)
 	g.Post("/login", h.login)
@@ -88,19 +88,15 @@ func (h *AccountHandler) Register(r fiber.Router, a *web.Auth) {
 	r.Put("/v1/users/:id/roles", a.Required, web.Role(cc.RoleAdmin), h.setRoles)
 }
 
-func (h *AccountHandler) limitIP(c *fiber.Ctx) error {
+func (h *Handler) limitIP(c *fiber.Ctx) error {
 	res := h.limiter.Take(c.UserContext(), "auth-ip", c.IP(), h.ipLimitPerMinute, time.Minute)
 	if !res.Allowed {
-		return tooMany(res.RetryAfter, "Too many requests from this address; try again later.")
+		return cc.TooMany(res.RetryAfter, "Too many requests from this address; try again later.")
 	}
 	return c.Next()
 }
 
-func tooMany(after time.Duration, msg string) error {
-	return &cc.Error{Code: cc.ERATELIMITED, Message: msg, RetryAfter: int((after + time.Second - 1) / time.Second)}
-}
-
-func (h *AccountHandler) register(c *fiber.Ctx) error {
+func (h *Handler) register(c *fiber.Ctx) error {
 	var r Registration
 	if err := h.withCountry(c, web.Bind(c, &r), &r.Country); err != nil {
 		return err
@@ -119,9 +115,9 @@ func (h *AccountHandler) register(c *fiber.Ctx) error {
 // withCountry adds "unknown country" to the validation result of a request
 // whose country is well-formed but not an ISO 3166-1 code, so every bad field
 // is reported at once.
-func (h *AccountHandler) withCountry(c *fiber.Ctx, err error, country *string) error {
+func (h *Handler) withCountry(c *fiber.Ctx, err error, country *string) error {
 	var appErr *cc.Error
-	if country == nil || !isAlpha2(*country) || (err != nil && (!errors.As(err, &appErr) || appErr.Code != cc.EINVALID)) {
+	if country == nil || !cc.IsAlpha2(*country) || (err != nil && (!errors.As(err, &appErr) || appErr.Code != cc.EINVALID)) {
 		return err
 	}
 	ok, qerr := h.store.CountryExists(c.UserContext(), *country)
@@ -142,9 +138,10 @@ func (h *AccountHandler) withCountry(c *fiber.Ctx, err error, country *string) e
 // tooYoung is the answer to a self-registration below the age of digital
 // consent: a 422 naming birth_year that says, kindly, what to do instead.
 func tooYoung(age int) error {
-	return &cc.Error{Code: cc.EINVALID, Message: "You are welcome here! Because of your age, a teacher or parent needs to make your account for you.",
-		Fields: []cc.FieldError{{Field: "birth_year", Message: fmt.Sprintf(
-			"in your country you need to be %d or older to sign up on your own; please ask your teacher or a parent to set up your account", age)}}}
+	return cc.FieldErr(cc.EINVALID,
+		"You are welcome here! Because of your age, a teacher or parent needs to make your account for you.",
+		"birth_year", fmt.Sprintf("in your country you need to be %d or older to sign up on your own; "+
+			"please ask your teacher or a parent to set up your account", age))
 }
 
 // loginRequest signs in with an email or, for a pupil's account, a username.
@@ -174,7 +171,7 @@ type TokenPair struct {
 	ExpiresIn    int    `json:"expires_in"`
 }
 
-func (h *AccountHandler) login(c *fiber.Ctx) error {
+func (h *Handler) login(c *fiber.Ctx) error {
 	var r loginRequest
 	if err := web.Bind(c, &r); err != nil {
 		return err
@@ -214,7 +211,7 @@ func (h *AccountHandler) login(c *fiber.Ctx) error {
 // attacker's guesses do not lock the owner out elsewhere; the account as a
 // whole takes accountCeiling times more, and the first refusal by that
 // ceiling emails the owner a link that resets the password (and so unlocks).
-func (h *AccountHandler) reserveAttempt(c *fiber.Ctx, name, account string) error {
+func (h *Handler) reserveAttempt(c *fiber.Ctx, name, account string) error {
 	ctx := c.UserContext()
 	res, blocked := h.limiter.Attempt(ctx, name, loginFailureWindow,
 		ratelimit.Counter{Subject: "pair:" + account + "|" + c.IP(), Limit: h.failuresPerWindow},
@@ -230,17 +227,17 @@ func (h *AccountHandler) reserveAttempt(c *fiber.Ctx, name, account string) erro
 			h.logger.Error("lockout email not queued", "error", err)
 		}
 	}
-	return tooMany(res.RetryAfter, "Too many failed sign-ins for this account; try again later or reset your password.")
+	return cc.TooMany(res.RetryAfter, "Too many failed sign-ins for this account; try again later or reset your password.")
 }
 
 // forgiveAttempt takes back a reserved attempt that succeeded.
-func (h *AccountHandler) forgiveAttempt(c *fiber.Ctx, name, account string) {
+func (h *Handler) forgiveAttempt(c *fiber.Ctx, name, account string) {
 	h.limiter.Reset(c.UserContext(), name, "pair:"+account+"|"+c.IP(), loginFailureWindow)
 	h.limiter.Forgive(c.UserContext(), name, "account:"+account, loginFailureWindow)
 }
 
 // issue answers with an access token for u in session sid and the refresh token rt.
-func (h *AccountHandler) issue(c *fiber.Ctx, u User, rt, sid string) error {
+func (h *Handler) issue(c *fiber.Ctx, u User, rt, sid string) error {
 	access, err := h.tokens.IssueAccess(u.Principal(sid))
 	if err != nil {
 		return err
@@ -260,7 +257,7 @@ func (r *refreshRequest) Validate() error {
 	return v.Err()
 }
 
-func (h *AccountHandler) refresh(c *fiber.Ctx) error {
+func (h *Handler) refresh(c *fiber.Ctx) error {
 	var r refreshRequest
 	if err := web.Bind(c, &r); err != nil {
 		return err
@@ -272,7 +269,7 @@ func (h *AccountHandler) refresh(c *fiber.Ctx) error {
 	return h.issue(c, u, next, sid)
 }
 
-func (h *AccountHandler) logout(c *fiber.Ctx) error {
+func (h *Handler) logout(c *fiber.Ctx) error {
 	p := web.MustPrincipal(c)
 	var r struct {
 		RefreshToken string `json:"refresh_token"`
@@ -297,7 +294,7 @@ func (h *AccountHandler) logout(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (h *AccountHandler) logoutAll(c *fiber.Ctx) error {
+func (h *Handler) logoutAll(c *fiber.Ctx) error {
 	p := web.MustPrincipal(c)
 	if err := h.store.RevokeAll(c.UserContext(), p.UserID); err != nil {
 		return err
@@ -306,7 +303,7 @@ func (h *AccountHandler) logoutAll(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (h *AccountHandler) me(c *fiber.Ctx) error {
+func (h *Handler) me(c *fiber.Ctx) error {
 	u, err := h.store.Me(c.UserContext(), web.MustPrincipal(c).UserID)
 	if err != nil {
 		return err
@@ -315,7 +312,7 @@ func (h *AccountHandler) me(c *fiber.Ctx) error {
 	return c.JSON(u)
 }
 
-func (h *AccountHandler) updateMe(c *fiber.Ctx) error {
+func (h *Handler) updateMe(c *fiber.Ctx) error {
 	me, err := h.store.User(c.UserContext(), web.MustPrincipal(c).UserID)
 	if err != nil {
 		return err
@@ -335,7 +332,7 @@ func (h *AccountHandler) updateMe(c *fiber.Ctx) error {
 	return c.JSON(u)
 }
 
-func (h *AccountHandler) user(c *fiber.Ctx) error {
+func (h *Handler) user(c *fiber.Ctx) error {
 	id, err := web.UUIDParam(c, "id")
 	if err != nil {
 		return err
@@ -362,7 +359,7 @@ func (r *rolesRequest) Validate() error {
 	return v.Err()
 }
 
-func (h *AccountHandler) setRoles(c *fiber.Ctx) error {
+func (h *Handler) setRoles(c *fiber.Ctx) error {
 	id, err := web.UUIDParam(c, "id")
 	if err != nil {
 		return err
@@ -380,7 +377,7 @@ func (h *AccountHandler) setRoles(c *fiber.Ctx) error {
 }
 
 // CreateUser is how an operator makes an account with roles (the first admin).
-func (h *AccountHandler) CreateUser(ctx context.Context, r Registration, roles []string) (User, error) {
+func (h *Handler) CreateUser(ctx context.Context, r Registration, roles []string) (User, error) {
 	if err := r.Validate(); err != nil {
 		return User{}, err
 	}

@@ -1,4 +1,4 @@
-package learners
+package accounts
 
 import (
 	"context"
@@ -21,12 +21,19 @@ var linkPaths = map[string]string{
 	jobs.AccountEmailVerification:  "/verify-email",
 }
 
+// RegisterTasks registers the account job handler: the account emails.
+// Learning work that must happen later (certificates, cohort set-up) is
+// queued through the outbox and handled by the packages that own it.
+func (h *Handler) RegisterTasks(mux *asynq.ServeMux) {
+	mux.HandleFunc(jobs.TypeAccountEmail, h.SendAccountEmail)
+}
+
 // SendAccountEmail handles account:email. It makes the single-use token
 // here, so the token exists only in the email (the database keeps its hash),
 // and writes the email in the account's language. An address no account has
 // sends nothing. When the send fails the token is dropped and asynq retries
 // with a new one.
-func (h *AccountHandler) SendAccountEmail(ctx context.Context, t *asynq.Task) error {
+func (h *Handler) SendAccountEmail(ctx context.Context, t *asynq.Task) error {
 	var p jobs.AccountEmailPayload
 	if err := jobs.Decode(t, &p); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package learners
+package accounts
 
 import (
 	"context"
@@ -27,8 +27,7 @@ const resetTTL = time.Hour
 
 // ErrAccountToken is the answer for a reset or verification token that is
 // unknown, expired or used: the same for all three, naming the field.
-var ErrAccountToken = &cc.Error{Code: cc.EINVALID, Message: "The link is invalid, expired or already used.",
-	Fields: []cc.FieldError{{Field: "token", Message: "is invalid, expired or already used"}}}
+var ErrAccountToken = cc.FieldErr(cc.EINVALID, "The link is invalid, expired or already used.", "token", "is invalid, expired or already used")
 
 func hashAccountToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
@@ -36,7 +35,7 @@ func hashAccountToken(token string) []byte {
 }
 
 // QueueAccountEmail puts an account email in the outbox.
-func (s *AccountStore) QueueAccountEmail(ctx context.Context, p jobs.AccountEmailPayload) error {
+func (s *Store) QueueAccountEmail(ctx context.Context, p jobs.AccountEmailPayload) error {
 	_, err := jobs.Enqueue(ctx, s.db, jobs.TypeAccountEmail, jobs.QueueCritical, p)
 	return err
 }
@@ -53,7 +52,7 @@ type emailRecipient struct {
 // newAccountToken finds the account p names and stores a fresh token for
 // it. found is false when no (live) account has the address, or when a
 // verification is asked for an address already verified.
-func (s *AccountStore) newAccountToken(ctx context.Context, p jobs.AccountEmailPayload) (to emailRecipient, token string, ttl time.Duration, found bool, err error) {
+func (s *Store) newAccountToken(ctx context.Context, p jobs.AccountEmailPayload) (to emailRecipient, token string, ttl time.Duration, found bool, err error) {
 	const q = `SELECT id, email, name, language, email_verified_at IS NOT NULL AS verified FROM users
 		WHERE erased_at IS NULL AND (id = nullif($1, '')::uuid OR ($1 = '' AND lower(email) = lower($2)))`
 	if err = s.db.GetContext(ctx, &to, q, p.UserID, p.Email); postgres.IsNoRows(err) {
@@ -76,7 +75,7 @@ func (s *AccountStore) newAccountToken(ctx context.Context, p jobs.AccountEmailP
 }
 
 // dropAccountToken forgets a token whose email could not be sent.
-func (s *AccountStore) dropAccountToken(ctx context.Context, token string) {
+func (s *Store) dropAccountToken(ctx context.Context, token string) {
 	s.db.ExecContext(ctx, `DELETE FROM account_tokens WHERE token_hash = $1`, hashAccountToken(token))
 }
 
@@ -109,7 +108,7 @@ func useToken(ctx context.Context, tx *sqlx.Tx, token, purpose string) (tokenUse
 // password rules for that account (checked before the token is spent, so a
 // refused password leaves the link working). Every session ends, the other
 // reset links die, and a reset proves the address as well.
-func (s *AccountStore) ResetPassword(ctx context.Context, token, password string) (userID string, err error) {
+func (s *Store) ResetPassword(ctx context.Context, token, password string) (userID string, err error) {
 	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		tu, err := useToken(ctx, tx, token, purposeReset)
 		if err != nil {
@@ -130,14 +129,14 @@ func (s *AccountStore) ResetPassword(ctx context.Context, token, password string
 			tu.UserID, purposeReset); err != nil {
 			return err
 		}
-		return revokeAll(ctx, tx, tu.UserID)
+		return RevokeAll(ctx, tx, tu.UserID)
 	})
 	return userID, err
 }
 
 // VerifyEmail spends a verification token; the account's address is
 // verified when it is still the one the token was sent to.
-func (s *AccountStore) VerifyEmail(ctx context.Context, token string) (userID string, err error) {
+func (s *Store) VerifyEmail(ctx context.Context, token string) (userID string, err error) {
 	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		tu, err := useToken(ctx, tx, token, purposeVerify)
 		if err != nil {
@@ -154,7 +153,7 @@ func (s *AccountStore) VerifyEmail(ctx context.Context, token string) (userID st
 }
 
 // passwordHash returns the live account's password hash ("" when erased or gone).
-func (s *AccountStore) passwordHash(ctx context.Context, userID string) (string, error) {
+func (s *Store) passwordHash(ctx context.Context, userID string) (string, error) {
 	var h string
 	err := s.db.GetContext(ctx, &h, `SELECT password_hash FROM users WHERE id = $1 AND erased_at IS NULL`, userID)
 	if postgres.IsNoRows(err) {
@@ -165,7 +164,7 @@ func (s *AccountStore) passwordHash(ctx context.Context, userID string) (string,
 
 // ChangePassword sets a new password (already checked against the rules)
 // and ends every session of the account but keep, the caller's.
-func (s *AccountStore) ChangePassword(ctx context.Context, userID, keep, password string) error {
+func (s *Store) ChangePassword(ctx context.Context, userID, keep, password string) error {
 	hash := auth.HashPassword(password)
 	return postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 AND erased_at IS NULL`, userID, hash)
@@ -217,7 +216,7 @@ var eraseSteps = []string{
 
 // Erase erases the account's personal data in one transaction. The last
 // admin cannot be erased (the platform would lock itself out).
-func (s *AccountStore) Erase(ctx context.Context, userID string) error {
+func (s *Store) Erase(ctx context.Context, userID string) error {
 	return postgres.Transact(ctx, s.db, &sql.TxOptions{Isolation: sql.LevelSerializable}, func(tx *sqlx.Tx) error {
 		var lastAdmin bool
 		const q = `SELECT 'admin' = ANY(roles) AND (SELECT count(*) FROM users WHERE 'admin' = ANY(roles) AND erased_at IS NULL) = 1
@@ -230,13 +229,20 @@ func (s *AccountStore) Erase(ctx context.Context, userID string) error {
 		if lastAdmin {
 			return cc.Errorf(cc.ECONFLICT, "The last admin cannot be erased; make another admin first.")
 		}
-		for _, q := range eraseSteps {
-			if _, err := tx.ExecContext(ctx, q, userID); err != nil {
-				return err
-			}
-		}
-		return nil
+		return ErasePersonalData(ctx, tx, userID)
 	})
+}
+
+// ErasePersonalData runs eraseSteps for userID inside the caller's
+// transaction: an account's erasure and a pupil's withdrawal erase exactly
+// the same data.
+func ErasePersonalData(ctx context.Context, tx sqlx.ExtContext, userID string) error {
+	for _, q := range eraseSteps {
+		if _, err := tx.ExecContext(ctx, q, userID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // exportQuery builds the whole export in one statement, so it is one
@@ -305,7 +311,7 @@ const exportQuery = `SELECT json_build_object(
 	FROM users WHERE id = $1 AND erased_at IS NULL`
 
 // Export returns every personal record held about the user as one JSON document.
-func (s *AccountStore) Export(ctx context.Context, userID string) (json.RawMessage, error) {
+func (s *Store) Export(ctx context.Context, userID string) (json.RawMessage, error) {
 	var doc []byte
 	err := s.db.GetContext(ctx, &doc, exportQuery, userID)
 	if postgres.IsNoRows(err) {
