@@ -6,9 +6,9 @@ import (
 
 	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/auth"
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 // Module is the learners feature: accounts, learning and cohorts.
@@ -28,7 +28,7 @@ func NewModule(d app.Deps, tokens *auth.Tokens, limiter *ratelimit.Limiter) *Mod
 		LoginFailuresPerAccount:  d.Config.LoginFailuresPerAccount,
 		PublicBaseURL:            d.Config.PublicBaseURL,
 		Sessions:                 d.Sessions,
-		Mailer:                   notify.NewMailer(d),
+		Mailer:                   notifications.NewMailer(d),
 		Logger:                   d.Logger,
 		DigitalConsentAgeDefault: d.Config.DigitalConsentAgeDefault,
 	})

@@ -20,11 +20,11 @@ import (
 	"github.com/cybercampus/cybercampus/certification"
 	"github.com/cybercampus/cybercampus/courses"
 	"github.com/cybercampus/cybercampus/internal/app"
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/internal/web"
 	"github.com/cybercampus/cybercampus/jobs"
 	"github.com/cybercampus/cybercampus/learners"
+	"github.com/cybercampus/cybercampus/notifications"
 	"github.com/cybercampus/cybercampus/openapi"
 	"github.com/cybercampus/cybercampus/reports"
 	"github.com/cybercampus/cybercampus/surveys"
@@ -43,7 +43,7 @@ func (e *env) modules() []app.Module {
 		courses.NewModule(e.Deps),
 		certification.NewModule(e.Deps),
 		reports.NewModule(e.Deps),
-		notify.NewModule(e.Deps),
+		notifications.NewModule(e.Deps),
 		webapp.NewModule(e.Deps),
 		assessments.NewModule(e.Deps),
 		surveys.NewModule(e.Deps),

@@ -1,4 +1,4 @@
-package notify
+package notifications
 
 import (
 	"context"
@@ -45,33 +45,30 @@ func (m *Module) Deliver(ctx context.Context, t *asynq.Task) error {
 	if err := jobs.Decode(t, &p); err != nil {
 		return err
 	}
-	tx, err := m.db.BeginTxx(ctx, nil)
+	var sendErr error
+	err := postgres.Transact(ctx, m.db, nil, func(tx *sqlx.Tx) error {
+		sendErr = nil // a retried transaction sends afresh
+		if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '60s'`); err != nil {
+			return fmt.Errorf("deliver: %w", err)
+		}
+		var d delivery
+		if err := tx.GetContext(ctx, &d, loadDelivery, p.NotificationID); postgres.IsNoRows(err) {
+			m.logger.Info("notification to deliver is gone", "notification_id", p.NotificationID)
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("deliver: load: %w", err)
+		}
+		if d.EmailStatus != EmailPending {
+			return nil
+		}
+		var status string
+		if status, sendErr = m.send(ctx, d); status == "" {
+			return sendErr
+		}
+		return setEmailStatus(ctx, tx, d.ID, status)
+	})
 	if err != nil {
-		return fmt.Errorf("deliver: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '60s'`); err != nil {
-		return fmt.Errorf("deliver: %w", err)
-	}
-	var d delivery
-	if err := tx.GetContext(ctx, &d, loadDelivery, p.NotificationID); postgres.IsNoRows(err) {
-		m.logger.Info("notification to deliver is gone", "notification_id", p.NotificationID)
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("deliver: load: %w", err)
-	}
-	if d.EmailStatus != EmailPending {
-		return nil
-	}
-	status, sendErr := m.send(ctx, d)
-	if status == "" {
-		return sendErr
-	}
-	if err := setEmailStatus(ctx, tx, d.ID, status); err != nil {
 		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("deliver: commit: %w", err)
 	}
 	return sendErr
 }

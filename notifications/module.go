@@ -1,13 +1,4 @@
-// Package notify delivers notifications: every notification is stored for the
-// in-app list and, when the user wants email, emailed (through SMTP_URL, or
-// written to the log when it is empty). It also runs the jobs that write
-// them: inactivity reminders, cohort deadlines, trainer digests, and the note
-// to a trainer whose cohort was just created.
-//
-// A notification is a row in notifications plus, in the same transaction, an
-// outbox row of type notification:deliver; Create does both. Every writer
-// gives a dedupe_key, so a rerun job never notifies twice.
-package notify
+package notifications
 
 import (
 	"log/slog"
@@ -18,11 +9,17 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/cybercampus/cybercampus/internal/app"
+	"github.com/cybercampus/cybercampus/internal/web"
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
-// Module is the notification feature.
+// Module is the notifications feature: the in-app list and the jobs that
+// write and deliver notifications and emails.
 type Module struct {
+	Store   *Store
+	Handler *Handler
+	auth    *web.Auth
+
 	db      *sqlx.DB
 	logger  *slog.Logger
 	mailer  Mailer
@@ -48,7 +45,9 @@ func NewModule(d app.Deps) *Module {
 	if now == nil {
 		now = time.Now
 	}
-	m := &Module{db: d.DB, logger: d.Logger, now: now, baseURL: d.Config.PublicBaseURL,
+	store := NewStore(d.DB)
+	m := &Module{Store: store, Handler: NewHandler(store), auth: d.Auth,
+		db: d.DB, logger: d.Logger, now: now, baseURL: d.Config.PublicBaseURL,
 		InactiveAfter: d.Config.ReminderInactiveAfter, MaxIdle: 90 * 24 * time.Hour,
 		DeadlineDays: 3, BatchSize: 200}
 	m.mailer = NewMailer(d)
@@ -72,8 +71,8 @@ func NewMailer(d app.Deps) Mailer {
 // WithMailer replaces the mailer (tests use a local SMTP server).
 func (m *Module) WithMailer(ml Mailer) *Module { m.mailer = ml; return m }
 
-// Routes mounts no routes: notifications are listed by the learners package.
-func (m *Module) Routes(r fiber.Router) {}
+// Routes mounts a user's notification routes.
+func (m *Module) Routes(r fiber.Router) { m.Handler.Register(r, m.auth) }
 
 // Tasks registers the notification task handlers.
 func (m *Module) Tasks(mux *asynq.ServeMux) {

@@ -1,4 +1,4 @@
-package notify_test
+package notifications_test
 
 import (
 	"bytes"
@@ -15,13 +15,13 @@ import (
 
 	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/config"
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 var testDB *pgtest.DB
 
-func TestMain(m *testing.M) { pgtest.Main(m, "notify", &testDB) }
+func TestMain(m *testing.M) { pgtest.Main(m, "notifications", &testDB) }
 
 // clock is the injected Now of a test module.
 type clock struct {
@@ -51,7 +51,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 // newModule builds the module over the test database with the clock, SMTP
 // unset (emails go to logs) and a one-week reminder threshold.
-func newModule(t *testing.T, c *clock, logs *syncBuffer) *notify.Module {
+func newModule(t *testing.T, c *clock, logs *syncBuffer) *notifications.Module {
 	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
@@ -61,7 +61,7 @@ func newModule(t *testing.T, c *clock, logs *syncBuffer) *notify.Module {
 	if logs == nil {
 		logs = &syncBuffer{}
 	}
-	m := notify.NewModule(app.Deps{Config: cfg, DB: testDB.DB, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Now: c.Now})
+	m := notifications.NewModule(app.Deps{Config: cfg, DB: testDB.DB, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Now: c.Now})
 	m.BatchSize = 2 // several keyset pages even with a handful of rows
 	return m
 }
