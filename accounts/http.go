@@ -13,10 +13,10 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/auth"
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/internal/web"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 // Handler serves registration, login, tokens, the caller's profile and
@@ -26,7 +26,7 @@ type Handler struct {
 	tokens            *auth.Tokens
 	sessions          *auth.Sessions
 	limiter           *ratelimit.Limiter
-	mailer            notify.Mailer
+	mailer            notifications.Mailer
 	logger            *slog.Logger
 	baseURL           string
 	refreshTTL        time.Duration
@@ -41,9 +41,9 @@ type Options struct {
 	RefreshTTL              time.Duration
 	AuthIPLimitPerMinute    int
 	LoginFailuresPerAccount int
-	PublicBaseURL           string         // origin of the links in account emails
-	Sessions                *auth.Sessions // told whenever sessions end or roles change
-	Mailer                  notify.Mailer  // sends account emails from the worker
+	PublicBaseURL           string               // origin of the links in account emails
+	Sessions                *auth.Sessions       // told whenever sessions end or roles change
+	Mailer                  notifications.Mailer // sends account emails from the worker
 	Logger                  *slog.Logger
 	// DigitalConsentAgeDefault is the age of digital consent where
 	// ConsentAges has no entry.

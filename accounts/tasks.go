@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 // linkPaths are the web app pages account emails link to; the token rides
@@ -46,7 +46,7 @@ func (h *Handler) SendAccountEmail(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	link := h.baseURL + linkPaths[p.Kind] + "?token=" + url.QueryEscape(token)
-	msg, ok := notify.ComposeAccount(notify.AccountEmail{Kind: p.Kind, To: to.Email, Name: to.Name, Lang: to.Language,
+	msg, ok := notifications.ComposeAccount(notifications.AccountEmail{Kind: p.Kind, To: to.Email, Name: to.Name, Lang: to.Language,
 		Link: link, Expires: int(ttl.Minutes())})
 	if !ok {
 		h.store.dropAccountToken(ctx, token)
@@ -54,12 +54,12 @@ func (h *Handler) SendAccountEmail(ctx context.Context, t *asynq.Task) error {
 	}
 	html, err := msg.HTML()
 	if err == nil {
-		err = h.mailer.Send(ctx, notify.Email{ID: uuid.NewString(), To: to.Email, ToName: to.Name,
+		err = h.mailer.Send(ctx, notifications.Email{ID: uuid.NewString(), To: to.Email, ToName: to.Name,
 			Subject: msg.Subject, Text: msg.Text(), HTML: html})
 	}
 	if err != nil {
 		h.store.dropAccountToken(ctx, token)
-		if errors.Is(err, notify.ErrRejected) {
+		if errors.Is(err, notifications.ErrRejected) {
 			return fmt.Errorf("account email: %w: %w", err, asynq.SkipRetry)
 		}
 		return fmt.Errorf("account email: %w", err)

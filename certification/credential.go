@@ -118,6 +118,7 @@ type source struct {
 	VersionID    string         `db:"version_id"`
 	Status       string         `db:"status"`
 	LearnerName  string         `db:"learner_name"`
+	LearnerLang  string         `db:"learner_language"` // the learner's profile language, for the notification
 	Minor        bool           `db:"minor"`
 	Slug         string         `db:"slug"`
 	Title        string         `db:"title"`

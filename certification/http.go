@@ -84,37 +84,6 @@ type verifyRequest struct {
 	Token *string `json:"token"`
 }
 
-// plainTokenBody reads the body every verifier sends, {"token":"<JWS>"}
-// with the token's base64url and dots written as they are (no escapes, no
-// other member), without the full JSON decoder: for a 3 KiB token that
-// decoder was a seventh of the server's work per verification. Any other
-// body, valid or not, goes through web.Bind; FuzzPlainTokenBody holds the
-// two to the same answer.
-func plainTokenBody(body []byte) (string, bool) {
-	b := bytes.Trim(body, " \t\r\n") // JSON's whitespace
-	const open, end = `{"token":"`, `"}`
-	if !bytes.HasPrefix(b, []byte(open)) || !bytes.HasSuffix(b, []byte(end)) || len(b) < len(open)+len(end) {
-		return "", false
-	}
-	tok := b[len(open) : len(b)-len(end)]
-	for _, ch := range tok {
-		if !jwsAlphabet[ch] {
-			return "", false
-		}
-	}
-	return string(tok), true
-}
-
-// jwsAlphabet holds the bytes of a compact JWS: the base64url alphabet, its
-// padding and the dots between segments (a table: the byte loop above runs
-// over every byte of every token verified).
-var jwsAlphabet = func() (t [256]bool) {
-	for _, ch := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=") {
-		t[ch] = true
-	}
-	return t
-}()
-
 // Validate requires the token field; its content is the verifier's business.
 func (r verifyRequest) Validate() error {
 	var v cc.Validation
@@ -123,15 +92,11 @@ func (r verifyRequest) Validate() error {
 }
 
 func (m *Handler) verify(c *fiber.Ctx) error {
-	token, ok := plainTokenBody(c.Body())
-	if !ok || web.RequireJSON(c) != nil {
-		var req verifyRequest
-		if err := web.Bind(c, &req); err != nil {
-			return err
-		}
-		token = *req.Token
+	var req verifyRequest
+	if err := web.Bind(c, &req); err != nil {
+		return err
 	}
-	res, err := m.verifier.Verify(c.UserContext(), token)
+	res, err := m.verifier.Verify(c.UserContext(), *req.Token)
 	if err != nil {
 		return err
 	}

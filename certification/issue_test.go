@@ -208,3 +208,33 @@ func TestStatusIndexAllocation(t *testing.T) {
 		}
 	})
 }
+
+// TestCertificateNotificationInLearnersLanguage: the notification written in
+// the issuing transaction speaks the learner's profile language, around the
+// course title exactly as the certificate carries it.
+func TestCertificateNotificationInLearnersLanguage(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		lang, title, body string
+	}{
+		{"fr", "Votre certificat pour Phishing Basics", "Chacun peut vérifier votre certificat"},
+		{"es", "Su certificado de Phishing Basics", "Cualquiera puede comprobar su certificado"},
+		{"en", "Your certificate for Phishing Basics", "Anyone can check your certificate"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			u := f.NewUser(t)
+			if _, err := f.DB.Exec(`UPDATE users SET language = $2 WHERE id = $1`, u.ID, tc.lang); err != nil {
+				t.Fatal(err)
+			}
+			id, _ := f.issue(t, u.ID, "Phishing Basics")
+			var title, body string
+			if err := f.DB.QueryRow(`SELECT title, body FROM notifications WHERE user_id = $1 AND kind = 'certificate_issued'`,
+				u.ID).Scan(&title, &body); err != nil {
+				t.Fatal(err)
+			}
+			if title != tc.title || !strings.Contains(body, tc.body) || !strings.Contains(body, "/v1/certificates/"+id) {
+				t.Fatalf("title %q, body %q", title, body)
+			}
+		})
+	}
+}

@@ -2,7 +2,6 @@ package certification
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -12,7 +11,7 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
-	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 // ErrNotEligible means the enrollment does not exist or is not completed, so
@@ -62,7 +61,7 @@ func (s *Store) Issue(ctx context.Context, enrollmentID string) (id string, crea
 
 func lockSource(ctx context.Context, tx sqlx.ExtContext, enrollmentID string) (source, error) {
 	const q = `SELECT e.id AS enrollment_id, e.user_id, e.course_id, e.version_id, e.status,
-			u.name AS learner_name, u.managed AS minor, c.slug, v.title, v.summary, v.level, v.audiences, v.version, v.language
+			u.name AS learner_name, u.language AS learner_language, u.managed AS minor, c.slug, v.title, v.summary, v.level, v.audiences, v.version, v.language
 		FROM enrollments e
 		JOIN users u ON u.id = e.user_id AND u.erased_at IS NULL -- an erased account gets no new certificate
 		JOIN course_versions v ON v.id = e.version_id
@@ -129,29 +128,14 @@ func (s *Store) insert(ctx context.Context, tx *sqlx.Tx, key signingKey, src sou
 	return "", errors.New("no free status list index after 5 attempts")
 }
 
-// notify records the in-app notification and queues its email, in the
-// issuing transaction.
+// notify records the in-app notification in the learner's language and
+// queues its email, in the issuing transaction.
 func (s *Store) notify(ctx context.Context, tx *sqlx.Tx, src source, certID string) error {
-	verifyURL := s.urls.certificate(certID)
-	// course_title lets the email be written in the learner's language around
-	// the title exactly as the certificate carries it.
-	data, _ := json.Marshal(map[string]string{"certificate_id": certID, "course_title": src.Title, "verify_url": verifyURL})
-	title := fmt.Sprintf("Your certificate for %s is ready", src.Title)
-	body := fmt.Sprintf("Congratulations, %s! You completed %s and earned a CyberCampus certificate. "+
-		"Anyone can check it at %s, and you can download a printable copy from your certificates.",
-		src.LearnerName, src.Title, verifyURL)
-	const q = `INSERT INTO notifications (user_id, kind, title, body, data, dedupe_key, email_status)
-		VALUES ($1, 'certificate_issued', $2, $3, $4, 'certificate:' || $5::text, 'pending')
-		ON CONFLICT (dedupe_key) DO NOTHING
-		RETURNING id`
-	var id string
-	err := sqlx.GetContext(ctx, tx, &id, q, src.UserID, title, body, string(data), certID)
-	if postgres.IsNoRows(err) {
-		return nil // already recorded
-	} else if err != nil {
-		return fmt.Errorf("insert notification: %w", err)
-	}
-	_, err = jobs.Enqueue(ctx, tx, jobs.TypeDeliverNotification, jobs.QueueDefault, jobs.NotificationPayload{NotificationID: id})
+	// course_title is the title exactly as the certificate carries it.
+	d := notifications.CertificateData{CertificateID: certID, CourseTitle: src.Title, VerifyURL: s.urls.certificate(certID)}
+	_, err := notifications.Write(ctx, tx, notifications.Recipient{Name: src.LearnerName, Language: src.LearnerLang},
+		notifications.Draft{UserID: src.UserID, Kind: notifications.KindCertificateIssued, Data: d,
+			DedupeKey: "certificate:" + certID, Email: true})
 	return err
 }
 

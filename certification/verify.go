@@ -2,10 +2,9 @@ package certification
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"hash/maphash"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,169 +92,43 @@ type Verifier struct {
 	keys   *Keyring
 	urls   urls
 	db     *sqlx.DB
-	parser *jwt.Parser    // decodes segments (strict base64)
-	valid  *jwt.Validator // checks exp and nbf
+	parser *jwt.Parser
 	now    func() time.Time
 	mu     sync.Mutex
 	cache  map[string]cachedRecord // by certificate id
-	// byToken finds, by the token's hash, the certificate id of a token
-	// issued() read by itself (the record it names is still checked to hold
-	// the very token), or remembers for recordTTL that no certificate holds
-	// it (id empty): our status list credentials are signed as certificates
-	// are, and would otherwise cost a query each.
-	byToken map[uint64]tokenRecord
-	seed    maphash.Seed
-	headers sync.Map // header segment → kid, for the segments we write (ourHeader)
 }
 
-// NewVerifier returns a verifier. It accepts RS256 only, the one algorithm we sign with.
+// NewVerifier returns a verifier. It accepts RS256 only, the one algorithm we
+// sign with, and strict base64 only, as we write it.
 func NewVerifier(keys *Keyring, baseURL string, db *sqlx.DB, now func() time.Time) *Verifier {
 	return &Verifier{keys: keys, urls: urls{baseURL}, db: db, now: now, cache: map[string]cachedRecord{},
-		byToken: map[uint64]tokenRecord{}, seed: maphash.MakeSeed(),
-		parser: jwt.NewParser(jwt.WithStrictDecoding()),
-		valid:  jwt.NewValidator(jwt.WithLeeway(clockLeeway), jwt.WithTimeFunc(now))}
+		parser: jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}), jwt.WithStrictDecoding(),
+			jwt.WithLeeway(clockLeeway), jwt.WithTimeFunc(now))}
 }
 
 // Verify checks token and says why it is not valid. Bad input never is an
 // error: only a failing database is.
 func (v *Verifier) Verify(ctx context.Context, token string) (VerifyResult, error) {
-	res, sig, done := v.issued(ctx, token)
-	if done {
-		return res, nil
-	}
-	return v.full(ctx, token, sig)
-}
-
-// full is the verification of any token: every check, in golang-jwt's
-// order, then the record.
-func (v *Verifier) full(ctx context.Context, token string, sig signature) (VerifyResult, error) {
-	claims, reason := v.check(ctx, token, sig)
+	claims, reason := v.check(ctx, token)
 	if reason != "" {
 		return VerifyResult{Reason: reason}, nil
 	}
 	if slices.Contains(claims.Type, StatusListType) {
-		return v.statusList(ctx, claims)
+		return statusList(claims), nil
 	}
 	return v.lookup(ctx, token, claims)
 }
 
-// signature is what the first path learnt of a token's RS256 signature, so
-// that the full path does not check it twice.
-type signature uint8
-
-const (
-	sigUnchecked signature = iota
-	sigBad
-	sigGood
-)
-
-// issued answers for a token that is, byte for byte, one we issued: its
-// header is the one we write for one of our keys, its RS256 signature holds,
-// and a certificate record holds this very token. Every check of the full
-// path (check, then lookup) holds for such a token by construction: we wrote
-// its claims from that record, under the base URL its kid carries, which is
-// ours, and gave it no validUntil. So the answer comes from the record, read
-// by the token itself (certificates_token_md5_idx), without decoding the
-// 2 kB credential; nbf is the issuance time, which is checked.
-//
-// This rests on how certificates are issued (Store.insert, urls.credential):
-// a stored token is never rewritten (revocation sets revoked_at only), its
-// nbf is issued_at, it has no validUntil, and its status entry is the
-// record's. TestIssuedPathAgreesWithFullPath holds the two paths to the same
-// answers for the tokens the issuer makes.
-//
-// Any other token goes the full path (done false), which names the reason;
-// sig tells it what was learnt of the signature here. So does a token whose
-// record cannot be read: the full path reads it again, or needs no record to
-// refuse it.
-func (v *Verifier) issued(ctx context.Context, token string) (res VerifyResult, sig signature, done bool) {
+// check verifies the signature and the claims with golang-jwt's
+// ParseWithClaims; it returns a reason on failure.
+func (v *Verifier) check(ctx context.Context, token string) (*verifyClaims, string) {
 	if len(token) == 0 || len(token) > MaxTokenBytes {
-		return VerifyResult{}, sigUnchecked, false
-	}
-	head, rest, _ := strings.Cut(token, ".")
-	payload, sigSeg, ok := strings.Cut(rest, ".")
-	if !ok || strings.IndexByte(sigSeg, '.') >= 0 {
-		return VerifyResult{}, sigUnchecked, false
-	}
-	kid, ok := v.ourHeader(ctx, head)
-	if !ok {
-		return VerifyResult{}, sigUnchecked, false
-	}
-	pub, ok := v.keys.PublicKey(ctx, kid)
-	if !ok {
-		return VerifyResult{}, sigUnchecked, false
-	}
-	raw, err := v.parser.DecodeSegment(sigSeg)
-	if err != nil {
-		return VerifyResult{}, sigUnchecked, false
-	}
-	if jwt.SigningMethodRS256.Verify(token[:len(head)+1+len(payload)], raw, pub) != nil {
-		return VerifyResult{}, sigBad, false
-	}
-	row, found, err := v.recordByToken(ctx, token)
-	if err != nil || !found || row.IssuedAt.After(v.now().Add(clockLeeway)) {
-		return VerifyResult{}, sigGood, false
-	}
-	return verified(row), sigGood, true
-}
-
-// ourHeader returns the kid of a header segment that is exactly the one we
-// write for one of our keys (headerSegment). Those segments are remembered:
-// there is one per key.
-func (v *Verifier) ourHeader(ctx context.Context, seg string) (string, bool) {
-	if kid, ok := v.headers.Load(seg); ok {
-		return kid.(string), true
-	}
-	kid, reason := checkHeader(seg)
-	if reason != "" || seg != headerSegment(kid) || !strings.HasPrefix(kid, v.urls.base+"/v1/certificates/keys/") {
-		return "", false // the last: a key under another base URL than our claims' (wrong_issuer)
-	}
-	if _, ok := v.keys.PublicKey(ctx, kid); !ok {
-		return "", false
-	}
-	v.headers.Store(seg, kid)
-	return kid, true
-}
-
-// check verifies the signature and the claims; it returns a reason on failure.
-//
-// It runs golang-jwt's steps in golang-jwt's order (segments, header, claims,
-// key, RS256 signature, exp and nbf), with the library's own segment decoder,
-// signature method and claims validator. It does not call Parser.ParseWithClaims
-// because that decodes the header a second time into a map and copies the
-// signing input once more, a tenth of the work of a verification; the header
-// is checked more strictly here anyway (checkHeader).
-//
-// sig is what Verify learnt of the signature already (issued): the result of
-// the RS256 check, which is then not repeated.
-func (v *Verifier) check(ctx context.Context, token string, sig signature) (*verifyClaims, string) {
-	if len(token) == 0 || len(token) > MaxTokenBytes || strings.Count(token, ".") != 2 {
 		return nil, ReasonMalformed
-	}
-	head, rest, _ := strings.Cut(token, ".")
-	payload, sigSeg, _ := strings.Cut(rest, ".")
-	kid, r := checkHeader(head)
-	if r != "" {
-		return nil, r
 	}
 	var claims verifyClaims
-	raw, err := v.parser.DecodeSegment(payload)
-	if err != nil || json.Unmarshal(raw, &claims) != nil {
-		return nil, ReasonMalformed
-	}
-	rawSig, err := v.parser.DecodeSegment(sigSeg)
+	tok, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) { return v.key(ctx, t.Header) })
 	if err != nil {
-		return nil, ReasonMalformed
-	}
-	pub, ok := v.keys.PublicKey(ctx, kid)
-	if !ok {
-		return nil, ReasonUnknownKey
-	}
-	if sig == sigBad || (sig == sigUnchecked && jwt.SigningMethodRS256.Verify(token[:len(head)+1+len(payload)], rawSig, pub) != nil) {
-		return nil, ReasonSignature
-	}
-	if err := v.valid.Validate(&claims); err != nil {
-		return nil, claimsReason(err)
+		return nil, parseReason(tok, err)
 	}
 	if r := v.checkClaims(&claims); r != "" {
 		return nil, r
@@ -263,31 +136,46 @@ func (v *Verifier) check(ctx context.Context, token string, sig signature) (*ver
 	return &claims, ""
 }
 
-// checkHeader allows exactly the header we issue: alg RS256, typ JWT and a kid,
-// with no key-carrying or critical parameters an attacker could steer us with.
-// It returns the kid.
-func checkHeader(seg string) (kid string, reason string) {
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(seg)
-	if err != nil {
-		return "", ReasonMalformed
-	}
-	var h map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return "", ReasonMalformed
-	}
-	if string(h["alg"]) != `"RS256"` {
-		return "", ReasonAlgorithm
-	}
+// reasonError is a refusal the key lookup names itself.
+type reasonError string
+
+func (e reasonError) Error() string { return string(e) }
+
+// key returns the public key of the token's kid among our own keys. The
+// header must be the one we write: typ JWT and a kid, with no key-carrying or
+// critical parameters an attacker could steer us with.
+func (v *Verifier) key(ctx context.Context, header map[string]any) (any, error) {
 	for _, p := range []string{"jku", "x5u", "jwk", "x5c", "x5t", "x5t#S256", "crit", "b64", "zip"} {
-		if _, ok := h[p]; ok {
-			return "", ReasonHeader
+		if _, ok := header[p]; ok {
+			return nil, reasonError(ReasonHeader)
 		}
 	}
-	// typ must be written exactly as we write it.
-	if string(h["typ"]) != `"`+JWTType+`"` || json.Unmarshal(h["kid"], &kid) != nil || kid == "" {
-		return "", ReasonHeader
+	kid, ok := header["kid"].(string)
+	if header["typ"] != JWTType || !ok || kid == "" {
+		return nil, reasonError(ReasonHeader)
 	}
-	return kid, ""
+	pub, ok := v.keys.PublicKey(ctx, kid)
+	if !ok {
+		return nil, reasonError(ReasonUnknownKey)
+	}
+	return pub, nil
+}
+
+// parseReason names why ParseWithClaims refused a token, in the order it
+// checks: segments and JSON, algorithm, header and key, signature, times.
+func parseReason(tok *jwt.Token, err error) string {
+	var named reasonError
+	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return ReasonMalformed
+	case tok == nil || tok.Header["alg"] != jwt.SigningMethodRS256.Alg():
+		return ReasonAlgorithm
+	case errors.As(err, &named):
+		return string(named)
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return ReasonSignature
+	}
+	return claimsReason(err)
 }
 
 // claimsReason names why the claims validator refused a token's times.
@@ -365,13 +253,12 @@ func (v *Verifier) statusListID(url string) (int, bool) {
 
 // statusList answers for a well-signed, unexpired status list credential of
 // ours. It needs no record: only we sign with our keys, and we sign lists we have.
-func (v *Verifier) statusList(_ context.Context, c *verifyClaims) (VerifyResult, error) {
-	return VerifyResult{Valid: true, StatusList: &VerifiedStatusList{ID: c.ID, ValidUntil: c.ExpiresAt.Time.UTC()}}, nil
+func statusList(c *verifyClaims) VerifyResult {
+	return VerifyResult{Valid: true, StatusList: &VerifiedStatusList{ID: c.ID, ValidUntil: c.ExpiresAt.Time.UTC()}}
 }
 
-// issuerID reads the issuer, which a credential may give as an IRI or a Profile.
-// The first byte says which, so only one decode runs (a failed decode as a
-// string scanned the whole profile and built an error on every verification).
+// issuerID reads the issuer, which a credential may give as an IRI (a JSON
+// string) or a Profile (an object with an id).
 func issuerID(raw json.RawMessage) string {
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
@@ -398,12 +285,11 @@ func (v *Verifier) certificateID(verifyURL string) (string, bool) {
 
 // recordTTL is how long a verifier trusts a certificate record it read: a
 // revocation made on another instance is seen within this time (at once on
-// the instance that made it). It spares the database one query per
-// verification of a popular certificate.
+// the instance that made it, which calls Forget).
 const recordTTL = 5 * time.Second
 
-// maxCachedRecords bounds the record cache; only well-signed tokens of our own
-// certificates ever reach it.
+// maxCachedRecords bounds the record cache; only well-signed tokens of ours
+// ever reach it.
 const maxCachedRecords = 10000
 
 type cachedRecord struct {
@@ -412,9 +298,7 @@ type cachedRecord struct {
 	expires time.Time
 }
 
-// record reads a certificate for verification through the short-lived cache.
-// A plain query (no named prepared statement) keeps it safe behind PgBouncer
-// in transaction mode.
+// record reads a certificate for verification, through the record cache.
 func (v *Verifier) record(ctx context.Context, id string) (verifiedRow, bool, error) {
 	now := v.now()
 	v.mu.Lock()
@@ -423,80 +307,33 @@ func (v *Verifier) record(ctx context.Context, id string) (verifiedRow, bool, er
 	if ok && now.Before(c.expires) {
 		return c.row, c.found, nil
 	}
+	// A plain query (no named prepared statement) keeps it safe behind
+	// PgBouncer in transaction mode.
 	var row verifiedRow
-	err := v.db.GetContext(ctx, &row, verifiedSelect+` WHERE id = $1`, id)
+	err := v.db.GetContext(ctx, &row, verifiedSelect, id)
 	if err != nil && !postgres.IsNoRows(err) {
-		return verifiedRow{}, false, err
+		return row, false, fmt.Errorf("read certificate %s: %w", id, err)
 	}
-	v.remember(id, cachedRecord{row: row, found: err == nil, expires: now.Add(recordTTL)})
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.cache) >= maxCachedRecords {
+		clear(v.cache)
+	}
+	v.cache[id] = cachedRecord{row: row, found: err == nil, expires: now.Add(recordTTL)}
 	return row, err == nil, nil
 }
 
-// verifiedSelect reads a verifiedRow.
-const verifiedSelect = `SELECT id, learner_name, course_title, issued_at, token, status_list_id, status_index, revoked_at
-	FROM certificates`
-
-// recordByToken reads, through the same cache, the certificate whose token
-// is exactly token.
-func (v *Verifier) recordByToken(ctx context.Context, token string) (verifiedRow, bool, error) {
-	now := v.now()
-	h := maphash.String(v.seed, token)
-	v.mu.Lock()
-	t, ok := v.byToken[h]
-	c := v.cache[t.id]
-	v.mu.Unlock()
-	switch {
-	case ok && t.id == "" && now.Before(t.expires):
-		return verifiedRow{}, false, nil // a hash collision only sends a token to the full path
-	case ok && c.found && c.row.Token == token && now.Before(c.expires):
-		return c.row, true, nil
-	}
-	var row verifiedRow
-	err := v.db.GetContext(ctx, &row, verifiedSelect+` WHERE md5(token) = md5($1) AND token = $1`, token)
-	if err != nil && !postgres.IsNoRows(err) {
-		return verifiedRow{}, false, err
-	}
-	found := err == nil
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.makeRoom()
-	if found {
-		v.cache[row.ID] = cachedRecord{row: row, found: true, expires: now.Add(recordTTL)}
-	}
-	v.byToken[h] = tokenRecord{id: row.ID, expires: now.Add(recordTTL)}
-	return row, found, nil
-}
-
-// tokenRecord is what byToken knows of a token: its certificate, or none
-// until expires.
-type tokenRecord struct {
-	id      string
-	expires time.Time
-}
-
-// remember caches a record read by id.
-func (v *Verifier) remember(id string, c cachedRecord) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.makeRoom()
-	v.cache[id] = c
-}
-
-// makeRoom keeps both caches within maxCachedRecords; v.mu is held.
-func (v *Verifier) makeRoom() {
-	if len(v.cache) >= maxCachedRecords || len(v.byToken) >= maxCachedRecords {
-		clear(v.cache)
-		clear(v.byToken)
-	}
-}
-
 // Forget drops a certificate's cached record, so a revocation on this
-// instance shows at once.
+// instance shows from the next verification.
 func (v *Verifier) Forget(id string) {
 	v.mu.Lock()
 	delete(v.cache, id)
 	v.mu.Unlock()
 }
+
+// verifiedSelect reads a verifiedRow by certificate id.
+const verifiedSelect = `SELECT id, learner_name, course_title, issued_at, token, status_list_id, status_index, revoked_at
+	FROM certificates WHERE id = $1`
 
 // verifiedRow is what the verifier reads about a certificate.
 type verifiedRow struct {

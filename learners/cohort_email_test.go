@@ -7,35 +7,36 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/cybercampus/cybercampus/internal/apptest"
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 // recordingMailer stands in for the SMTP server, a boundary this program does
 // not own: it keeps what would have been sent.
 type recordingMailer struct {
 	mu   sync.Mutex
-	sent []notify.Email
+	sent []notifications.Email
 }
 
-func (r *recordingMailer) Send(_ context.Context, e notify.Email) error {
+func (r *recordingMailer) Send(_ context.Context, e notifications.Email) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, e)
 	return nil
 }
 
-func (r *recordingMailer) Status() string { return notify.EmailSent }
+func (r *recordingMailer) Status() string { return notifications.EmailSent }
 
-func (r *recordingMailer) to(addr string) []notify.Email {
+func (r *recordingMailer) to(addr string) []notifications.Email {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []notify.Email
+	var out []notifications.Email
 	for _, e := range r.sent {
 		if strings.EqualFold(e.To, addr) {
 			out = append(out, e)
@@ -46,7 +47,7 @@ func (r *recordingMailer) to(addr string) []notify.Email {
 
 // runInvitationTasks runs every queued invitation email task of the cohort,
 // as the worker would.
-func runInvitationTasks(tb testing.TB, m *notify.Module, cohortID string) {
+func runInvitationTasks(tb testing.TB, m *notifications.Jobs, cohortID string) {
 	tb.Helper()
 	var payloads []string
 	if err := learningDB.Select(&payloads, `SELECT o.payload::text FROM outbox o
@@ -79,7 +80,7 @@ func TestInvitationEmails(t *testing.T) {
 	unregistered := "nobody-" + pgtest.RandomSuffix() + "@example.org"
 	invite(t, env, trainer, h.ID, map[string]any{"emails": []string{registered.Email, unregistered}})
 	mailer := &recordingMailer{}
-	m := notify.NewModule(env.Deps).WithMailer(mailer)
+	m := notifications.NewJobs(env.DB.DB, env.Config, mailer, env.Logger, time.Now)
 	runInvitationTasks(t, m, h.ID)
 
 	for _, addr := range []string{registered.Email, unregistered} {

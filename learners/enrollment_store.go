@@ -13,7 +13,7 @@ import (
 	"github.com/cybercampus/cybercampus/internal/postgres"
 )
 
-// LearningStore keeps enrollments, progress, quiz attempts and notifications.
+// LearningStore keeps enrollments, progress and quiz attempts.
 type LearningStore struct {
 	db  *sqlx.DB
 	now func() time.Time

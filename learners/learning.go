@@ -4,7 +4,6 @@
 package learners
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -153,17 +152,6 @@ type ProgressResult struct {
 type RejectedEvent struct {
 	ID    string `json:"id"`
 	Error string `json:"error"`
-}
-
-// Notification is an in-app notice for one user.
-type Notification struct {
-	ID        string          `db:"id" json:"id"`
-	Kind      string          `db:"kind" json:"kind"`
-	Title     string          `db:"title" json:"title"`
-	Body      string          `db:"body" json:"body"`
-	Data      json.RawMessage `db:"data" json:"data"`
-	ReadAt    *time.Time      `db:"read_at" json:"read_at"`
-	CreatedAt time.Time       `db:"created_at" json:"created_at"`
 }
 
 // keyset is the position of a row in a newest-first list.

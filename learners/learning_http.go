@@ -3,11 +3,10 @@ package learners
 import (
 	"github.com/gofiber/fiber/v2"
 
-	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/web"
 )
 
-// LearningHandler serves enrollment, progress, quiz attempts and notifications.
+// LearningHandler serves enrollment, progress and quiz attempts.
 // Every route acts on the caller's own records only.
 type LearningHandler struct {
 	store *LearningStore
@@ -26,8 +25,6 @@ func (h *LearningHandler) Register(r fiber.Router, a *web.Auth) {
 	r.Post("/v1/progress", a.Required, h.progress)
 	r.Post("/v1/quizzes/:id/attempts", a.Required, h.submitAttempt)
 	r.Get("/v1/quizzes/:id/attempts", a.Required, h.attempts)
-	r.Get("/v1/me/notifications", a.Required, h.notifications)
-	r.Post("/v1/me/notifications/:id/read", a.Required, h.readNotification)
 }
 
 func (h *LearningHandler) enroll(c *fiber.Ctx) error {
@@ -123,44 +120,4 @@ func (h *LearningHandler) attempts(c *fiber.Ctx) error {
 		return err
 	}
 	return private(c).JSON(web.NewPage(items, p.Limit, func(a Attempt) any { return map[string]int{"n": a.AttemptNumber} }))
-}
-
-func (h *LearningHandler) notifications(c *fiber.Ctx) error {
-	var after keyset
-	p, err := web.Paging(c, &after)
-	if err != nil {
-		return err
-	}
-	unread, err := boolQuery(c, "unread")
-	if err != nil {
-		return err
-	}
-	items, err := h.store.Notifications(c.UserContext(), web.MustPrincipal(c).UserID, unread, cursorOrNil(p, &after), p.Limit)
-	if err != nil {
-		return err
-	}
-	return private(c).JSON(web.NewPage(items, p.Limit, func(n Notification) any { return keyset{n.CreatedAt, n.ID} }))
-}
-
-// boolQuery reads an optional true/false query parameter; anything else is a 400.
-func boolQuery(c *fiber.Ctx, name string) (bool, error) {
-	switch c.Query(name) {
-	case "", "false", "0":
-		return false, nil
-	case "true", "1":
-		return true, nil
-	}
-	return false, cc.FieldErr(cc.EBADREQUEST, name+" must be true or false.", name, "must be true or false")
-}
-
-func (h *LearningHandler) readNotification(c *fiber.Ctx) error {
-	id, err := web.UUIDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	n, err := h.store.MarkNotificationRead(c.UserContext(), web.MustPrincipal(c).UserID, id)
-	if err != nil {
-		return err
-	}
-	return private(c).JSON(n)
 }

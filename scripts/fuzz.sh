@@ -17,7 +17,6 @@ targets=(
   "./learners FuzzMemberCSV"
   "./learners FuzzProgressBatch"
   "./certification FuzzVerify"
-  "./certification FuzzPlainTokenBody"
   "./certification FuzzPDFName"
   "./reports FuzzReportQuery"
 )

@@ -8,9 +8,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/postgres"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 // RegisterTasks registers the surveys job handlers: scheduling a completed
@@ -109,18 +109,17 @@ func (s *Store) announce(ctx context.Context, tx *sqlx.Tx, a announcement) error
 	if !a.Reminders || a.Answered {
 		return nil // marked delivered without a message: opted out, or answered already
 	}
-	return s.notify(ctx, tx, a, notify.KindSurvey)
+	return s.notify(ctx, tx, a, notifications.KindSurvey)
 }
 
 func (s *Store) remind(ctx context.Context, tx *sqlx.Tx, a announcement) error {
-	return s.notify(ctx, tx, a, notify.KindSurveyReminder)
+	return s.notify(ctx, tx, a, notifications.KindSurveyReminder)
 }
 
 func (s *Store) notify(ctx context.Context, tx *sqlx.Tx, a announcement, kind string) error {
-	d := notify.SurveyData{SurveyID: a.ID, SurveyKind: a.Kind, CourseSlug: a.CourseSlug, CourseTitle: a.CourseTitle,
+	d := notifications.SurveyData{SurveyID: a.ID, SurveyKind: a.Kind, CourseSlug: a.CourseSlug, CourseTitle: a.CourseTitle,
 		URL: s.baseURL + "/v1/me/surveys"}
-	m := notify.ComposeSurvey(d, notify.Recipient{Name: a.Name, Language: a.Language}, kind == notify.KindSurveyReminder)
-	_, _, err := notify.Create(ctx, tx, notify.Notification{UserID: a.UserID, Kind: kind, Title: m.Title(), Body: m.Body(),
-		Data: d, DedupeKey: kind + ":" + a.ID, Email: a.Email})
+	_, err := notifications.Write(ctx, tx, notifications.Recipient{Name: a.Name, Language: a.Language},
+		notifications.Draft{UserID: a.UserID, Kind: kind, Data: d, DedupeKey: kind + ":" + a.ID, Email: a.Email})
 	return err
 }

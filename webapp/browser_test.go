@@ -26,9 +26,9 @@ import (
 	"github.com/cybercampus/cybercampus/internal/apptest/learnerstest"
 	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/browsertest"
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 	"github.com/cybercampus/cybercampus/surveys"
 )
 
@@ -95,7 +95,7 @@ func newWorld(t *testing.T, name string) *world {
 	surveysHandler.Register(env.App, env.Auth)
 	NewHandler().Register(env.App)
 	startJobs(t, env, learnersHandlers.RegisterTasks, certs.RegisterTasks, surveysHandler.RegisterTasks,
-		notify.NewModule(env.Deps).Tasks)
+		notifications.NewJobs(env.DB.DB, env.Config, notifications.NewMailer(env.Config, env.Logger), env.Logger, time.Now).RegisterTasks)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

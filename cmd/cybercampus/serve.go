@@ -20,12 +20,11 @@ import (
 	"github.com/cybercampus/cybercampus/assessments"
 	"github.com/cybercampus/cybercampus/certification"
 	"github.com/cybercampus/cybercampus/courses"
-	"github.com/cybercampus/cybercampus/internal/app"
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/internal/web"
 	"github.com/cybercampus/cybercampus/jobs"
 	"github.com/cybercampus/cybercampus/learners"
+	"github.com/cybercampus/cybercampus/notifications"
 	"github.com/cybercampus/cybercampus/openapi"
 	"github.com/cybercampus/cybercampus/reports"
 	"github.com/cybercampus/cybercampus/surveys"
@@ -44,7 +43,8 @@ type handlers struct {
 	courses       *courses.Handler
 	certification *certification.Handler
 	reports       *reports.Handler
-	notify        *notify.Module
+	notifications *notifications.Handler
+	notifyJobs    *notifications.Jobs
 	webapp        *webapp.Handler
 	assessments   *assessments.Handler
 	surveys       *surveys.Handler
@@ -55,7 +55,7 @@ type handlers struct {
 func (e *env) newHandlers() handlers {
 	cfg, now := e.cfg, time.Now
 	limiter := ratelimit.New(e.redis, "cc:", e.logger)
-	notifyDeps := app.Deps{Config: cfg, DB: e.db, Logger: e.logger, Now: now}
+	mailer := notifications.NewMailer(cfg, e.logger)
 	accountStore := accounts.NewStore(e.db)
 	cohorts := learners.NewCohortStore(e.db, now, e.sessions.Changed)
 	keys := certification.NewKeyring(e.db, cfg.PublicBaseURL, cfg.CertKeyEncryptionKey, e.logger, now)
@@ -68,7 +68,7 @@ func (e *env) newHandlers() handlers {
 			LoginFailuresPerAccount:  cfg.LoginFailuresPerAccount,
 			PublicBaseURL:            cfg.PublicBaseURL,
 			Sessions:                 e.sessions,
-			Mailer:                   notify.NewMailer(notifyDeps),
+			Mailer:                   mailer,
 			Logger:                   e.logger,
 			DigitalConsentAgeDefault: cfg.DigitalConsentAgeDefault,
 		}),
@@ -79,11 +79,12 @@ func (e *env) newHandlers() handlers {
 		certification: certification.NewHandler(keys, certificates, verifier, cfg.PublicBaseURL, e.logger),
 		// Report queries go to the reports database; audit rows, exports and
 		// rollups are written to the primary.
-		reports:     reports.NewHandler(reports.NewStore(e.db, e.reportsDB, now), cfg.ReportMinCellSize, limiter, e.logger),
-		notify:      notify.NewModule(notifyDeps),
-		webapp:      webapp.NewHandler(),
-		assessments: assessments.NewHandler(assessments.NewStore(e.db)),
-		surveys:     surveys.NewHandler(surveys.NewStore(e.db, now, cfg.PublicBaseURL)),
+		reports:       reports.NewHandler(reports.NewStore(e.db, e.reportsDB, now), cfg.ReportMinCellSize, limiter, e.logger),
+		notifications: notifications.NewHandler(notifications.NewStore(e.db)),
+		notifyJobs:    notifications.NewJobs(e.db, cfg, mailer, e.logger, now),
+		webapp:        webapp.NewHandler(),
+		assessments:   assessments.NewHandler(assessments.NewStore(e.db)),
+		surveys:       surveys.NewHandler(surveys.NewStore(e.db, now, cfg.PublicBaseURL)),
 	}
 }
 
@@ -97,6 +98,7 @@ func (h handlers) register(r fiber.Router, a *web.Auth) {
 	h.courses.Register(r, a)
 	h.certification.Register(r, a)
 	h.reports.Register(r, a)
+	h.notifications.Register(r, a)
 	h.webapp.Register(r)
 	h.assessments.Register(r, a)
 	h.surveys.Register(r, a)
@@ -108,7 +110,7 @@ func (h handlers) registerTasks(mux *asynq.ServeMux) {
 	h.accounts.RegisterTasks(mux)
 	h.certification.RegisterTasks(mux)
 	h.reports.RegisterTasks(mux)
-	h.notify.Tasks(mux)
+	h.notifyJobs.RegisterTasks(mux)
 	h.surveys.RegisterTasks(mux)
 }
 

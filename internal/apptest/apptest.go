@@ -26,7 +26,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	cc "github.com/cybercampus/cybercampus"
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/auth"
 	"github.com/cybercampus/cybercampus/internal/config"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
@@ -47,8 +46,6 @@ type Env struct {
 	Sessions *auth.Sessions
 	Auth     *web.Auth
 	App      *fiber.App
-	// Deps are internal/notify's constructor arguments over the same objects.
-	Deps app.Deps
 }
 
 // Options adjust the environment.
@@ -91,8 +88,7 @@ func New(tb testing.TB, db *pgtest.DB, o Options) *Env {
 	tokens := auth.NewTokens([]byte("test-access-token-key-0123456789abcdef"), cfg.PublicBaseURL, 15*time.Minute)
 	sessions := auth.NewSessions(db.DB, rdb, logger)
 	e := &Env{DB: db, Config: cfg, Redis: rdb, RedisOpt: ropt, Queue: asynq.NewClient(ropt), Logger: logger,
-		Tokens: tokens, Sessions: sessions, Auth: web.NewAuth(tokens, sessions),
-		Deps: app.Deps{Config: cfg, DB: db.DB, Logger: logger, Now: time.Now}}
+		Tokens: tokens, Sessions: sessions, Auth: web.NewAuth(tokens, sessions)}
 	tb.Cleanup(func() { e.Queue.Close(); rdb.Close() })
 	e.App = web.New(web.Options{Logger: logger, Registry: prometheus.NewRegistry(), BodyLimit: cfg.BodyLimitBytes,
 		RequestTimeout: cfg.RequestTimeout, Ready: func(context.Context) map[string]error { return nil },

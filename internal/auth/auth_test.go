@@ -69,7 +69,7 @@ func TestAccessTokenRejections(t *testing.T) {
 		{"typ in other case", sign(base(), "AT+JWT", jwt.SigningMethodHS256, key)},
 		{"not yet valid", sign(with("nbf", now.Add(time.Hour).Unix()), AccessTokenType, jwt.SigningMethodHS256, key)},
 		{"four segments", sign(base(), AccessTokenType, jwt.SigningMethodHS256, key) + ".x"},
-		{"payload not JSON", accessHeader + "." + base64.RawURLEncoding.EncodeToString([]byte("roles")) + "." + hs256(key, accessHeader+"."+base64.RawURLEncoding.EncodeToString([]byte("roles")))},
+		{"payload not JSON", ourHeader + "." + base64.RawURLEncoding.EncodeToString([]byte("roles")) + "." + hs256(key, ourHeader+"."+base64.RawURLEncoding.EncodeToString([]byte("roles")))},
 		{"audience missing", sign(without("aud"), AccessTokenType, jwt.SigningMethodHS256, key)},
 	}
 	for _, tc := range cases {
@@ -81,55 +81,40 @@ func TestAccessTokenRejections(t *testing.T) {
 	}
 }
 
+// ourHeader is the header segment of the access tokens we sign.
+var ourHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"at+jwt"}`))
+
 // hs256 signs a signing input with key.
 func hs256(key []byte, input string) string {
 	sig, _ := jwt.SigningMethodHS256.Sign(input, key)
 	return base64.RawURLEncoding.EncodeToString(sig)
 }
 
-// Tokens made by hand with our header, key and claims are accepted: the
-// header is compared, not the way a token was made.
+// Tokens made by hand with our header, key and claims are accepted: what
+// counts is the header, not the way a token was made.
 func TestAccessTokenByHand(t *testing.T) {
 	key := []byte("k-0123456789abcdef0123456789abcdef")
 	tk := NewTokens(key, "https://cc.example", time.Minute)
 	now := time.Now().Unix()
 	payload := base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"https://cc.example","aud":"cybercampus-api","sub":"` + uid +
 		`","exp":` + strconv.FormatInt(now+60, 10) + `,"iat":` + strconv.FormatInt(now, 10) + `,"roles":["analyst"]}`))
-	head := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"at+jwt"}`))
-	if head != accessHeader {
-		t.Fatalf("our header is %s", accessHeader)
-	}
+	head := ourHeader
 	p, err := tk.ParseAccess(head + "." + payload + "." + hs256(key, head+"."+payload))
 	if err != nil || p.UserID != uid || !p.Has("analyst") {
 		t.Fatalf("parse: %v %+v", err, p)
 	}
 }
 
-// BenchmarkParseAccess runs on every authenticated request; the reference is
-// golang-jwt's ParseWithClaims with the same options.
+// BenchmarkParseAccess runs on every authenticated request.
 func BenchmarkParseAccess(b *testing.B) {
 	tk := NewTokens([]byte("k-0123456789abcdef0123456789abcdef"), "https://cc.example", time.Minute)
 	s, _ := tk.IssueAccess(cc.Principal{UserID: uid, Roles: []string{"learner"}})
-	b.Run("ours", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := tk.ParseAccess(s); err != nil {
-				b.Fatal(err)
-			}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tk.ParseAccess(s); err != nil {
+			b.Fatal(err)
 		}
-	})
-	b.Run("ParseWithClaims", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var c accessClaims
-			_, err := jwt.ParseWithClaims(s, &c, func(*jwt.Token) (any, error) { return tk.key, nil },
-				jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(tk.issuer), jwt.WithAudience(Audience),
-				jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(30*time.Second))
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	}
 }
 
 func TestPasswords(t *testing.T) {

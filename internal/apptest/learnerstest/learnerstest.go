@@ -10,10 +10,10 @@ import (
 
 	"github.com/cybercampus/cybercampus/accounts"
 	"github.com/cybercampus/cybercampus/internal/apptest"
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
 	"github.com/cybercampus/cybercampus/internal/ratelimit"
 	"github.com/cybercampus/cybercampus/learners"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 // Handlers are the learners package's handlers.
@@ -37,7 +37,7 @@ func New(env *apptest.Env) Handlers {
 			LoginFailuresPerAccount:  cfg.LoginFailuresPerAccount,
 			PublicBaseURL:            cfg.PublicBaseURL,
 			Sessions:                 env.Sessions,
-			Mailer:                   notify.NewMailer(env.Deps),
+			Mailer:                   notifications.NewMailer(env.Config, env.Logger),
 			Logger:                   env.Logger,
 			DigitalConsentAgeDefault: cfg.DigitalConsentAgeDefault,
 		}),

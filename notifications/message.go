@@ -1,4 +1,4 @@
-package notify
+package notifications
 
 import (
 	"bytes"
@@ -248,7 +248,7 @@ func (d CertificateData) compose(m *Message) bool {
 	}
 	l := m.Lang
 	m.Subject = tr(l, "certificate_issued.subject", "course", d.CourseTitle)
-	m.Lines = []string{tr(l, "certificate_issued.intro", "course", d.CourseTitle), tr(l, "certificate_issued.share")}
+	m.Lines = []string{tr(l, "certificate_issued.intro", "course", d.CourseTitle), tr(l, "certificate_issued.share", "url", d.VerifyURL)}
 	m.Action = &Action{Label: tr(l, "certificate_issued.action"), URL: d.VerifyURL}
 	return true
 }

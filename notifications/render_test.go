@@ -1,4 +1,4 @@
-package notify_test
+package notifications_test
 
 import (
 	"context"
@@ -10,49 +10,49 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 const evil = `<script>alert("x")</script> & co`
 
 func TestComposeEveryKindInSixLanguages(t *testing.T) {
 	data := map[string]any{
-		notify.KindReminder: notify.ReminderData{CourseTitle: evil, LessonTitle: "Lesson <b>1</b>", URL: "http://x.test/c"},
-		notify.KindCohortDeadline: notify.DeadlineData{CohortName: evil, CourseTitle: "IR", EndsOn: "2026-05-13",
+		notifications.KindReminder: notifications.ReminderData{CourseTitle: evil, LessonTitle: "Lesson <b>1</b>", URL: "http://x.test/c"},
+		notifications.KindCohortDeadline: notifications.DeadlineData{CohortName: evil, CourseTitle: "IR", EndsOn: "2026-05-13",
 			DaysLeft: 3, ProgressPercent: 40, URL: "http://x.test/c"},
-		notify.KindDigest: notify.DigestData{Week: "2026-W25", Cohorts: []notify.DigestCohort{{Name: evil,
+		notifications.KindDigest: notifications.DigestData{Week: "2026-W25", Cohorts: []notifications.DigestCohort{{Name: evil,
 			CourseTitle: "IR", StartsOn: "2026-06-01", EndsOn: "2026-07-01", Members: 4, ActiveThisWeek: 2, Completed: 1, Behind: 2}}},
-		notify.KindCertificateIssued: notify.CertificateData{CourseTitle: evil, VerifyURL: "http://x.test/v1/certificates/1"},
-		notify.KindCohortCreated: notify.CohortCreatedData{CohortName: evil, CourseTitle: "IR", StartsOn: "2026-06-01",
+		notifications.KindCertificateIssued: notifications.CertificateData{CourseTitle: evil, VerifyURL: "http://x.test/v1/certificates/1"},
+		notifications.KindCohortCreated: notifications.CohortCreatedData{CohortName: evil, CourseTitle: "IR", StartsOn: "2026-06-01",
 			EndsOn: "2026-07-01", MembersURL: "http://x.test/v1/cohorts/1/members", URL: "http://x.test/v1/cohorts/1"},
 	}
 	// One phrase per kind and language that only the right translation has.
 	want := map[string]map[string]string{
-		"en": {notify.KindReminder: "Keep going with", notify.KindCohortDeadline: "in 3 days",
-			notify.KindDigest: "Your cohorts this week", notify.KindCertificateIssued: "Your certificate for",
-			notify.KindCohortCreated: "is ready"},
-		"fr": {notify.KindReminder: "Poursuivez le cours", notify.KindCohortDeadline: "dans 3 jours",
-			notify.KindDigest: "Vos cohortes cette semaine", notify.KindCertificateIssued: "Votre certificat pour",
-			notify.KindCohortCreated: "est prête"},
-		"es": {notify.KindReminder: "Siga adelante con", notify.KindCohortDeadline: "dentro de 3 días",
-			notify.KindDigest: "Sus cohortes esta semana", notify.KindCertificateIssued: "Su certificado de",
-			notify.KindCohortCreated: "está lista"},
-		"ar": {notify.KindReminder: "تابع دورة", notify.KindCohortDeadline: "بعد 3 أيام",
-			notify.KindDigest: "أفواجك هذا الأسبوع", notify.KindCertificateIssued: "شهادتك لدورة",
-			notify.KindCohortCreated: "جاهز"},
-		"ru": {notify.KindReminder: "Продолжите курс", notify.KindCohortDeadline: "через 3 дня",
-			notify.KindDigest: "Ваши группы на этой неделе", notify.KindCertificateIssued: "Ваш сертификат за курс",
-			notify.KindCohortCreated: "готова"},
-		"zh": {notify.KindReminder: "继续学习", notify.KindCohortDeadline: "还有 3 天",
-			notify.KindDigest: "您的学习小组本周概况", notify.KindCertificateIssued: "证书",
-			notify.KindCohortCreated: "已创建"},
+		"en": {notifications.KindReminder: "Keep going with", notifications.KindCohortDeadline: "in 3 days",
+			notifications.KindDigest: "Your cohorts this week", notifications.KindCertificateIssued: "Your certificate for",
+			notifications.KindCohortCreated: "is ready"},
+		"fr": {notifications.KindReminder: "Poursuivez le cours", notifications.KindCohortDeadline: "dans 3 jours",
+			notifications.KindDigest: "Vos cohortes cette semaine", notifications.KindCertificateIssued: "Votre certificat pour",
+			notifications.KindCohortCreated: "est prête"},
+		"es": {notifications.KindReminder: "Siga adelante con", notifications.KindCohortDeadline: "dentro de 3 días",
+			notifications.KindDigest: "Sus cohortes esta semana", notifications.KindCertificateIssued: "Su certificado de",
+			notifications.KindCohortCreated: "está lista"},
+		"ar": {notifications.KindReminder: "تابع دورة", notifications.KindCohortDeadline: "بعد 3 أيام",
+			notifications.KindDigest: "أفواجك هذا الأسبوع", notifications.KindCertificateIssued: "شهادتك لدورة",
+			notifications.KindCohortCreated: "جاهز"},
+		"ru": {notifications.KindReminder: "Продолжите курс", notifications.KindCohortDeadline: "через 3 дня",
+			notifications.KindDigest: "Ваши группы на этой неделе", notifications.KindCertificateIssued: "Ваш сертификат за курс",
+			notifications.KindCohortCreated: "готова"},
+		"zh": {notifications.KindReminder: "继续学习", notifications.KindCohortDeadline: "还有 3 天",
+			notifications.KindDigest: "您的学习小组本周概况", notifications.KindCertificateIssued: "证书",
+			notifications.KindCohortCreated: "已创建"},
 	}
 	for lang, phrases := range want {
 		for kind, phrase := range phrases {
 			t.Run(kind+" in "+lang, func(t *testing.T) {
 				raw, _ := json.Marshal(data[kind])
-				msg, ok := notify.Compose(kind, raw, notify.Recipient{Name: "Zoé <i>", Language: lang})
+				msg, ok := notifications.Compose(kind, raw, notifications.Recipient{Name: "Zoé <i>", Language: lang})
 				if !ok {
 					t.Fatal("Compose failed")
 				}
@@ -76,8 +76,8 @@ func TestComposeEveryKindInSixLanguages(t *testing.T) {
 		}
 	}
 	t.Run("a language without templates falls back to English", func(t *testing.T) {
-		raw, _ := json.Marshal(data[notify.KindReminder])
-		msg, _ := notify.Compose(notify.KindReminder, raw, notify.Recipient{Name: "A", Language: "de"})
+		raw, _ := json.Marshal(data[notifications.KindReminder])
+		msg, _ := notifications.Compose(notifications.KindReminder, raw, notifications.Recipient{Name: "A", Language: "de"})
 		if !strings.HasPrefix(msg.Subject, "Keep going with") {
 			t.Fatalf("subject %q", msg.Subject)
 		}
@@ -93,24 +93,24 @@ func TestComposeEveryKindInSixLanguages(t *testing.T) {
 			{"ar", 1, "بعد يوم واحد"}, {"ar", 2, "بعد يومين"}, {"ar", 7, "بعد 7 أيام"}, {"ar", 15, "بعد 15 يوما"}, {"ar", 100, "بعد 100 يوم"},
 			{"zh", 2, "还有 2 天"}, {"en", 2, "in 2 days"}, {"fr", 1, "dans 1 jour"},
 		} {
-			raw, _ := json.Marshal(notify.DeadlineData{CohortName: "C", CourseTitle: "IR", EndsOn: "2026-05-13", DaysLeft: c.n, URL: "http://x.test/c"})
-			msg, _ := notify.Compose(notify.KindCohortDeadline, raw, notify.Recipient{Name: "A", Language: c.lang})
+			raw, _ := json.Marshal(notifications.DeadlineData{CohortName: "C", CourseTitle: "IR", EndsOn: "2026-05-13", DaysLeft: c.n, URL: "http://x.test/c"})
+			msg, _ := notifications.Compose(notifications.KindCohortDeadline, raw, notifications.Recipient{Name: "A", Language: c.lang})
 			if !strings.Contains(msg.Text(), c.want) {
 				t.Errorf("%s, %d days: %q lacks %q", c.lang, c.n, msg.Text(), c.want)
 			}
 		}
 	})
 	t.Run("an unknown kind or incomplete data is not composed", func(t *testing.T) {
-		if _, ok := notify.Compose("mystery", []byte(`{}`), notify.Recipient{}); ok {
+		if _, ok := notifications.Compose("mystery", []byte(`{}`), notifications.Recipient{}); ok {
 			t.Error("unknown kind composed")
 		}
-		if _, ok := notify.Compose(notify.KindCertificateIssued, []byte(`{"course_title":"x"}`), notify.Recipient{}); ok {
+		if _, ok := notifications.Compose(notifications.KindCertificateIssued, []byte(`{"course_title":"x"}`), notifications.Recipient{}); ok {
 			t.Error("certificate without verify_url composed")
 		}
 	})
 	t.Run("an action URL that is not http(s) is neutralised in HTML", func(t *testing.T) {
-		raw, _ := json.Marshal(notify.ReminderData{CourseTitle: "c", URL: "javascript:alert(1)"})
-		msg, _ := notify.Compose(notify.KindReminder, raw, notify.Recipient{})
+		raw, _ := json.Marshal(notifications.ReminderData{CourseTitle: "c", URL: "javascript:alert(1)"})
+		msg, _ := notifications.Compose(notifications.KindReminder, raw, notifications.Recipient{})
 		html, _ := msg.HTML()
 		if strings.Contains(html, "javascript:") {
 			t.Fatalf("HTML keeps a javascript: URL:\n%s", html)
@@ -136,7 +136,7 @@ func TestCertificateNotificationWrittenBySQL(t *testing.T) {
 		must(t, testDB.Get(&id, `INSERT INTO notifications (user_id, kind, title, body, dedupe_key, email_status)
 			VALUES ($1, 'announcement', 'Stored title', 'Stored body', $2, 'pending') RETURNING id`, u.ID, "ann:"+u.ID))
 		must(t, m.Deliver(context.Background(), deliverTask(id)))
-		if !strings.Contains(logs.String(), "Stored title") || status(t, id) != notify.EmailLogged {
+		if !strings.Contains(logs.String(), "Stored title") || status(t, id) != notifications.EmailLogged {
 			t.Fatalf("fallback email not logged: %s", logs.String())
 		}
 	})
@@ -152,7 +152,7 @@ func TestCohortCreated(t *testing.T) {
 	must(t, m.CohortCreated(ctx, tk))
 	must(t, m.CohortCreated(ctx, tk)) // at-least-once delivery: a rerun
 	t.Run("the trainer is told once, with course, dates and how to add members", func(t *testing.T) {
-		n := notes(t, trainer.ID, notify.KindCohortCreated)
+		n := notes(t, trainer.ID, notifications.KindCohortCreated)
 		if len(n) != 1 {
 			t.Fatalf("got %d notifications, want 1", len(n))
 		}

@@ -1,4 +1,4 @@
-package notify
+package notifications
 
 import (
 	"context"
@@ -40,44 +40,41 @@ FOR UPDATE OF n`
 // notification already delivered or gone, and marks it 'none' when the user
 // has turned email off since. A failed send returns the error so asynq
 // retries it later; the notification itself is never written twice.
-func (m *Module) Deliver(ctx context.Context, t *asynq.Task) error {
+func (m *Jobs) Deliver(ctx context.Context, t *asynq.Task) error {
 	var p jobs.NotificationPayload
 	if err := jobs.Decode(t, &p); err != nil {
 		return err
 	}
-	tx, err := m.db.BeginTxx(ctx, nil)
+	var sendErr error
+	err := postgres.Transact(ctx, m.db, nil, func(tx *sqlx.Tx) error {
+		sendErr = nil // a retried transaction sends afresh
+		if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '60s'`); err != nil {
+			return fmt.Errorf("deliver: %w", err)
+		}
+		var d delivery
+		if err := tx.GetContext(ctx, &d, loadDelivery, p.NotificationID); postgres.IsNoRows(err) {
+			m.logger.Info("notification to deliver is gone", "notification_id", p.NotificationID)
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("deliver: load: %w", err)
+		}
+		if d.EmailStatus != EmailPending {
+			return nil
+		}
+		var status string
+		if status, sendErr = m.send(ctx, d); status == "" {
+			return sendErr
+		}
+		return setEmailStatus(ctx, tx, d.ID, status)
+	})
 	if err != nil {
-		return fmt.Errorf("deliver: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '60s'`); err != nil {
-		return fmt.Errorf("deliver: %w", err)
-	}
-	var d delivery
-	if err := tx.GetContext(ctx, &d, loadDelivery, p.NotificationID); postgres.IsNoRows(err) {
-		m.logger.Info("notification to deliver is gone", "notification_id", p.NotificationID)
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("deliver: load: %w", err)
-	}
-	if d.EmailStatus != EmailPending {
-		return nil
-	}
-	status, sendErr := m.send(ctx, d)
-	if status == "" {
-		return sendErr
-	}
-	if err := setEmailStatus(ctx, tx, d.ID, status); err != nil {
 		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("deliver: commit: %w", err)
 	}
 	return sendErr
 }
 
 // send returns the status to record, or "" to record nothing and retry.
-func (m *Module) send(ctx context.Context, d delivery) (string, error) {
+func (m *Jobs) send(ctx context.Context, d delivery) (string, error) {
 	if !d.NotifyEmail {
 		return EmailNone, nil
 	}
@@ -96,7 +93,7 @@ func (m *Module) send(ctx context.Context, d delivery) (string, error) {
 	return m.mailer.Status(), nil
 }
 
-func (m *Module) render(d delivery) (Email, error) {
+func (m *Jobs) render(d delivery) (Email, error) {
 	to := Recipient{Name: d.Name, Language: d.Language}
 	msg, ok := Compose(d.Kind, d.Data, to)
 	if !ok {

@@ -1,4 +1,4 @@
-package notify
+package notifications
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/cybercampus/cybercampus/internal/postgres"
 	"github.com/cybercampus/cybercampus/jobs"
@@ -84,49 +85,48 @@ FOR UPDATE OF i`
 // expired, of an ended cohort, already emailed since it was last sent, or
 // gone is nothing to send; an account that turned email off sees it in the
 // app only. A failed send is retried by asynq; a refused address is not.
-func (m *Module) CohortInvitation(ctx context.Context, t *asynq.Task) error {
+func (m *Jobs) CohortInvitation(ctx context.Context, t *asynq.Task) error {
 	var p jobs.InvitationPayload
 	if err := jobs.Decode(t, &p); err != nil {
 		return err
 	}
-	tx, err := m.db.BeginTxx(ctx, nil)
+	var sendErr error
+	err := postgres.Transact(ctx, m.db, nil, func(tx *sqlx.Tx) error {
+		sendErr = nil // a retried transaction sends afresh
+		var d invitationMail
+		if err := tx.GetContext(ctx, &d, loadInvitationMail, p.InvitationID); postgres.IsNoRows(err) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("invitation: load: %w", err)
+		}
+		if !m.invitationDue(d) {
+			return nil
+		}
+		if sendErr = m.sendInvitation(ctx, d); sendErr != nil && !errors.Is(sendErr, ErrRejected) {
+			return sendErr
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cohort_invitations SET emailed_at = $2 WHERE id = $1`, d.ID, m.now()); err != nil {
+			return fmt.Errorf("invitation: mark emailed: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("invitation: begin: %w", err)
-	}
-	defer tx.Rollback()
-	var d invitationMail
-	if err := tx.GetContext(ctx, &d, loadInvitationMail, p.InvitationID); postgres.IsNoRows(err) {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("invitation: load: %w", err)
-	}
-	if !m.invitationDue(d) {
-		return nil
-	}
-	sendErr := m.sendInvitation(ctx, d)
-	if sendErr != nil && !errors.Is(sendErr, ErrRejected) {
-		return sendErr
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE cohort_invitations SET emailed_at = $2 WHERE id = $1`, d.ID, m.now()); err != nil {
-		return fmt.Errorf("invitation: mark emailed: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("invitation: commit: %w", err)
+		return err
 	}
 	if sendErr != nil {
-		m.logger.Warn("invitation email refused for good", "invitation_id", d.ID, "error", sendErr)
-		return fmt.Errorf("invitation %s: %w: %w", d.ID, sendErr, asynq.SkipRetry)
+		m.logger.Warn("invitation email refused for good", "invitation_id", p.InvitationID, "error", sendErr)
+		return fmt.Errorf("invitation %s: %w: %w", p.InvitationID, sendErr, asynq.SkipRetry)
 	}
 	return nil
 }
 
-func (m *Module) invitationDue(d invitationMail) bool {
+func (m *Jobs) invitationDue(d invitationMail) bool {
 	return d.Status == "pending" && !d.Archived && d.ExpiresAt.After(m.now()) &&
 		(d.EmailedAt == nil || d.EmailedAt.Before(d.SentAt))
 }
 
 // sendInvitation emails d unless its address's account turned email off.
-func (m *Module) sendInvitation(ctx context.Context, d invitationMail) error {
+func (m *Jobs) sendInvitation(ctx context.Context, d invitationMail) error {
 	if d.NotifyEmail != nil && !*d.NotifyEmail {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package notify_test
+package notifications_test
 
 import (
 	"encoding/json"
@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 func TestReminders(t *testing.T) {
@@ -36,16 +36,16 @@ func TestReminders(t *testing.T) {
 	run(t, m.Reminders, jobs.TypeReminders)
 
 	t.Run("no reminder before the inactivity threshold", func(t *testing.T) {
-		if n := notes(t, fresh.ID, notify.KindReminder); len(n) != 0 {
+		if n := notes(t, fresh.ID, notifications.KindReminder); len(n) != 0 {
 			t.Fatalf("got %d reminders, want 0", len(n))
 		}
 	})
 	t.Run("an idle learner is reminded of the course and the next lesson", func(t *testing.T) {
-		n := notes(t, idle.ID, notify.KindReminder)
+		n := notes(t, idle.ID, notifications.KindReminder)
 		if len(n) != 1 {
 			t.Fatalf("got %d reminders, want 1", len(n))
 		}
-		var d notify.ReminderData
+		var d notifications.ReminderData
 		must(t, json.Unmarshal(n[0].Data, &d))
 		if d.LessonID != c.Lessons[2] || d.LessonTitle != "Lesson 2.1" {
 			t.Errorf("next lesson = %s %q, want the first lesson of module 2 (%s)", d.LessonID, d.LessonTitle, c.Lessons[2])
@@ -53,12 +53,12 @@ func TestReminders(t *testing.T) {
 		if !strings.Contains(n[0].Title, c.Title) || !strings.Contains(n[0].Body, "Lesson 2.1") {
 			t.Errorf("title %q / body %q should name the course and the lesson", n[0].Title, n[0].Body)
 		}
-		if n[0].EmailStatus != notify.EmailPending || deliveries(t, n[0].ID) != 1 {
+		if n[0].EmailStatus != notifications.EmailPending || deliveries(t, n[0].ID) != 1 {
 			t.Errorf("email status %s with %d delivery rows, want pending with 1", n[0].EmailStatus, deliveries(t, n[0].ID))
 		}
 	})
 	t.Run("a learner with no activity yet counts from enrollment, in their language", func(t *testing.T) {
-		n := notes(t, never.ID, notify.KindReminder)
+		n := notes(t, never.ID, notifications.KindReminder)
 		if len(n) != 1 {
 			t.Fatalf("got %d reminders, want 1", len(n))
 		}
@@ -67,18 +67,18 @@ func TestReminders(t *testing.T) {
 		}
 	})
 	t.Run("no reminder after completion", func(t *testing.T) {
-		if n := notes(t, done.ID, notify.KindReminder); len(n) != 0 {
+		if n := notes(t, done.ID, notifications.KindReminder); len(n) != 0 {
 			t.Fatalf("got %d reminders, want 0", len(n))
 		}
 	})
 	t.Run("no reminder for a learner who turned reminders off", func(t *testing.T) {
-		if n := notes(t, optedOut.ID, notify.KindReminder); len(n) != 0 {
+		if n := notes(t, optedOut.ID, notifications.KindReminder); len(n) != 0 {
 			t.Fatalf("got %d reminders, want 0", len(n))
 		}
 	})
 	t.Run("a learner who turned email off gets the reminder in the app only", func(t *testing.T) {
-		n := notes(t, noEmail.ID, notify.KindReminder)
-		if len(n) != 1 || n[0].EmailStatus != notify.EmailNone || deliveries(t, n[0].ID) != 0 {
+		n := notes(t, noEmail.ID, notifications.KindReminder)
+		if len(n) != 1 || n[0].EmailStatus != notifications.EmailNone || deliveries(t, n[0].ID) != 0 {
 			t.Fatalf("got %+v, want one in-app reminder without delivery", n)
 		}
 	})
@@ -86,12 +86,12 @@ func TestReminders(t *testing.T) {
 		clk.Add(3 * time.Hour)
 		run(t, m.Reminders, jobs.TypeReminders)
 		run(t, m.Reminders, jobs.TypeReminders)
-		if n := notes(t, idle.ID, notify.KindReminder); len(n) != 1 {
+		if n := notes(t, idle.ID, notifications.KindReminder); len(n) != 1 {
 			t.Fatalf("got %d reminders, want 1", len(n))
 		}
 	})
 	t.Run("the threshold crossed later gives the reminder then", func(t *testing.T) {
-		if n := notes(t, fresh.ID, notify.KindReminder); len(n) != 1 {
+		if n := notes(t, fresh.ID, notifications.KindReminder); len(n) != 1 {
 			t.Fatalf("got %d reminders, want 1 once a week has passed", len(n))
 		}
 		_ = freshE
@@ -99,12 +99,12 @@ func TestReminders(t *testing.T) {
 	t.Run("studying again and falling idle again gives a new reminder", func(t *testing.T) {
 		completeLesson(t, idleE, c.Lessons[2], clk.Now())
 		run(t, m.Reminders, jobs.TypeReminders)
-		if n := notes(t, idle.ID, notify.KindReminder); len(n) != 1 {
+		if n := notes(t, idle.ID, notifications.KindReminder); len(n) != 1 {
 			t.Fatalf("got %d reminders right after activity, want still 1", len(n))
 		}
 		clk.Add(week + time.Hour)
 		run(t, m.Reminders, jobs.TypeReminders)
-		n := notes(t, idle.ID, notify.KindReminder)
+		n := notes(t, idle.ID, notifications.KindReminder)
 		if len(n) != 2 || !strings.Contains(n[1].Body, "Lesson 2.2") {
 			t.Fatalf("got %d reminders (%+v), want a second one naming Lesson 2.2", len(n), n)
 		}
@@ -155,13 +155,13 @@ func TestCohortDeadlines(t *testing.T) {
 		{"a cohort ending today is past the window", lastDay, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if n := notes(t, tc.u.ID, notify.KindCohortDeadline); len(n) != tc.want {
+			if n := notes(t, tc.u.ID, notifications.KindCohortDeadline); len(n) != tc.want {
 				t.Fatalf("got %d deadline reminders, want %d", len(n), tc.want)
 			}
 		})
 	}
 	t.Run("the reminder is in the member's language with the date and days left", func(t *testing.T) {
-		n := notes(t, behind.ID, notify.KindCohortDeadline)[0]
+		n := notes(t, behind.ID, notifications.KindCohortDeadline)[0]
 		if !strings.Contains(n.Title, "termina el 2026-05-13") || !strings.Contains(n.Body, "dentro de 3 días") {
 			t.Fatalf("Spanish reminder %q / %q", n.Title, n.Body)
 		}

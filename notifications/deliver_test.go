@@ -1,4 +1,4 @@
-package notify_test
+package notifications_test
 
 import (
 	"bufio"
@@ -13,8 +13,8 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 func TestCreate(t *testing.T) {
@@ -23,7 +23,7 @@ func TestCreate(t *testing.T) {
 	create := func(key string, email bool) (string, bool) {
 		tx := testDB.MustBegin()
 		defer tx.Rollback()
-		id, created, err := notify.Create(ctx, tx, notify.Notification{UserID: u.ID, Kind: notify.KindReminder,
+		id, created, err := notifications.Create(ctx, tx, notifications.Draft{UserID: u.ID, Kind: notifications.KindReminder,
 			Title: "T", Body: "B", Data: map[string]string{"k": "v"}, DedupeKey: key, Email: email})
 		must(t, err)
 		must(t, tx.Commit())
@@ -44,8 +44,8 @@ func TestCreate(t *testing.T) {
 	})
 	t.Run("an in-app only notification enqueues no delivery", func(t *testing.T) {
 		id, created := create(key+":inapp", false)
-		n := notes(t, u.ID, notify.KindReminder)
-		if !created || deliveries(t, id) != 0 || n[len(n)-1].EmailStatus != notify.EmailNone {
+		n := notes(t, u.ID, notifications.KindReminder)
+		if !created || deliveries(t, id) != 0 || n[len(n)-1].EmailStatus != notifications.EmailNone {
 			t.Fatalf("created %v, %d deliveries, status %s", created, deliveries(t, id), n[len(n)-1].EmailStatus)
 		}
 	})
@@ -56,9 +56,9 @@ func pending(t *testing.T, u user, courseTitle string) string {
 	t.Helper()
 	tx := testDB.MustBegin()
 	defer tx.Rollback()
-	id, _, err := notify.Create(context.Background(), tx, notify.Notification{UserID: u.ID, Kind: notify.KindReminder,
+	id, _, err := notifications.Create(context.Background(), tx, notifications.Draft{UserID: u.ID, Kind: notifications.KindReminder,
 		Title: "stored title", Body: "stored body", DedupeKey: "test:" + u.ID,
-		Data:  notify.ReminderData{CourseTitle: courseTitle, LessonTitle: "Passwords", URL: "http://cybercampus.test/v1/courses/x"},
+		Data:  notifications.ReminderData{CourseTitle: courseTitle, LessonTitle: "Passwords", URL: "http://cybercampus.test/v1/courses/x"},
 		Email: true})
 	must(t, err)
 	must(t, tx.Commit())
@@ -84,7 +84,7 @@ func TestDeliverWithoutSMTP(t *testing.T) {
 	id := pending(t, u, "Network defence")
 	t.Run("the email is written to the log and marked logged", func(t *testing.T) {
 		must(t, m.Deliver(ctx, deliverTask(id)))
-		if s := status(t, id); s != notify.EmailLogged {
+		if s := status(t, id); s != notifications.EmailLogged {
 			t.Fatalf("status %s, want logged", s)
 		}
 		if !strings.Contains(logs.String(), "Keep going with Network defence") || !strings.Contains(logs.String(), u.Email) {
@@ -102,7 +102,7 @@ func TestDeliverWithoutSMTP(t *testing.T) {
 		quiet := newUser(t, userOpts{NoEmail: true})
 		id := pending(t, quiet, "Network defence")
 		must(t, m.Deliver(ctx, deliverTask(id)))
-		if s := status(t, id); s != notify.EmailNone {
+		if s := status(t, id); s != notifications.EmailNone {
 			t.Fatalf("status %s, want none", s)
 		}
 	})
@@ -205,9 +205,9 @@ func (s *smtpServer) serve(conn net.Conn, session int) {
 	}
 }
 
-func smtpModule(t *testing.T, srv *smtpServer) *notify.Module {
+func smtpModule(t *testing.T, srv *smtpServer) *notifications.Jobs {
 	t.Helper()
-	mailer, err := notify.NewSMTPMailer(srv.url(), "CyberCampus <no-reply@cybercampus.test>")
+	mailer, err := notifications.NewSMTPMailer(srv.url(), "CyberCampus <no-reply@cybercampus.test>")
 	must(t, err)
 	return newModule(t, newClock(time.Now()), nil).WithMailer(mailer)
 }
@@ -227,7 +227,7 @@ func TestDeliverSMTP(t *testing.T) {
 		if err := m.Deliver(ctx, deliverTask(id)); err == nil || errors.Is(err, asynq.SkipRetry) {
 			t.Fatalf("first attempt err = %v, want a retryable error", err)
 		}
-		if s := status(t, id); s != notify.EmailPending {
+		if s := status(t, id); s != notifications.EmailPending {
 			t.Fatalf("status after a failed attempt %s, want pending", s)
 		}
 		must(t, m.Deliver(ctx, deliverTask(id))) // asynq's retry
@@ -236,7 +236,7 @@ func TestDeliverSMTP(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("server received %d messages, want 1", len(got))
 		}
-		if s := status(t, id); s != notify.EmailSent {
+		if s := status(t, id); s != notifications.EmailSent {
 			t.Fatalf("status %s, want sent", s)
 		}
 		for _, want := range []string{"Subject: Keep going with Cloud security", "text/plain", "text/html",
@@ -255,14 +255,14 @@ func TestDeliverSMTP(t *testing.T) {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")
 		addr := ln.Addr().String()
 		ln.Close()
-		mailer, err := notify.NewSMTPMailer("smtp://"+addr, "no-reply@cybercampus.test")
+		mailer, err := notifications.NewSMTPMailer("smtp://"+addr, "no-reply@cybercampus.test")
 		must(t, err)
 		m := newModule(t, newClock(time.Now()), nil).WithMailer(mailer)
 		id := pending(t, newUser(t, userOpts{}), "Cloud security")
 		if err := m.Deliver(ctx, deliverTask(id)); err == nil || errors.Is(err, asynq.SkipRetry) {
 			t.Fatalf("err = %v, want a retryable error", err)
 		}
-		if s := status(t, id); s != notify.EmailPending {
+		if s := status(t, id); s != notifications.EmailPending {
 			t.Fatalf("status %s, want pending", s)
 		}
 	})
@@ -273,7 +273,7 @@ func TestDeliverSMTP(t *testing.T) {
 		if err := m.Deliver(ctx, deliverTask(id)); !errors.Is(err, asynq.SkipRetry) {
 			t.Fatalf("err = %v, want SkipRetry", err)
 		}
-		if s := status(t, id); s != notify.EmailFailed {
+		if s := status(t, id); s != notifications.EmailFailed {
 			t.Fatalf("status %s, want failed", s)
 		}
 	})

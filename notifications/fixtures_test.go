@@ -1,4 +1,4 @@
-package notify_test
+package notifications_test
 
 import (
 	"bytes"
@@ -13,15 +13,14 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/lib/pq"
 
-	"github.com/cybercampus/cybercampus/internal/app"
 	"github.com/cybercampus/cybercampus/internal/config"
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/internal/postgres/pgtest"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 var testDB *pgtest.DB
 
-func TestMain(m *testing.M) { pgtest.Main(m, "notify", &testDB) }
+func TestMain(m *testing.M) { pgtest.Main(m, "notifications", &testDB) }
 
 // clock is the injected Now of a test module.
 type clock struct {
@@ -49,9 +48,9 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// newModule builds the module over the test database with the clock, SMTP
+// newModule builds the notification jobs over the test database with the clock, SMTP
 // unset (emails go to logs) and a one-week reminder threshold.
-func newModule(t *testing.T, c *clock, logs *syncBuffer) *notify.Module {
+func newModule(t *testing.T, c *clock, logs *syncBuffer) *notifications.Jobs {
 	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
@@ -61,7 +60,8 @@ func newModule(t *testing.T, c *clock, logs *syncBuffer) *notify.Module {
 	if logs == nil {
 		logs = &syncBuffer{}
 	}
-	m := notify.NewModule(app.Deps{Config: cfg, DB: testDB.DB, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Now: c.Now})
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	m := notifications.NewJobs(testDB.DB, cfg, notifications.NewMailer(cfg, logger), logger, c.Now)
 	m.BatchSize = 2 // several keyset pages even with a handful of rows
 	return m
 }

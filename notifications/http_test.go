@@ -1,4 +1,4 @@
-package learners_test
+package notifications_test
 
 import (
 	"fmt"
@@ -8,20 +8,35 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cybercampus/cybercampus/internal/apptest"
+	"github.com/cybercampus/cybercampus/notifications"
 )
+
+// redisDB is this package's own Redis database.
+const redisDB = 2
+
+// newEnv is a real application serving the notifications routes.
+func newEnv(tb testing.TB) *apptest.Env {
+	tb.Helper()
+	env := apptest.New(tb, testDB, apptest.Options{RedisDB: redisDB})
+	notifications.NewHandler(notifications.NewStore(env.DB.DB)).Register(env.App, env.Auth)
+	return env
+}
 
 func addNotification(tb testing.TB, userID string, minutesAgo int, read bool) string {
 	tb.Helper()
 	var id string
-	mustGet(tb, &id, `INSERT INTO notifications (user_id, kind, title, body, data, dedupe_key, created_at, read_at)
+	err := testDB.Get(&id, `INSERT INTO notifications (user_id, kind, title, body, data, dedupe_key, created_at, read_at)
 		VALUES ($1, 'reminder', 'Keep going', 'You are halfway.', '{"course": "x"}', $2,
 			now() - make_interval(mins => $3), CASE WHEN $4 THEN now() END) RETURNING id`,
 		userID, uuid.NewString(), minutesAgo, read)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	return id
 }
 
 func TestNotifications(t *testing.T) {
-	env := newLearningEnv(t)
+	env := newEnv(t)
 	u := env.NewUser(t)
 	other := env.NewUser(t)
 	oldest := addNotification(t, u.ID, 30, true)

@@ -1,11 +1,11 @@
-package notify_test
+package notifications_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/cybercampus/cybercampus/internal/notify"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 // TestTrainerTextIsInert renders cohort names a trainer might write into the
@@ -29,9 +29,9 @@ func TestTrainerTextIsInert(t *testing.T) {
 		{strings.Repeat("Long name ", 30), nil, "…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			raw, _ := json.Marshal(notify.DeadlineData{CohortName: tc.name, CourseTitle: "IR", EndsOn: "2026-05-13",
+			raw, _ := json.Marshal(notifications.DeadlineData{CohortName: tc.name, CourseTitle: "IR", EndsOn: "2026-05-13",
 				DaysLeft: 3, ProgressPercent: 40, URL: "http://x.test/c"})
-			msg, ok := notify.Compose(notify.KindCohortDeadline, raw, notify.Recipient{Name: "Ana", Language: "en"})
+			msg, ok := notifications.Compose(notifications.KindCohortDeadline, raw, notifications.Recipient{Name: "Ana", Language: "en"})
 			if !ok {
 				t.Fatal("not composed")
 			}

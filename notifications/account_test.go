@@ -1,29 +1,29 @@
-package notify_test
+package notifications_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/cybercampus/cybercampus/internal/notify"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 // Every account email exists in each of the six languages the API accepts,
 // complete (no placeholder left, no English fallback inside another
 // language), and an unknown language gets English.
 func TestAccountEmailsInSixLanguages(t *testing.T) {
-	langs := notify.AccountEmailLanguages()
+	langs := notifications.AccountEmailLanguages()
 	if len(langs) != 6 {
 		t.Fatalf("account emails in %v, want the six UN languages", langs)
 	}
-	english := map[string]notify.Message{}
+	english := map[string]notifications.Message{}
 	for _, kind := range []string{"password_reset", "account_locked", "email_verification"} {
-		en, ok := notify.ComposeAccount(notify.AccountEmail{Kind: kind, Name: "Ana", Lang: "en", Link: "https://x.test/l?token=T", Expires: 60})
+		en, ok := notifications.ComposeAccount(notifications.AccountEmail{Kind: kind, Name: "Ana", Lang: "en", Link: "https://x.test/l?token=T", Expires: 60})
 		if !ok {
 			t.Fatalf("%s: not composed", kind)
 		}
 		english[kind] = en
 		for _, l := range []string{"ar", "en", "es", "fr", "ru", "zh"} {
-			m, ok := notify.ComposeAccount(notify.AccountEmail{Kind: kind, Name: "Ana", Lang: l, Link: "https://x.test/l?token=T", Expires: 1440})
+			m, ok := notifications.ComposeAccount(notifications.AccountEmail{Kind: kind, Name: "Ana", Lang: l, Link: "https://x.test/l?token=T", Expires: 1440})
 			html, err := m.HTML()
 			if !ok || err != nil || m.Lang != l {
 				t.Fatalf("%s/%s: ok %v lang %s err %v", kind, l, ok, m.Lang, err)
@@ -38,11 +38,11 @@ func TestAccountEmailsInSixLanguages(t *testing.T) {
 			}
 		}
 	}
-	m, ok := notify.ComposeAccount(notify.AccountEmail{Kind: "password_reset", Name: "Ana", Lang: "sw", Link: "https://x.test", Expires: 60})
+	m, ok := notifications.ComposeAccount(notifications.AccountEmail{Kind: "password_reset", Name: "Ana", Lang: "sw", Link: "https://x.test", Expires: 60})
 	if !ok || m.Lang != "en" || m.Subject != english["password_reset"].Subject || !strings.Contains(m.Text(), "60 minutes") {
 		t.Fatalf("unknown language: %+v", m)
 	}
-	if _, ok := notify.ComposeAccount(notify.AccountEmail{Kind: "nope", Lang: "en"}); ok {
+	if _, ok := notifications.ComposeAccount(notifications.AccountEmail{Kind: "nope", Lang: "en"}); ok {
 		t.Fatal("unknown kind composed")
 	}
 }

@@ -1,4 +1,4 @@
-package notify_test
+package notifications_test
 
 import (
 	"encoding/json"
@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cybercampus/cybercampus/internal/notify"
 	"github.com/cybercampus/cybercampus/jobs"
+	"github.com/cybercampus/cybercampus/notifications"
 )
 
 func TestDigests(t *testing.T) {
@@ -40,16 +40,16 @@ func TestDigests(t *testing.T) {
 	run(t, m.Digests, jobs.TypeDigests)
 
 	t.Run("a trainer gets one digest per ISO week with the counts of each cohort", func(t *testing.T) {
-		n := notes(t, trainer.ID, notify.KindDigest)
+		n := notes(t, trainer.ID, notifications.KindDigest)
 		if len(n) != 1 {
 			t.Fatalf("got %d digests, want 1", len(n))
 		}
 		if n[0].DedupeKey != "digest:"+trainer.ID+":2026-W25" {
 			t.Errorf("dedupe key %q", n[0].DedupeKey)
 		}
-		var d notify.DigestData
+		var d notifications.DigestData
 		must(t, json.Unmarshal(n[0].Data, &d))
-		want := notify.DigestCohort{ID: cohortID, Name: "Lagos June", CourseTitle: "Les bases de la sécurité",
+		want := notifications.DigestCohort{ID: cohortID, Name: "Lagos June", CourseTitle: "Les bases de la sécurité",
 			StartsOn: "2026-06-01", EndsOn: "2026-07-01", Members: 4, ActiveThisWeek: 2, Completed: 1, Behind: 2,
 			ExpectedPercent: 46}
 		if len(d.Cohorts) != 1 || d.Cohorts[0] != want {
@@ -60,14 +60,14 @@ func TestDigests(t *testing.T) {
 		}
 	})
 	t.Run("a trainer whose cohorts all ended weeks ago gets none", func(t *testing.T) {
-		if n := notes(t, oldTrainer.ID, notify.KindDigest); len(n) != 0 {
+		if n := notes(t, oldTrainer.ID, notifications.KindDigest); len(n) != 0 {
 			t.Fatalf("got %d digests, want 0", len(n))
 		}
 	})
 	t.Run("the next week brings the next digest", func(t *testing.T) {
 		clk.Add(7 * day)
 		run(t, m.Digests, jobs.TypeDigests)
-		if n := notes(t, trainer.ID, notify.KindDigest); len(n) != 2 {
+		if n := notes(t, trainer.ID, notifications.KindDigest); len(n) != 2 {
 			t.Fatalf("got %d digests, want 2", len(n))
 		}
 	})

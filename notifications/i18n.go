@@ -1,4 +1,4 @@
-package notify
+package notifications
 
 import "strings"
 
@@ -35,7 +35,7 @@ var catalog = map[string]map[string]string{
 		"digest.behind":              "Behind schedule: a member who has not completed the course and whose progress is below the share of the cohort's time already elapsed.",
 		"certificate_issued.subject": "Your certificate for {course}",
 		"certificate_issued.intro":   "Congratulations! You completed {course} and earned a certificate.",
-		"certificate_issued.share":   "Anyone can check your certificate at its verification page.",
+		"certificate_issued.share":   "Anyone can check your certificate at its verification page: {url}",
 		"certificate_issued.action":  "View your certificate",
 		"cohort_created.subject":     "Your cohort {cohort} is ready",
 		"cohort_created.intro":       "Your cohort {cohort} for the course {course} runs from {start} to {end}.",
@@ -70,7 +70,7 @@ var catalog = map[string]map[string]string{
 		"digest.behind":              "En retard : un membre qui n'a pas terminé le cours et dont la progression est inférieure à la part du temps de la cohorte déjà écoulée.",
 		"certificate_issued.subject": "Votre certificat pour {course}",
 		"certificate_issued.intro":   "Félicitations ! Vous avez terminé {course} et obtenu un certificat.",
-		"certificate_issued.share":   "Chacun peut vérifier votre certificat sur sa page de vérification.",
+		"certificate_issued.share":   "Chacun peut vérifier votre certificat sur sa page de vérification : {url}",
 		"certificate_issued.action":  "Voir votre certificat",
 		"cohort_created.subject":     "Votre cohorte {cohort} est prête",
 		"cohort_created.intro":       "Votre cohorte {cohort} pour le cours {course} se déroule du {start} au {end}.",
@@ -105,7 +105,7 @@ var catalog = map[string]map[string]string{
 		"digest.behind":              "Atrasado: un miembro que no ha terminado el curso y cuyo progreso es inferior a la parte del tiempo de la cohorte ya transcurrida.",
 		"certificate_issued.subject": "Su certificado de {course}",
 		"certificate_issued.intro":   "¡Enhorabuena! Ha completado {course} y ha obtenido un certificado.",
-		"certificate_issued.share":   "Cualquiera puede comprobar su certificado en su página de verificación.",
+		"certificate_issued.share":   "Cualquiera puede comprobar su certificado en su página de verificación: {url}",
 		"certificate_issued.action":  "Ver su certificado",
 		"cohort_created.subject":     "Su cohorte {cohort} está lista",
 		"cohort_created.intro":       "Su cohorte {cohort} del curso {course} se desarrolla del {start} al {end}.",
@@ -143,7 +143,7 @@ var catalog = map[string]map[string]string{
 		"digest.behind":              "متأخر عن الجدول: عضو لم يتم الدورة وتقدمه أقل من نسبة الوقت المنقضي من مدة الفوج.",
 		"certificate_issued.subject": "شهادتك لدورة {course}",
 		"certificate_issued.intro":   "تهانينا! أتممت {course} وحصلت على شهادة.",
-		"certificate_issued.share":   "يمكن لأي شخص التحقق من شهادتك في صفحة التحقق الخاصة بها.",
+		"certificate_issued.share":   "يمكن لأي شخص التحقق من شهادتك في صفحة التحقق الخاصة بها: {url}",
 		"certificate_issued.action":  "عرض شهادتك",
 		"cohort_created.subject":     "فوجك {cohort} جاهز",
 		"cohort_created.intro":       "يمتد فوجك {cohort} لدورة {course} من {start} إلى {end}.",
@@ -180,7 +180,7 @@ var catalog = map[string]map[string]string{
 		"digest.behind":              "Отстаёт от графика: участник, который не завершил курс и чей прогресс меньше доли уже прошедшего времени работы группы.",
 		"certificate_issued.subject": "Ваш сертификат за курс «{course}»",
 		"certificate_issued.intro":   "Поздравляем! Вы завершили курс «{course}» и получили сертификат.",
-		"certificate_issued.share":   "Любой может проверить ваш сертификат на странице его проверки.",
+		"certificate_issued.share":   "Любой может проверить ваш сертификат на странице его проверки: {url}",
 		"certificate_issued.action":  "Открыть сертификат",
 		"cohort_created.subject":     "Ваша группа {cohort} готова",
 		"cohort_created.intro":       "Ваша группа {cohort} по курсу «{course}» работает с {start} по {end}.",
@@ -215,7 +215,7 @@ var catalog = map[string]map[string]string{
 		"digest.behind":              "落后于进度：尚未完成课程，且学习进度低于学习小组已过去时间比例的成员。",
 		"certificate_issued.subject": "您的《{course}》证书",
 		"certificate_issued.intro":   "恭喜！您已完成《{course}》并获得证书。",
-		"certificate_issued.share":   "任何人都可以在证书的验证页面上核验您的证书。",
+		"certificate_issued.share":   "任何人都可以在证书的验证页面上核验您的证书：{url}",
 		"certificate_issued.action":  "查看证书",
 		"cohort_created.subject":     "您的学习小组 {cohort} 已创建",
 		"cohort_created.intro":       "您为课程《{course}》创建的学习小组 {cohort} 的时间为 {start} 至 {end}。",

@@ -1,4 +1,4 @@
-package notify
+package notifications
 
 import "strings"
 
@@ -100,13 +100,4 @@ func surveyTr(l, key, course string) string {
 		s = surveyCatalog["en"][key]
 	}
 	return strings.ReplaceAll(s, "{course}", course)
-}
-
-// ComposeSurvey renders a survey notification (or its reminder) in the
-// recipient's language, for the writer to store as title and body.
-func ComposeSurvey(d SurveyData, to Recipient, reminder bool) Message {
-	l := lang(to.Language)
-	m := Message{Lang: l, Greeting: tr(l, "greeting", "name", to.Name), Footer: tr(l, "footer")}
-	d.compose(&m, reminder)
-	return m
 }
