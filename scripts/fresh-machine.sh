@@ -11,8 +11,9 @@
 # the namespaces. The network namespace has only its loopback interface. Its
 # one way out is scripts/egress: a bridge inside listens on 127.0.0.1:3128
 # and joins each connection to a Unix socket, where the proxy on the host
-# lets through only the Debian mirror and the Go module proxy
-# (http_proxy/https_proxy point at it inside).
+# lets through only the Debian mirror, the Go module proxy and the npm
+# registry (scripts/axe.sh installs axe-core from npm for the browser tests;
+# http_proxy/https_proxy point at the bridge inside).
 #
 # Prints the time from `make run` to its first HTTP answer and the test
 # summary; exits non-zero when either command fails. Settings:
@@ -52,6 +53,12 @@ inside() {
     HTTP_PROXY="http://$PROXY_ADDR" HTTPS_PROXY="http://$PROXY_ADDR"
     no_proxy=localhost,127.0.0.1,::1 NO_PROXY=localhost,127.0.0.1,::1
   )
+  # Node.js (npm, for axe-core) trusts only its own list of authorities: a
+  # network that inspects TLS needs its authority given to it as well, the
+  # same one copied into the root for apt and Go (see below).
+  if compgen -G "$root/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    root_env+=(NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
+  fi
   ip link set lo up
   mount -t proc proc "$root/proc"
   mount -t sysfs -o ro sysfs "$root/sys"
@@ -154,7 +161,10 @@ mirror=$(grep -oE 'http://[^[:space:]]+/debian/?([[:space:]]|$)' <<<"$sources" |
 mirror=${mirror:-http://deb.debian.org/debian}; mirror=${mirror%/}
 security=$(grep -oE 'http://[^[:space:]]+/debian-security' <<<"$sources" | head -1 || true)
 hostport() { local h=${1#http://}; h=${h%%/*}; case $h in *:*) echo "$h";; *) echo "$h:80";; esac; }
-allow="$(hostport "$mirror"),$proxy_host:443"
+# `make test` installs axe-core, which the browser tests run in every page,
+# from the npm registry (scripts/axe.sh); npm inside has no other registry.
+npm_registry=registry.npmjs.org:443
+allow="$(hostport "$mirror"),$proxy_host:443,$npm_registry"
 [ -z "$security" ] || allow="$allow,$(hostport "$security")"
 
 for tool in debootstrap unshare ip chroot setsid; do
