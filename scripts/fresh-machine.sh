@@ -142,7 +142,9 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 # ---------------------------------------------------------------------------
-# On the host.
+# On the host. One brace group, so bash has read all of it before it starts:
+# editing this file during a run (they take long) cannot change the run.
+{
 [ "$(id -u)" = 0 ] || die "fresh-machine.sh needs root (debootstrap, namespaces, chroot)"
 repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 cd "$repo"
@@ -175,6 +177,19 @@ work=$(mktemp -d "${FRESH_DIR:-/var/tmp}/cybercampus-fresh.XXXXXX")
 root=$work/root
 egress_pid=
 ns_pid=
+step_pid=
+
+# step runs a long command in a process group of its own and waits for it:
+# bash handles a signal only between foreground commands, but at once
+# during `wait`, and cleanup can then end the command with all its children.
+step() {
+  local rc=0
+  setsid "$@" &
+  step_pid=$!
+  wait "$step_pid" || rc=$?
+  step_pid=
+  return "$rc"
+}
 
 cleanup() {
   local rc=$?
@@ -182,6 +197,7 @@ cleanup() {
   # SIGKILL: the namespace's first process ignores SIGTERM, and unshare
   # --kill-child passes the SIGKILL on, which ends every process in it.
   [ -z "$ns_pid" ] || kill -KILL "$ns_pid" 2>/dev/null || true
+  [ -z "$step_pid" ] || kill -KILL -- "-$step_pid" 2>/dev/null || true
   [ -z "$egress_pid" ] || kill "$egress_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   # Every mount was made in the run's own mount namespace; make sure none
@@ -218,13 +234,13 @@ bootstrap=(debootstrap --variant=minbase)
 if [ -n "${FRESH_DEBS:-}" ]; then
   # Only the downloaded packages are reused; the root is unpacked anew.
   if [ ! -s "$FRESH_DEBS" ]; then
-    "${bootstrap[@]}" --make-tarball="$FRESH_DEBS" "$SUITE" "$work/debs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+    step "${bootstrap[@]}" --make-tarball="$FRESH_DEBS" "$SUITE" "$work/debs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
       { tail -20 "$work/debootstrap.log"; die "debootstrap --make-tarball failed"; }
     rm -rf --one-file-system "$work/debs"
   fi
   bootstrap+=(--unpack-tarball="$(realpath "$FRESH_DEBS")")
 fi
-"${bootstrap[@]}" "$SUITE" "$root" "$mirror" >>"$work/debootstrap.log" 2>&1 ||
+step "${bootstrap[@]}" "$SUITE" "$root" "$mirror" >>"$work/debootstrap.log" 2>&1 ||
   { tail -20 "$work/debootstrap.log"; die "debootstrap failed"; }
 log "new root ready after $(( $(date +%s) - start )) s"
 
@@ -246,14 +262,14 @@ printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' >"$root
 
 log "copying Go from $goroot"
 mkdir -p "$root/usr/local"
-cp -a "$goroot" "$root/usr/local/go"
+step cp -a "$goroot" "$root/usr/local/go"
 log "cloning the repository"
-git clone -q --no-local "$repo" "$root/root/cybercampus"
+step git clone -q --no-local "$repo" "$root/root/cybercampus"
 git -C "$root/root/cybercampus" checkout -q "$commit"
 
 unshare --net --mount --pid --ipc --uts --fork --kill-child --propagation private \
   env FRESH_RUN_ENV="$FRESH_RUN_ENV" FRESH_TEST_ENV="$FRESH_TEST_ENV" RUN_TIMEOUT="$RUN_TIMEOUT" TEST_TIMEOUT="$TEST_TIMEOUT" \
-  bash "$repo/scripts/fresh-machine.sh" --inside "$work" "$goproxy" &
+  bash "$root/root/cybercampus/scripts/fresh-machine.sh" --inside "$work" "$goproxy" &
 ns_pid=$!
 if wait "$ns_pid"; then
   ns_pid=
@@ -264,3 +280,5 @@ else
   grep -E 'denied' "$work/egress.log" | sed 's/^/  /' >&2 || true
   die "fresh machine check FAILED after $(( $(date +%s) - start )) s (commit $commit); FRESH_KEEP=1 keeps $work for a look"
 fi
+exit
+}
