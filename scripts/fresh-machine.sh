@@ -24,6 +24,10 @@
 #   FRESH_DIR        where to make the work directory (default /var/tmp)
 #   FRESH_DEBS=FILE  keep debootstrap's downloaded packages in FILE (a
 #                    tarball made on the first run) and reuse them
+#   RUN_TIMEOUT      seconds `make run` may take to answer (default 1800)
+#   TEST_TIMEOUT     seconds `make test` may take (default 7200: with cold
+#                    caches it builds everything with -race, and on a 2-core
+#                    machine loaded by other work that took over an hour)
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -32,7 +36,7 @@ set -euo pipefail
 FRESH_RUN_ENV=${FRESH_RUN_ENV-DATABASE_URL=postgres://localhost:5442/cybercampus?sslmode=disable REDIS_URL=redis://127.0.0.1:6390/0 HTTP_ADDR=:18080}
 FRESH_TEST_ENV=${FRESH_TEST_ENV-}
 RUN_TIMEOUT=${RUN_TIMEOUT:-1800}
-TEST_TIMEOUT=${TEST_TIMEOUT:-3600}
+TEST_TIMEOUT=${TEST_TIMEOUT:-7200}
 SUITE=bookworm
 PROXY_ADDR=127.0.0.1:3128
 
