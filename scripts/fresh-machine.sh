@@ -26,8 +26,9 @@
 #                    tarball made on the first run) and reuse them
 #   RUN_TIMEOUT      seconds `make run` may take to answer (default 1800)
 #   TEST_TIMEOUT     seconds `make test` may take (default 7200: with cold
-#                    caches it builds everything with -race, and on a 2-core
-#                    machine loaded by other work that took over an hour)
+#                    caches it builds everything with -race; on a 2-core
+#                    machine loaded by other work it took 3579 s to the end
+#                    of `go test`, before the fuzz targets)
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
