@@ -11,8 +11,9 @@
 # the namespaces. The network namespace has only its loopback interface. Its
 # one way out is scripts/egress: a bridge inside listens on 127.0.0.1:3128
 # and joins each connection to a Unix socket, where the proxy on the host
-# lets through only the Debian mirror and the Go module proxy
-# (http_proxy/https_proxy point at it inside).
+# lets through only the Debian mirror, the Go module proxy and the npm
+# registry (scripts/axe.sh installs axe-core from npm for the browser tests;
+# http_proxy/https_proxy point at the bridge inside).
 #
 # Prints the time from `make run` to its first HTTP answer and the test
 # summary; exits non-zero when either command fails. Settings:
@@ -23,6 +24,11 @@
 #   FRESH_DIR        where to make the work directory (default /var/tmp)
 #   FRESH_DEBS=FILE  keep debootstrap's downloaded packages in FILE (a
 #                    tarball made on the first run) and reuse them
+#   RUN_TIMEOUT      seconds `make run` may take to answer (default 1800)
+#   TEST_TIMEOUT     seconds `make test` may take (default 7200: with cold
+#                    caches it builds everything with -race; on a 2-core
+#                    machine loaded by other work it took 3579 s to the end
+#                    of `go test`, before the fuzz targets)
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -31,7 +37,7 @@ set -euo pipefail
 FRESH_RUN_ENV=${FRESH_RUN_ENV-DATABASE_URL=postgres://localhost:5442/cybercampus?sslmode=disable REDIS_URL=redis://127.0.0.1:6390/0 HTTP_ADDR=:18080}
 FRESH_TEST_ENV=${FRESH_TEST_ENV-}
 RUN_TIMEOUT=${RUN_TIMEOUT:-1800}
-TEST_TIMEOUT=${TEST_TIMEOUT:-3600}
+TEST_TIMEOUT=${TEST_TIMEOUT:-7200}
 SUITE=bookworm
 PROXY_ADDR=127.0.0.1:3128
 
@@ -52,6 +58,12 @@ inside() {
     HTTP_PROXY="http://$PROXY_ADDR" HTTPS_PROXY="http://$PROXY_ADDR"
     no_proxy=localhost,127.0.0.1,::1 NO_PROXY=localhost,127.0.0.1,::1
   )
+  # Node.js (npm, for axe-core) trusts only its own list of authorities: a
+  # network that inspects TLS needs its authority given to it as well, the
+  # same one copied into the root for apt and Go (see below).
+  if compgen -G "$root/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    root_env+=(NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
+  fi
   ip link set lo up
   mount -t proc proc "$root/proc"
   mount -t sysfs -o ro sysfs "$root/sys"
@@ -135,7 +147,9 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 # ---------------------------------------------------------------------------
-# On the host.
+# On the host. One brace group, so bash has read all of it before it starts:
+# editing this file during a run (they take long) cannot change the run.
+{
 [ "$(id -u)" = 0 ] || die "fresh-machine.sh needs root (debootstrap, namespaces, chroot)"
 repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 cd "$repo"
@@ -154,7 +168,10 @@ mirror=$(grep -oE 'http://[^[:space:]]+/debian/?([[:space:]]|$)' <<<"$sources" |
 mirror=${mirror:-http://deb.debian.org/debian}; mirror=${mirror%/}
 security=$(grep -oE 'http://[^[:space:]]+/debian-security' <<<"$sources" | head -1 || true)
 hostport() { local h=${1#http://}; h=${h%%/*}; case $h in *:*) echo "$h";; *) echo "$h:80";; esac; }
-allow="$(hostport "$mirror"),$proxy_host:443"
+# `make test` installs axe-core, which the browser tests run in every page,
+# from the npm registry (scripts/axe.sh); npm inside has no other registry.
+npm_registry=registry.npmjs.org:443
+allow="$(hostport "$mirror"),$proxy_host:443,$npm_registry"
 [ -z "$security" ] || allow="$allow,$(hostport "$security")"
 
 for tool in debootstrap unshare ip chroot setsid; do
@@ -165,6 +182,19 @@ work=$(mktemp -d "${FRESH_DIR:-/var/tmp}/cybercampus-fresh.XXXXXX")
 root=$work/root
 egress_pid=
 ns_pid=
+step_pid=
+
+# step runs a long command in a process group of its own and waits for it:
+# bash handles a signal only between foreground commands, but at once
+# during `wait`, and cleanup can then end the command with all its children.
+step() {
+  local rc=0
+  setsid "$@" &
+  step_pid=$!
+  wait "$step_pid" || rc=$?
+  step_pid=
+  return "$rc"
+}
 
 cleanup() {
   local rc=$?
@@ -172,6 +202,7 @@ cleanup() {
   # SIGKILL: the namespace's first process ignores SIGTERM, and unshare
   # --kill-child passes the SIGKILL on, which ends every process in it.
   [ -z "$ns_pid" ] || kill -KILL "$ns_pid" 2>/dev/null || true
+  [ -z "$step_pid" ] || kill -KILL -- "-$step_pid" 2>/dev/null || true
   [ -z "$egress_pid" ] || kill "$egress_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   # Every mount was made in the run's own mount namespace; make sure none
@@ -208,13 +239,13 @@ bootstrap=(debootstrap --variant=minbase)
 if [ -n "${FRESH_DEBS:-}" ]; then
   # Only the downloaded packages are reused; the root is unpacked anew.
   if [ ! -s "$FRESH_DEBS" ]; then
-    "${bootstrap[@]}" --make-tarball="$FRESH_DEBS" "$SUITE" "$work/debs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+    step "${bootstrap[@]}" --make-tarball="$FRESH_DEBS" "$SUITE" "$work/debs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
       { tail -20 "$work/debootstrap.log"; die "debootstrap --make-tarball failed"; }
     rm -rf --one-file-system "$work/debs"
   fi
   bootstrap+=(--unpack-tarball="$(realpath "$FRESH_DEBS")")
 fi
-"${bootstrap[@]}" "$SUITE" "$root" "$mirror" >>"$work/debootstrap.log" 2>&1 ||
+step "${bootstrap[@]}" "$SUITE" "$root" "$mirror" >>"$work/debootstrap.log" 2>&1 ||
   { tail -20 "$work/debootstrap.log"; die "debootstrap failed"; }
 log "new root ready after $(( $(date +%s) - start )) s"
 
@@ -236,14 +267,14 @@ printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' >"$root
 
 log "copying Go from $goroot"
 mkdir -p "$root/usr/local"
-cp -a "$goroot" "$root/usr/local/go"
+step cp -a "$goroot" "$root/usr/local/go"
 log "cloning the repository"
-git clone -q --no-local "$repo" "$root/root/cybercampus"
+step git clone -q --no-local "$repo" "$root/root/cybercampus"
 git -C "$root/root/cybercampus" checkout -q "$commit"
 
 unshare --net --mount --pid --ipc --uts --fork --kill-child --propagation private \
   env FRESH_RUN_ENV="$FRESH_RUN_ENV" FRESH_TEST_ENV="$FRESH_TEST_ENV" RUN_TIMEOUT="$RUN_TIMEOUT" TEST_TIMEOUT="$TEST_TIMEOUT" \
-  bash "$repo/scripts/fresh-machine.sh" --inside "$work" "$goproxy" &
+  bash "$root/root/cybercampus/scripts/fresh-machine.sh" --inside "$work" "$goproxy" &
 ns_pid=$!
 if wait "$ns_pid"; then
   ns_pid=
@@ -254,3 +285,5 @@ else
   grep -E 'denied' "$work/egress.log" | sed 's/^/  /' >&2 || true
   die "fresh machine check FAILED after $(( $(date +%s) - start )) s (commit $commit); FRESH_KEEP=1 keeps $work for a look"
 fi
+exit
+}

@@ -100,6 +100,12 @@ ensure_postgres() {
     apt_install postgresql
     installed=1
   fi
+  if ! find_cluster && pg_ready; then
+    # Not a Debian cluster (a container, a server built by hand): a cluster
+    # made on its port could never start, so use the server as it is.
+    log "PostgreSQL answers on port $pg_port but no Debian cluster is configured there: using that server as it is"
+    return
+  fi
   if ! find_cluster; then
     pg_ver=$(pg_version)
     local clusters; clusters=$(pg_lsclusters -h 2>/dev/null | awk '{ print $1 "/" $2 }')

@@ -4,8 +4,8 @@
 //	egress -listen SOCKET -allow HOST:PORT,...   (on the host)
 //
 // serves an HTTP proxy on a Unix socket: CONNECT tunnels and plain-HTTP
-// requests reach only the listed host:port pairs (the package mirror and the
-// Go module proxy); everything else gets 403. Each decision is logged.
+// requests reach only the listed host:port pairs (the package mirror, the Go
+// module proxy and the npm registry); everything else gets 403. Each decision is logged.
 //
 //	egress -bridge ADDR -to SOCKET               (inside the namespace)
 //
