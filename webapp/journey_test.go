@@ -158,8 +158,11 @@ func TestLearnerJourney(t *testing.T) {
 	})
 
 	w.run(t, "back online: everything syncs once, then the certificate appears", func(t *testing.T) {
+		w.open("#/certificates", "You are offline")
 		w.offline(false)
 		w.waitFor("the sync", `document.getElementById('status').textContent.includes('Synced')`)
+		// The screen that needed a connection loads by itself once it is back.
+		w.waitFor("the certificates screen", `document.querySelector('main h1').textContent === 'Certificates'`)
 		if n := w.count(t, completedLessons, userID); n != 3 {
 			t.Fatalf("%d lessons completed on the server, want 3", n)
 		}
