@@ -111,7 +111,7 @@ func (s *Store) remind(ctx context.Context, tx *sqlx.Tx, a announcement) error {
 
 func (s *Store) notify(ctx context.Context, tx *sqlx.Tx, a announcement, kind string) error {
 	d := notify.SurveyData{SurveyID: a.ID, SurveyKind: a.Kind, CourseSlug: a.CourseSlug, CourseTitle: a.CourseTitle,
-		URL: s.baseURL + "/v1/me/surveys"}
+		URL: s.baseURL + "/app#/surveys"}
 	m := notify.ComposeSurvey(d, notify.Recipient{Name: a.Name, Language: a.Language}, kind == notify.KindSurveyReminder)
 	_, _, err := notify.Create(ctx, tx, notify.Notification{UserID: a.UserID, Kind: kind, Title: m.Title(), Body: m.Body(),
 		Data: d, DedupeKey: kind + ":" + a.ID, Email: a.Email})
