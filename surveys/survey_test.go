@@ -102,6 +102,14 @@ func TestSurveysAreScheduledAndDelivered(t *testing.T) {
 		if w := waiting(t, e, u); len(w) != 1 || w[0].Kind != "satisfaction" || len(w[0].Questions) != 4 {
 			t.Fatalf("waiting surveys %+v", w)
 		}
+		// The link opens the web app's surveys screen, not the API's JSON.
+		var link string
+		if err := testDB.DB.Get(&link, `SELECT data->>'url' FROM notifications WHERE user_id = $1 AND kind = 'survey'`, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if link != "http://cybercampus.test/app#/surveys" {
+			t.Errorf("the survey notification links to %q, want the app's surveys screen", link)
+		}
 	})
 	t.Run("an unanswered survey is reminded once, a week later", func(t *testing.T) {
 		c.Set(completedAt.Add(6 * 24 * time.Hour))

@@ -118,7 +118,7 @@ func (s *Store) remind(ctx context.Context, tx *sqlx.Tx, a announcement) error {
 
 func (s *Store) notify(ctx context.Context, tx *sqlx.Tx, a announcement, kind string) error {
 	d := notifications.SurveyData{SurveyID: a.ID, SurveyKind: a.Kind, CourseSlug: a.CourseSlug, CourseTitle: a.CourseTitle,
-		URL: s.baseURL + "/v1/me/surveys"}
+		URL: s.baseURL + "/app#/surveys"}
 	_, err := notifications.Write(ctx, tx, notifications.Recipient{Name: a.Name, Language: a.Language},
 		notifications.Draft{UserID: a.UserID, Kind: kind, Data: d, DedupeKey: kind + ":" + a.ID, Email: a.Email})
 	return err

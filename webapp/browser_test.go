@@ -111,6 +111,7 @@ func newWorld(t *testing.T, name string) *world {
 	w.ctx = browsertest.NewWith(t, browsertest.Options{Width: 390, Height: 844, Lang: "en-GB", Timeout: 4 * time.Minute})
 	browsertest.Do(t, w.ctx, chromedp.EmulateViewport(390, 844))
 	w.watchExceptions()
+	w.traceOnFailure()
 	w.slug = "phish-" + pgtest.RandomSuffix()
 	admin := env.NewUser(t, cc.RoleAdmin)
 	env.Expect(t, apptest.Request{Method: "POST", Path: "/v1/courses", Token: admin.Token, Body: courseDoc(w.slug)}, 201)

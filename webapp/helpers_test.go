@@ -160,3 +160,11 @@ func (w *world) startApp() {
 	w.do(chromedp.Navigate(w.base + "/app"))
 	w.waitFor("the app to start", `document.body.dataset.ready === 'true'`)
 }
+
+// courseLink finds, in a list of courses, the link to this test's course by
+// its address: every test (and every run under -count) publishes courses
+// with the same titles into the same database, so a title can match another
+// test's course.
+func courseLink(slug string) string {
+	return fmt.Sprintf(`document.querySelector('main a[href="#/course/%s"]')`, slug)
+}

@@ -78,7 +78,7 @@ function screenTitle(text) { return h('h1', { tabindex: '-1' }, text); }
 
 function errorScreen(e) {
   if (e instanceof OfflineError) {
-    return h('section', {}, screenTitle(t('offline.title')), h('p', {}, t('offline.body')), h('p', {}, h('a', { href: '#/learning' }, t('nav.learning'))));
+    return h('section', { 'data-offline': '' }, screenTitle(t('offline.title')), h('p', {}, t('offline.body')), h('p', {}, h('a', { href: '#/learning' }, t('nav.learning'))));
   }
   if (e instanceof ApiError && e.status === 401) {
     return h('section', {}, screenTitle(t('signin.title')), h('p', {}, t('signin.needed')), h('p', {}, h('a', { href: '#/signin' }, t('nav.signin'))));
@@ -850,6 +850,10 @@ async function start() {
   });
   document.getElementById('skip').addEventListener('click', (ev) => { ev.preventDefault(); main().focus(); });
   addEventListener('hashchange', render);
+  // A screen that could not load for want of a connection loads again when
+  // the connection returns: opening the same address makes no hashchange,
+  // so the learner would otherwise keep seeing "You are offline".
+  addEventListener('online', () => { if (main().querySelector('[data-offline]')) render(); });
   sync.onSyncChange(renderStatus);
   sync.startSync();
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/app/sw.js', { scope: '/app' }).catch(() => null);
