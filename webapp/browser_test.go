@@ -93,6 +93,7 @@ func newWorld(t *testing.T, name string) *world {
 	assessments.NewHandler(assessments.NewStore(env.DB.DB)).Register(env.App, env.Auth)
 	surveysHandler := surveys.NewHandler(surveys.NewStore(env.DB.DB, time.Now, base))
 	surveysHandler.Register(env.App, env.Auth)
+	notifications.NewHandler(notifications.NewStore(env.DB.DB)).Register(env.App, env.Auth)
 	NewHandler().Register(env.App)
 	startJobs(t, env, learnersHandlers.RegisterTasks, certs.RegisterTasks, surveysHandler.RegisterTasks,
 		notifications.NewJobs(env.DB.DB, env.Config, notifications.NewMailer(env.Config, env.Logger), env.Logger, time.Now).RegisterTasks)

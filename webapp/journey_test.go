@@ -206,7 +206,7 @@ func TestLearnerJourney(t *testing.T) {
 
 	w.run(t, "the certificate's notification, marked as read", func(t *testing.T) {
 		w.open("#/notifications", "Notifications")
-		w.waitText("Your certificate for Spot the phish is ready")
+		w.waitText("Your certificate for Spot the phish")
 		w.check("notifications")
 		w.click("Mark as read")
 		w.waitFor("read", `[...document.querySelectorAll('main .meta')].some(m => m.textContent === 'Read')`)
