@@ -51,7 +51,7 @@ type Env struct {
 // Options adjust the environment.
 type Options struct {
 	// RedisDB is the Redis database number the package uses on the server
-	// REDIS_URL names; give each test package its own (3 to 15 are taken) so
+	// REDIS_URL names; give each test package its own (2 to 15 are taken) so
 	// asynq queues never mix between packages run in parallel.
 	RedisDB int
 	// Config overrides; nil uses the defaults with the test databases.

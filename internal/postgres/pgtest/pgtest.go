@@ -100,8 +100,8 @@ func ClaimRedis(db int) error {
 	}
 	if n != 0 {
 		return fmt.Errorf("redis database %d at %s holds %d keys the tests did not write; "+
-			"the tests use and empty databases 8 to 14 of the server REDIS_URL names only when they are empty or their own: "+
-			"point REDIS_URL at a Redis server whose databases 8 to 14 are free", db, rdb.Options().Addr, n)
+			"the tests use and empty databases 2 to 15 of the server REDIS_URL names only when they are empty or their own: "+
+			"point REDIS_URL at a Redis server whose databases 2 to 15 are free", db, rdb.Options().Addr, n)
 	}
 	return rdb.Set(ctx, redisOwnerKey, "CyberCampus tests use and empty this database", 0).Err()
 }
