@@ -11,29 +11,6 @@ import (
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
-// CohortStore keeps cohorts, their invitations, join codes and members.
-type CohortStore struct {
-	db  *sqlx.DB
-	now func() time.Time
-	// sessionsChanged is told, after commit, of every account whose
-	// sessions a cohort write ended (pupils of an ended class, a pupil's new
-	// password, a withdrawn consent), so that cached session checks forget it.
-	sessionsChanged func(ctx context.Context, userID string)
-}
-
-// NewCohortStore returns a store over db; now dates invitations, join codes
-// and the members' age bands, and sessionsChanged (auth.Sessions.Changed) is
-// told of every account whose sessions a cohort write ended.
-func NewCohortStore(db *sqlx.DB, now func() time.Time, sessionsChanged func(ctx context.Context, userID string)) *CohortStore {
-	if now == nil {
-		now = time.Now
-	}
-	if sessionsChanged == nil {
-		sessionsChanged = func(context.Context, string) {}
-	}
-	return &CohortStore{db: db, now: now, sessionsChanged: sessionsChanged}
-}
-
 // cohortSelect reads cohorts with their counts: members are those who
 // accepted; a revoked certificate does not count as certified; an invitation
 // past its expiry is no longer pending.
@@ -257,4 +234,54 @@ func (s *CohortStore) Progress(ctx context.Context, p cc.Principal, id string) (
 	}
 	out.Impact = impactOf(out.Members, im)
 	return out, nil
+}
+
+// shareCohort locks a cohort against being ended while someone joins it.
+func shareCohort(ctx context.Context, tx *sqlx.Tx, id string) (ownedCohort, error) {
+	const q = `SELECT id, course_id, archived_at FROM cohorts WHERE id = $1 FOR SHARE`
+	var h ownedCohort
+	if err := tx.GetContext(ctx, &h, q, id); postgres.IsNoRows(err) {
+		return h, noSuchCohort()
+	} else if err != nil {
+		return h, err
+	}
+	return h, nil
+}
+
+// join makes the user a member of the cohort: their enrollment in its course
+// (made now, pinned to the current version with a demographic snapshot, when
+// they have none) joins the cohort unless it already counts for another one.
+func (s *CohortStore) join(ctx context.Context, tx *sqlx.Tx, h ownedCohort, userID, via string) error {
+	var enrolled bool
+	const has = `SELECT EXISTS (SELECT 1 FROM enrollments WHERE course_id = $1 AND user_id = $2)`
+	if err := tx.GetContext(ctx, &enrolled, has, h.CourseID, userID); err != nil {
+		return err
+	}
+	if !enrolled {
+		if err := s.enrollInCohort(ctx, tx, h, userID); err != nil {
+			return err
+		}
+	}
+	const adopt = `UPDATE enrollments SET cohort_id = $1 WHERE course_id = $2 AND user_id = $3 AND cohort_id IS NULL`
+	if _, err := tx.ExecContext(ctx, adopt, h.ID, h.CourseID, userID); err != nil {
+		return err
+	}
+	const member = `INSERT INTO cohort_members (cohort_id, user_id, enrollment_id, joined_via)
+		SELECT $1, e.user_id, e.id, $4 FROM enrollments e WHERE e.course_id = $2 AND e.user_id = $3
+		ON CONFLICT DO NOTHING`
+	_, err := tx.ExecContext(ctx, member, h.ID, h.CourseID, userID, via)
+	return err
+}
+
+func (s *CohortStore) enrollInCohort(ctx context.Context, tx *sqlx.Tx, h ownedCohort, userID string) error {
+	var c courseRow
+	const sel = `SELECT id, current_version_id, archived_at IS NOT NULL AS archived FROM courses WHERE id = $1`
+	if err := tx.GetContext(ctx, &c, sel, h.CourseID); err != nil {
+		return err
+	}
+	if c.VersionID == nil || c.Archived {
+		return cc.Errorf(cc.ECONFLICT, "The cohort's course takes no new enrollments (it is archived or unpublished).")
+	}
+	_, err := enrollUsers(ctx, tx, h.CourseID, []string{userID}, &h.ID, s.now())
+	return err
 }

@@ -13,25 +13,6 @@ import (
 	"github.com/cybercampus/cybercampus/internal/postgres"
 )
 
-// LearningStore keeps enrollments, progress and quiz attempts.
-type LearningStore struct {
-	db  *sqlx.DB
-	now func() time.Time
-	// The statements of the progress page and of the progress write, prepared
-	// once.
-	courseStmt, resolveStmt, insertStmt preparedStmt
-}
-
-// NewLearningStore returns a store over db; now is the clock used to judge
-// whether an event lies in the future.
-func NewLearningStore(db *sqlx.DB, now func() time.Time) *LearningStore {
-	if now == nil {
-		now = time.Now
-	}
-	return &LearningStore{db: db, now: now, courseStmt: preparedStmt{query: courseProgressSQL},
-		resolveStmt: preparedStmt{query: resolveLessonsSQL}, insertStmt: preparedStmt{query: insertEventsSQL}}
-}
-
 // courseRow is what enrolling needs to know about a course.
 type courseRow struct {
 	ID        string  `db:"id"`

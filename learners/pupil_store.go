@@ -173,12 +173,6 @@ func disablePupils(ctx context.Context, tx *sqlx.Tx, cohortID string, now time.T
 	return ids, endSessions(ctx, tx, ids)
 }
 
-// CardPupil is what a sign-in card shows.
-type CardPupil struct {
-	Name     string `db:"name"`
-	Username string `db:"username"`
-}
-
 // CardPupils lists the pupils of a cohort the caller may see whose accounts
 // were made for it and can sign in, by name.
 func (s *CohortStore) CardPupils(ctx context.Context, p cc.Principal, cohortID string) (Cohort, []CardPupil, error) {
@@ -193,4 +187,12 @@ func (s *CohortStore) CardPupils(ctx context.Context, p cc.Principal, cohortID s
 	var out []CardPupil
 	err = s.db.SelectContext(ctx, &out, q, cohortID)
 	return h, out, err
+}
+
+// erasePupil erases a pupil's personal data with the account erasure's own
+// steps (accounts.ErasePersonalData: the users row stays as an empty shell so
+// anonymous statistics keep their counts, certificates keep verifying without
+// a name, the username and age band go, every session ends).
+func erasePupil(ctx context.Context, tx *sqlx.Tx, pupilID string) error {
+	return accounts.ErasePersonalData(ctx, tx, pupilID)
 }
