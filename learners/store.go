@@ -7,7 +7,8 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// LearningStore keeps enrollments, progress and quiz attempts.
+// LearningStore keeps enrollments, progress and quiz attempts. Its methods
+// are in enrollment_store.go, progress_store.go and quiz_store.go.
 type LearningStore struct {
 	db  *sqlx.DB
 	now func() time.Time
@@ -26,7 +27,10 @@ func NewLearningStore(db *sqlx.DB, now func() time.Time) *LearningStore {
 		resolveStmt: preparedStmt{query: resolveLessonsSQL}, insertStmt: preparedStmt{query: insertEventsSQL}}
 }
 
-// CohortStore keeps cohorts, their invitations, join codes and members.
+// CohortStore keeps cohorts, their invitations, join codes and members,
+// pupils and guardians. Its methods are in cohort_store.go,
+// cohort_invitation_store.go, cohort_join_code_store.go, pupil_store.go and
+// guardian_store.go.
 type CohortStore struct {
 	db  *sqlx.DB
 	now func() time.Time
