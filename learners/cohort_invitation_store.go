@@ -24,8 +24,10 @@ const learnerCohortJoins = `JOIN courses c ON c.id = h.course_id
 func (s *CohortStore) learnerCohort(ctx context.Context, id string) (LearnerCohort, error) {
 	const q = `SELECT ` + learnerCohortColumns + ` FROM cohorts h ` + learnerCohortJoins + ` WHERE h.id = $1`
 	var h LearnerCohort
-	err := s.db.GetContext(ctx, &h, q, id)
-	return h, err
+	if err := s.db.GetContext(ctx, &h, q, id); err != nil {
+		return h, fmt.Errorf("cohort %s as its learners see it: %w", id, err)
+	}
+	return h, nil
 }
 
 // Invite invites every address of the list to a cohort the caller manages,
@@ -73,7 +75,7 @@ func notMembers(ctx context.Context, tx *sqlx.Tx, cohortID string, emails []stri
 				WHERE m.cohort_id = $1 AND lower(u.email) = lower(x.e)) AS member
 		FROM unnest($2::text[]) AS x(e) ORDER BY lower(x.e)`
 	if err := tx.SelectContext(ctx, &rows, q, cohortID, pq.StringArray(emails)); err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("members of cohort %s among invitees: %w", cohortID, err)
 	}
 	fresh = make([]string, 0, len(rows))
 	for _, r := range rows {
@@ -101,13 +103,16 @@ func (s *CohortStore) upsertInvitations(ctx context.Context, tx *sqlx.Tx, cohort
 		RETURNING id`
 	var ids []string
 	if err := tx.SelectContext(ctx, &ids, q, cohortID, by, now, now.Add(InvitationTTL), pq.StringArray(emails)); err != nil {
-		return err
+		return fmt.Errorf("upsert invitations to cohort %s: %w", cohortID, err)
 	}
 	payloads := make([]any, len(ids))
 	for i, id := range ids {
 		payloads[i] = jobs.InvitationPayload{InvitationID: id}
 	}
-	return jobs.EnqueueAll(ctx, tx, jobs.TypeCohortInvitation, jobs.QueueDefault, payloads)
+	if err := jobs.EnqueueAll(ctx, tx, jobs.TypeCohortInvitation, jobs.QueueDefault, payloads); err != nil {
+		return fmt.Errorf("queue invitation emails: %w", err)
+	}
+	return nil
 }
 
 // Invitations lists the caller's pending invitations, addressed to their
@@ -125,8 +130,10 @@ func (s *CohortStore) Invitations(ctx context.Context, userID string, after *key
 		ORDER BY i.expires_at DESC, i.id DESC LIMIT $5`
 	at, id := keysetStart(after)
 	var out []Invitation
-	err := s.db.SelectContext(ctx, &out, q, userID, s.now(), at, id, limit+1)
-	return out, err
+	if err := s.db.SelectContext(ctx, &out, q, userID, s.now(), at, id, limit+1); err != nil {
+		return nil, fmt.Errorf("list invitations: %w", err)
+	}
+	return out, nil
 }
 
 // invitationRow is an invitation as accepting or declining it reads it.
@@ -149,7 +156,7 @@ func invitationFor(ctx context.Context, q sqlx.QueryerContext, userID, id string
 	if err := sqlx.GetContext(ctx, q, &r, sel, id, userID); postgres.IsNoRows(err) {
 		return r, cc.Errorf(cc.ENOTFOUND, "No such invitation.")
 	} else if err != nil {
-		return r, err
+		return r, fmt.Errorf("invitation %s: %w", id, err)
 	}
 	return r, nil
 }
@@ -187,8 +194,10 @@ func (s *CohortStore) AcceptInvitation(ctx context.Context, p cc.Principal, id s
 			return err
 		}
 		const upd = `UPDATE cohort_invitations SET status = 'accepted', responded_at = $2, user_id = $3 WHERE id = $1`
-		_, err = tx.ExecContext(ctx, upd, id, s.now(), p.UserID)
-		return err
+		if _, err := tx.ExecContext(ctx, upd, id, s.now(), p.UserID); err != nil {
+			return fmt.Errorf("accept invitation %s: %w", id, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return LearnerCohort{}, err
@@ -229,8 +238,10 @@ func (s *CohortStore) DeclineInvitation(ctx context.Context, userID, id string) 
 			return nil
 		}
 		const upd = `UPDATE cohort_invitations SET status = 'declined', responded_at = $2, user_id = $3 WHERE id = $1`
-		_, err = tx.ExecContext(ctx, upd, id, s.now(), userID)
-		return err
+		if _, err := tx.ExecContext(ctx, upd, id, s.now(), userID); err != nil {
+			return fmt.Errorf("decline invitation %s: %w", id, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return InvitationAnswer{}, err
@@ -244,7 +255,7 @@ func stillMember(ctx context.Context, tx *sqlx.Tx, cohortID, userID string) erro
 	var ok bool
 	const q = `SELECT EXISTS (SELECT 1 FROM cohort_members WHERE cohort_id = $1 AND user_id = $2)`
 	if err := tx.GetContext(ctx, &ok, q, cohortID, userID); err != nil {
-		return err
+		return fmt.Errorf("membership of cohort %s: %w", cohortID, err)
 	}
 	if !ok {
 		return cc.Errorf(cc.ECONFLICT, "This invitation was used already; ask your trainer to invite you again.")

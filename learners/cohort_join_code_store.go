@@ -2,6 +2,7 @@ package learners
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
@@ -22,7 +23,7 @@ func (s *CohortStore) NewJoinCode(ctx context.Context, p cc.Principal, cohortID 
 			return cohortEnded()
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM cohort_join_codes WHERE cohort_id = $1`, cohortID); err != nil {
-			return err
+			return fmt.Errorf("delete join code of cohort %s: %w", cohortID, err)
 		}
 		jc, err = s.insertJoinCode(ctx, tx, cohortID, p.UserID)
 		return err
@@ -39,12 +40,15 @@ func (s *CohortStore) insertJoinCode(ctx context.Context, tx *sqlx.Tx, cohortID,
 	for {
 		code, err := newJoinCode()
 		if err != nil {
-			return JoinCode{}, err
+			return JoinCode{}, fmt.Errorf("draw join code: %w", err)
 		}
 		var jc JoinCode
 		err = tx.GetContext(ctx, &jc, ins, code, cohortID, by, now, now.Add(JoinCodeTTL))
-		if !postgres.IsNoRows(err) {
-			return jc, err
+		switch {
+		case err == nil:
+			return jc, nil
+		case !postgres.IsNoRows(err):
+			return JoinCode{}, fmt.Errorf("insert join code of cohort %s: %w", cohortID, err)
 		}
 	}
 }
@@ -61,7 +65,7 @@ func (s *CohortStore) JoinByCode(ctx context.Context, p cc.Principal, code strin
 	if err := s.db.GetContext(ctx, &cohortID, sel, code, s.now()); postgres.IsNoRows(err) {
 		return LearnerCohort{}, noSuchCode()
 	} else if err != nil {
-		return LearnerCohort{}, err
+		return LearnerCohort{}, fmt.Errorf("cohort of join code: %w", err)
 	}
 	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		h, err := shareCohort(ctx, tx, cohortID)
@@ -76,8 +80,10 @@ func (s *CohortStore) JoinByCode(ctx context.Context, p cc.Principal, code strin
 		}
 		const upd = `UPDATE cohort_invitations SET status = 'accepted', responded_at = $3, user_id = $2
 			WHERE cohort_id = $1 AND status = 'pending' AND email_key = (SELECT lower(email) FROM users WHERE id = $2)`
-		_, err = tx.ExecContext(ctx, upd, cohortID, p.UserID, s.now())
-		return err
+		if _, err := tx.ExecContext(ctx, upd, cohortID, p.UserID, s.now()); err != nil {
+			return fmt.Errorf("accept pending invitation to cohort %s: %w", cohortID, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return LearnerCohort{}, err

@@ -3,6 +3,7 @@ package learners
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -17,7 +18,7 @@ import (
 func (s *CohortStore) NewGuardianCode(ctx context.Context, p cc.Principal, cohortID, userID string) (GuardianCode, error) {
 	code, err := newGuardianCode()
 	if err != nil {
-		return GuardianCode{}, err
+		return GuardianCode{}, fmt.Errorf("draw guardian code: %w", err)
 	}
 	now := s.now()
 	gc := GuardianCode{Code: code, ExpiresAt: now.Add(GuardianCodeTTL).UTC()}
@@ -26,8 +27,10 @@ func (s *CohortStore) NewGuardianCode(ctx context.Context, p cc.Principal, cohor
 			return err
 		}
 		const ins = `INSERT INTO guardian_codes (code_hash, pupil_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`
-		_, err := tx.ExecContext(ctx, ins, hashGuardianCode(code), userID, p.UserID, now, gc.ExpiresAt)
-		return err
+		if _, err := tx.ExecContext(ctx, ins, hashGuardianCode(code), userID, p.UserID, now, gc.ExpiresAt); err != nil {
+			return fmt.Errorf("insert guardian code for pupil %s: %w", userID, err)
+		}
+		return nil
 	})
 	return gc, err
 }
@@ -42,7 +45,7 @@ func (s *CohortStore) LinkGuardian(ctx context.Context, guardianID, code string)
 	return postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		var managed bool
 		if err := tx.GetContext(ctx, &managed, `SELECT managed FROM users WHERE id = $1`, guardianID); err != nil {
-			return err
+			return fmt.Errorf("guardian's account %s: %w", guardianID, err)
 		}
 		if managed {
 			return cc.Errorf(cc.EFORBIDDEN, "A pupil's account cannot be a guardian's; sign in with your own account.")
@@ -59,7 +62,7 @@ func (s *CohortStore) LinkGuardian(ctx context.Context, guardianID, code string)
 		if err := tx.GetContext(ctx, &gc, sel, hashGuardianCode(code)); postgres.IsNoRows(err) {
 			return noSuchGuardianCode()
 		} else if err != nil {
-			return err
+			return fmt.Errorf("lock guardian code: %w", err)
 		}
 		switch {
 		case gc.UsedAt != nil && gc.UsedBy != nil && *gc.UsedBy == guardianID:
@@ -71,11 +74,13 @@ func (s *CohortStore) LinkGuardian(ctx context.Context, guardianID, code string)
 		}
 		const use = `UPDATE guardian_codes SET used_at = $2, used_by = $3 WHERE code_hash = $1`
 		if _, err := tx.ExecContext(ctx, use, hashGuardianCode(code), s.now(), guardianID); err != nil {
-			return err
+			return fmt.Errorf("use guardian code: %w", err)
 		}
 		const link = `INSERT INTO guardianships (guardian_id, pupil_id, linked_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
-		_, err := tx.ExecContext(ctx, link, guardianID, gc.Pupil, s.now())
-		return err
+		if _, err := tx.ExecContext(ctx, link, guardianID, gc.Pupil, s.now()); err != nil {
+			return fmt.Errorf("link guardian to pupil %s: %w", gc.Pupil, err)
+		}
+		return nil
 	})
 }
 
@@ -91,15 +96,15 @@ func (s *CohortStore) WithdrawConsent(ctx context.Context, guardianID, pupilID s
 	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		const mark = `UPDATE pupil_consents SET withdrawn_at = $3, withdrawn_by = $2 WHERE user_id = $1 AND withdrawn_at IS NULL`
 		if _, err := tx.ExecContext(ctx, mark, pupilID, guardianID, s.now()); err != nil {
-			return err
+			return fmt.Errorf("record withdrawn consent for pupil %s: %w", pupilID, err)
 		}
 		const disable = `UPDATE users SET sign_in_disabled_at = coalesce(sign_in_disabled_at, $2) WHERE id = $1 AND managed`
 		if _, err := tx.ExecContext(ctx, disable, pupilID, s.now()); err != nil {
-			return err
+			return fmt.Errorf("disable pupil %s: %w", pupilID, err)
 		}
 		for _, q := range []string{`DELETE FROM guardian_codes WHERE pupil_id = $1`, `DELETE FROM guardianships WHERE pupil_id = $1`} {
 			if _, err := tx.ExecContext(ctx, q, pupilID); err != nil {
-				return err
+				return fmt.Errorf("unlink guardians of pupil %s: %w", pupilID, err)
 			}
 		}
 		return erasePupil(ctx, tx, pupilID)
@@ -133,15 +138,15 @@ func (s *CohortStore) Children(ctx context.Context, guardianID, baseURL string, 
 	at, id := keysetStart(after)
 	var out []Child
 	if err := s.db.SelectContext(ctx, &out, childrenSelect, guardianID, at, id, limit+1); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list children: %w", err)
 	}
 	for i := range out {
 		c := &out[i]
 		if err := json.Unmarshal(c.EnrollmentsJSON, &c.Enrollments); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("enrollments of child %s: %w", c.UserID, err)
 		}
 		if err := json.Unmarshal(c.CertificatesJSON, &c.Certificates); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("certificates of child %s: %w", c.UserID, err)
 		}
 		for j := range c.Certificates {
 			c.Certificates[j].VerifyURL = baseURL + "/v1/certificates/" + c.Certificates[j].ID
@@ -155,7 +160,7 @@ func (s *CohortStore) guardianOf(ctx context.Context, guardianID, pupilID string
 	var ok bool
 	const q = `SELECT EXISTS (SELECT 1 FROM guardianships WHERE guardian_id = $1 AND pupil_id = $2)`
 	if err := s.db.GetContext(ctx, &ok, q, guardianID, pupilID); err != nil {
-		return err
+		return fmt.Errorf("guardianship of pupil %s: %w", pupilID, err)
 	}
 	if !ok {
 		return cc.Errorf(cc.ENOTFOUND, "No such child linked to your account.")
