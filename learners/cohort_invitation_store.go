@@ -10,6 +10,7 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
+	"github.com/cybercampus/cybercampus/internal/web"
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
@@ -118,7 +119,7 @@ func (s *CohortStore) upsertInvitations(ctx context.Context, tx *sqlx.Tx, cohort
 // Invitations lists the caller's pending invitations, addressed to their
 // account's email, latest expiry first; expired ones and those of ended
 // cohorts are left out.
-func (s *CohortStore) Invitations(ctx context.Context, userID string, after *keyset, limit int) ([]Invitation, error) {
+func (s *CohortStore) Invitations(ctx context.Context, userID string, after *web.Cursor, limit int) ([]Invitation, error) {
 	if err := s.verifiedAddress(ctx, userID, listRefused); err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func (s *CohortStore) Invitations(ctx context.Context, userID string, after *key
 			AND i.status = 'pending' AND i.expires_at > $2 AND h.archived_at IS NULL
 			AND (i.expires_at, i.id) < ($3, $4)
 		ORDER BY i.expires_at DESC, i.id DESC LIMIT $5`
-	at, id := keysetStart(after)
+	at, id := web.NewestFirst(after)
 	var out []Invitation
 	if err := s.db.SelectContext(ctx, &out, q, userID, s.now(), at, id, limit+1); err != nil {
 		return nil, fmt.Errorf("list invitations: %w", err)

@@ -9,6 +9,7 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
+	"github.com/cybercampus/cybercampus/internal/web"
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
@@ -49,11 +50,11 @@ func (s *CohortStore) Cohort(ctx context.Context, p cc.Principal, id string) (Co
 }
 
 // Cohorts lists the cohorts the caller may see, newest first.
-func (s *CohortStore) Cohorts(ctx context.Context, p cc.Principal, after *keyset, limit int) ([]Cohort, error) {
+func (s *CohortStore) Cohorts(ctx context.Context, p cc.Principal, after *web.Cursor, limit int) ([]Cohort, error) {
 	const all = cohortSelect + ` WHERE (h.created_at, h.id) < ($1, $2) ORDER BY h.created_at DESC, h.id DESC LIMIT $3`
 	const own = cohortSelect + ` WHERE h.owner_id = $4 AND (h.created_at, h.id) < ($1, $2)
 		ORDER BY h.created_at DESC, h.id DESC LIMIT $3`
-	at, id := keysetStart(after)
+	at, id := web.NewestFirst(after)
 	var out []Cohort
 	var err error
 	if p.Has(cc.RoleAdmin) {

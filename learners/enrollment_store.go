@@ -11,6 +11,7 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
+	"github.com/cybercampus/cybercampus/internal/web"
 )
 
 // courseRow is what enrolling needs to know about a course.
@@ -125,23 +126,15 @@ func ageBands(year int) ([]int64, []string) {
 }
 
 // Enrollments lists a learner's enrollments, newest first.
-func (s *LearningStore) Enrollments(ctx context.Context, userID string, after *keyset, limit int) ([]Enrollment, error) {
+func (s *LearningStore) Enrollments(ctx context.Context, userID string, after *web.Cursor, limit int) ([]Enrollment, error) {
 	const q = enrollmentSelect + ` WHERE e.user_id = $1 AND (e.enrolled_at, e.id) < ($2, $3)
 		ORDER BY e.enrolled_at DESC, e.id DESC LIMIT $4`
-	at, id := keysetStart(after)
+	at, id := web.NewestFirst(after)
 	var out []Enrollment
 	if err := s.db.SelectContext(ctx, &out, q, userID, at, id, limit+1); err != nil {
 		return nil, fmt.Errorf("list enrollments: %w", err)
 	}
 	return out, nil
-}
-
-// keysetStart returns the position after which a newest-first page starts.
-func keysetStart(k *keyset) (time.Time, string) {
-	if k == nil {
-		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), "ffffffff-ffff-ffff-ffff-ffffffffffff"
-	}
-	return k.At, k.ID
 }
 
 // courseProgressSQL reads a learner's enrollment in a course by slug with its

@@ -10,6 +10,7 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
+	"github.com/cybercampus/cybercampus/internal/web"
 )
 
 // NewGuardianCode issues a one-time code for the guardian of a pupil of a
@@ -134,8 +135,8 @@ const childrenSelect = `SELECT g.pupil_id AS user_id, u.name, coalesce(u.usernam
 
 // Children lists the pupils linked to a guardian, newest link first; the
 // certificates' verify URLs start with baseURL.
-func (s *CohortStore) Children(ctx context.Context, guardianID, baseURL string, after *keyset, limit int) ([]Child, error) {
-	at, id := keysetStart(after)
+func (s *CohortStore) Children(ctx context.Context, guardianID, baseURL string, after *web.Cursor, limit int) ([]Child, error) {
+	at, id := web.NewestFirst(after)
 	var out []Child
 	if err := s.db.SelectContext(ctx, &out, childrenSelect, guardianID, at, id, limit+1); err != nil {
 		return nil, fmt.Errorf("list children: %w", err)

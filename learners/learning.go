@@ -157,12 +157,3 @@ type RejectedEvent struct {
 	ID    string `json:"id"`
 	Error string `json:"error"`
 }
-
-// keyset is the position of a row in a newest-first list.
-type keyset struct {
-	At time.Time `json:"t"`
-	ID string    `json:"i"`
-}
-
-// Valid reports whether the keyset names a row: a time and a UUID.
-func (k *keyset) Valid() bool { return !k.At.IsZero() && cc.IsUUID(k.ID) }
