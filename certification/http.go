@@ -142,20 +142,15 @@ func (m *Handler) sendPage(c *fiber.Ctx, rec Record) error {
 }
 
 func (m *Handler) listMine(c *fiber.Ctx) error {
-	var cur *MineCursor
-	var decoded MineCursor
-	p, err := web.Paging(c, &decoded)
+	p, after, err := web.CursorPaging(c)
 	if err != nil {
 		return err
 	}
-	if p.Cursor != "" {
-		cur = &decoded
-	}
-	items, err := m.store.ListMine(c.UserContext(), web.MustPrincipal(c).UserID, cur, p.Limit+1)
+	items, err := m.store.ListMine(c.UserContext(), web.MustPrincipal(c).UserID, after, p.Limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(web.NewPage(items, p.Limit, func(x Mine) any { return MineCursor{IssuedAt: x.IssuedAt, ID: x.ID} }))
+	return c.JSON(web.NewPage(items, p.Limit, func(x Mine) any { return web.Cursor{At: x.IssuedAt, ID: x.ID} }))
 }
 
 func (m *Handler) getPDF(c *fiber.Ctx) error {

@@ -11,6 +11,7 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
+	"github.com/cybercampus/cybercampus/internal/web"
 	"github.com/cybercampus/cybercampus/notifications"
 )
 
@@ -221,31 +222,18 @@ type Mine struct {
 	VerifyURL string    `db:"-" json:"verify_url"`
 }
 
-// MineCursor is the keyset position in a learner's certificates.
-type MineCursor struct {
-	IssuedAt time.Time `json:"t"`
-	ID       string    `json:"id"`
-}
-
-// Valid reports whether the cursor names a certificate: a time and a UUID.
-func (c *MineCursor) Valid() bool { return !c.IssuedAt.IsZero() && cc.IsUUID(c.ID) }
-
 // ListMine returns a page of the user's certificates, newest first (served by
 // certificates_user_idx).
-func (s *Store) ListMine(ctx context.Context, userID string, after *MineCursor, limit int) ([]Mine, error) {
+func (s *Store) ListMine(ctx context.Context, userID string, after *web.Cursor, limit int) ([]Mine, error) {
 	const q = `SELECT c.id, co.slug, c.course_title, c.issued_at, c.token
 		FROM certificates c JOIN courses co ON co.id = c.course_id
-		WHERE c.user_id = $1 AND ($2::timestamptz IS NULL OR (c.issued_at, c.id) < ($2, $3::uuid))
+		WHERE c.user_id = $1 AND (c.issued_at, c.id) < ($2, $3::uuid)
 		ORDER BY c.issued_at DESC, c.id DESC
 		LIMIT $4`
-	var t *time.Time
-	var id any
-	if after != nil {
-		t, id = &after.IssuedAt, after.ID
-	}
+	at, id := web.NewestFirst(after)
 	var items []Mine
-	if err := s.db.SelectContext(ctx, &items, q, userID, t, id, limit); err != nil {
-		return nil, err
+	if err := s.db.SelectContext(ctx, &items, q, userID, at, id, limit+1); err != nil {
+		return nil, fmt.Errorf("list certificates: %w", err)
 	}
 	for i := range items {
 		items[i].IssuedAt = items[i].IssuedAt.UTC()

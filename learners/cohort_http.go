@@ -76,20 +76,15 @@ func (h *CohortHandler) create(c *fiber.Ctx) error {
 }
 
 func (h *CohortHandler) list(c *fiber.Ctx) error {
-	var after keyset
-	p, err := web.Paging(c, &after)
+	p, after, err := web.CursorPaging(c)
 	if err != nil {
 		return err
 	}
-	cursor, err := positionOf(p, &after)
+	items, err := h.store.Cohorts(c.UserContext(), web.MustPrincipal(c), after, p.Limit)
 	if err != nil {
 		return err
 	}
-	items, err := h.store.Cohorts(c.UserContext(), web.MustPrincipal(c), cursor, p.Limit)
-	if err != nil {
-		return err
-	}
-	return private(c).JSON(web.NewPage(items, p.Limit, func(h Cohort) any { return keyset{h.CreatedAt, h.ID} }))
+	return private(c).JSON(web.NewPage(items, p.Limit, func(h Cohort) any { return web.Cursor{At: h.CreatedAt, ID: h.ID} }))
 }
 
 func (h *CohortHandler) get(c *fiber.Ctx) error {
@@ -228,20 +223,15 @@ func (l JoinLimits) take(c *fiber.Ctx, limiter *ratelimit.Limiter, kind, userID,
 }
 
 func (h *CohortHandler) invitations(c *fiber.Ctx) error {
-	var after keyset
-	p, err := web.Paging(c, &after)
+	p, after, err := web.CursorPaging(c)
 	if err != nil {
 		return err
 	}
-	cursor, err := positionOf(p, &after)
+	items, err := h.store.Invitations(c.UserContext(), web.MustPrincipal(c).UserID, after, p.Limit)
 	if err != nil {
 		return err
 	}
-	items, err := h.store.Invitations(c.UserContext(), web.MustPrincipal(c).UserID, cursor, p.Limit)
-	if err != nil {
-		return err
-	}
-	return private(c).JSON(web.NewPage(items, p.Limit, func(i Invitation) any { return keyset{i.ExpiresAt, i.ID} }))
+	return private(c).JSON(web.NewPage(items, p.Limit, func(i Invitation) any { return web.Cursor{At: i.ExpiresAt, ID: i.ID} }))
 }
 
 func (h *CohortHandler) accept(c *fiber.Ctx) error {
@@ -266,16 +256,6 @@ func (h *CohortHandler) decline(c *fiber.Ctx) error {
 		return err
 	}
 	return private(c).JSON(res)
-}
-
-// positionOf returns the decoded cursor (nil on the first page); a cursor
-// that decodes but names no row position (such as {}) is a 400 naming it.
-func positionOf(p web.PageParams, k *keyset) (*keyset, error) {
-	k = cursorOrNil(p, k)
-	if k != nil && (!cc.IsUUID(k.ID) || k.At.IsZero()) {
-		return nil, web.ErrBadCursor
-	}
-	return k, nil
 }
 
 // readMembers reads a member list sent as JSON or as CSV.

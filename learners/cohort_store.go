@@ -2,37 +2,16 @@ package learners
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
+	"github.com/cybercampus/cybercampus/internal/web"
 	"github.com/cybercampus/cybercampus/jobs"
 )
-
-// CohortStore keeps cohorts, their invitations, join codes and members.
-type CohortStore struct {
-	db  *sqlx.DB
-	now func() time.Time
-	// sessionsChanged is told, after commit, of every account whose
-	// sessions a cohort write ended (pupils of an ended class, a pupil's new
-	// password, a withdrawn consent), so that cached session checks forget it.
-	sessionsChanged func(ctx context.Context, userID string)
-}
-
-// NewCohortStore returns a store over db; now dates invitations, join codes
-// and the members' age bands, and sessionsChanged (auth.Sessions.Changed) is
-// told of every account whose sessions a cohort write ended.
-func NewCohortStore(db *sqlx.DB, now func() time.Time, sessionsChanged func(ctx context.Context, userID string)) *CohortStore {
-	if now == nil {
-		now = time.Now
-	}
-	if sessionsChanged == nil {
-		sessionsChanged = func(context.Context, string) {}
-	}
-	return &CohortStore{db: db, now: now, sessionsChanged: sessionsChanged}
-}
 
 // cohortSelect reads cohorts with their counts: members are those who
 // accepted; a revoked certificate does not count as certified; an invitation
@@ -65,22 +44,28 @@ func (s *CohortStore) Cohort(ctx context.Context, p cc.Principal, id string) (Co
 	if err := s.db.GetContext(ctx, &h, q, id, p.Has(cc.RoleAdmin), p.UserID); postgres.IsNoRows(err) {
 		return h, noSuchCohort()
 	} else if err != nil {
-		return h, err
+		return h, fmt.Errorf("cohort %s: %w", id, err)
 	}
 	return h, nil
 }
 
 // Cohorts lists the cohorts the caller may see, newest first.
-func (s *CohortStore) Cohorts(ctx context.Context, p cc.Principal, after *keyset, limit int) ([]Cohort, error) {
+func (s *CohortStore) Cohorts(ctx context.Context, p cc.Principal, after *web.Cursor, limit int) ([]Cohort, error) {
 	const all = cohortSelect + ` WHERE (h.created_at, h.id) < ($1, $2) ORDER BY h.created_at DESC, h.id DESC LIMIT $3`
 	const own = cohortSelect + ` WHERE h.owner_id = $4 AND (h.created_at, h.id) < ($1, $2)
 		ORDER BY h.created_at DESC, h.id DESC LIMIT $3`
-	at, id := keysetStart(after)
+	at, id := web.NewestFirst(after)
 	var out []Cohort
+	var err error
 	if p.Has(cc.RoleAdmin) {
-		return out, s.db.SelectContext(ctx, &out, all, at, id, limit+1)
+		err = s.db.SelectContext(ctx, &out, all, at, id, limit+1)
+	} else {
+		err = s.db.SelectContext(ctx, &out, own, at, id, limit+1, p.UserID)
 	}
-	return out, s.db.SelectContext(ctx, &out, own, at, id, limit+1, p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("list cohorts: %w", err)
+	}
+	return out, nil
 }
 
 // CreateCohort creates a cohort owned by the caller and queues the
@@ -96,10 +81,12 @@ func (s *CohortStore) CreateCohort(ctx context.Context, ownerID string, r Cohort
 		const ins = `INSERT INTO cohorts (name, course_id, owner_id, country, starts_on, ends_on, education_level)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
 		if err := tx.GetContext(ctx, &id, ins, r.Name, courseID, ownerID, r.Country, r.StartsOn, r.EndsOn, r.EducationLevel); err != nil {
-			return err
+			return fmt.Errorf("insert cohort: %w", err)
 		}
-		_, err := jobs.Enqueue(ctx, tx, jobs.TypeCohortCreated, jobs.QueueDefault, jobs.CohortPayload{CohortID: id})
-		return err
+		if _, err := jobs.Enqueue(ctx, tx, jobs.TypeCohortCreated, jobs.QueueDefault, jobs.CohortPayload{CohortID: id}); err != nil {
+			return fmt.Errorf("queue cohort-created task: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return Cohort{}, err
@@ -122,7 +109,7 @@ func (s *CohortStore) checkCohortRefs(ctx context.Context, r CohortCreate) (stri
 	}
 	var known bool
 	if err := s.db.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM countries WHERE code = $1)`, r.Country); err != nil {
-		return "", err
+		return "", fmt.Errorf("country %q: %w", r.Country, err)
 	}
 	v.Check(known, "country", "is not an ISO 3166-1 country code")
 	return c.ID, v.Err()
@@ -143,7 +130,7 @@ func lockCohort(ctx context.Context, tx *sqlx.Tx, p cc.Principal, id string) (ow
 	if err := tx.GetContext(ctx, &h, q, id, p.Has(cc.RoleAdmin), p.UserID); postgres.IsNoRows(err) {
 		return h, noSuchCohort()
 	} else if err != nil {
-		return h, err
+		return h, fmt.Errorf("lock cohort %s: %w", id, err)
 	}
 	return h, nil
 }
@@ -157,7 +144,7 @@ func (s *CohortStore) UpdateCohort(ctx context.Context, p cc.Principal, id strin
 		}
 		var h Cohort
 		if err := tx.GetContext(ctx, &h, cohortSelect+` WHERE h.id = $1`, id); err != nil {
-			return err
+			return fmt.Errorf("cohort %s: %w", id, err)
 		}
 		if h.ArchivedAt != nil {
 			return cohortEnded()
@@ -168,8 +155,10 @@ func (s *CohortStore) UpdateCohort(ctx context.Context, p cc.Principal, id strin
 		}
 		const upd = `UPDATE cohorts SET name = $2, starts_on = $3, ends_on = $4,
 			education_level = coalesce($5, education_level), updated_at = now() WHERE id = $1`
-		_, err = tx.ExecContext(ctx, upd, id, name, startsOn, endsOn, r.EducationLevel)
-		return err
+		if _, err := tx.ExecContext(ctx, upd, id, name, startsOn, endsOn, r.EducationLevel); err != nil {
+			return fmt.Errorf("update cohort %s: %w", id, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return Cohort{}, err
@@ -192,10 +181,10 @@ func (s *CohortStore) ArchiveCohort(ctx context.Context, p cc.Principal, id stri
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cohorts SET archived_at = $2, updated_at = $2 WHERE id = $1`, id, s.now()); err != nil {
-			return err
+			return fmt.Errorf("archive cohort %s: %w", id, err)
 		}
 		if _, err = tx.ExecContext(ctx, `DELETE FROM cohort_join_codes WHERE cohort_id = $1`, id); err != nil {
-			return err
+			return fmt.Errorf("delete join code of cohort %s: %w", id, err)
 		}
 		disabled, err = disablePupils(ctx, tx, id, s.now())
 		return err
@@ -219,14 +208,16 @@ func (s *CohortStore) RemoveMember(ctx context.Context, p cc.Principal, cohortID
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM cohort_members WHERE cohort_id = $1 AND user_id = $2`, cohortID, userID)
 		if err != nil {
-			return err
+			return fmt.Errorf("remove member of cohort %s: %w", cohortID, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return cc.Errorf(cc.ENOTFOUND, "No such member in this cohort.")
 		}
 		const detach = `UPDATE enrollments SET cohort_id = NULL WHERE cohort_id = $1 AND user_id = $2`
-		_, err = tx.ExecContext(ctx, detach, cohortID, userID)
-		return err
+		if _, err := tx.ExecContext(ctx, detach, cohortID, userID); err != nil {
+			return fmt.Errorf("detach enrollment from cohort %s: %w", cohortID, err)
+		}
+		return nil
 	})
 }
 
@@ -245,7 +236,7 @@ func (s *CohortStore) Progress(ctx context.Context, p cc.Principal, id string) (
 		WHERE m.cohort_id = $1 ORDER BY lower(u.name), u.id`
 	out := CohortProgress{Cohort: h, Members: []CohortMember{}}
 	if err := s.db.SelectContext(ctx, &out.Members, q, id); err != nil {
-		return out, err
+		return out, fmt.Errorf("progress of cohort %s: %w", id, err)
 	}
 	// Surveys due by now to the members, for this cohort's enrollments.
 	const surveys = `SELECT count(*) AS due, count(sv.responded_at) AS answered
@@ -253,8 +244,60 @@ func (s *CohortStore) Progress(ctx context.Context, p cc.Principal, id string) (
 		WHERE m.cohort_id = $1 AND sv.due_at <= $2`
 	var im CohortImpact
 	if err := s.db.GetContext(ctx, &im, surveys, id, s.now()); err != nil {
-		return out, err
+		return out, fmt.Errorf("surveys of cohort %s: %w", id, err)
 	}
 	out.Impact = impactOf(out.Members, im)
 	return out, nil
+}
+
+// shareCohort locks a cohort against being ended while someone joins it.
+func shareCohort(ctx context.Context, tx *sqlx.Tx, id string) (ownedCohort, error) {
+	const q = `SELECT id, course_id, archived_at FROM cohorts WHERE id = $1 FOR SHARE`
+	var h ownedCohort
+	if err := tx.GetContext(ctx, &h, q, id); postgres.IsNoRows(err) {
+		return h, noSuchCohort()
+	} else if err != nil {
+		return h, fmt.Errorf("share-lock cohort %s: %w", id, err)
+	}
+	return h, nil
+}
+
+// join makes the user a member of the cohort: their enrollment in its course
+// (made now, pinned to the current version with a demographic snapshot, when
+// they have none) joins the cohort unless it already counts for another one.
+func (s *CohortStore) join(ctx context.Context, tx *sqlx.Tx, h ownedCohort, userID, via string) error {
+	var enrolled bool
+	const has = `SELECT EXISTS (SELECT 1 FROM enrollments WHERE course_id = $1 AND user_id = $2)`
+	if err := tx.GetContext(ctx, &enrolled, has, h.CourseID, userID); err != nil {
+		return fmt.Errorf("enrollment in course %s: %w", h.CourseID, err)
+	}
+	if !enrolled {
+		if err := s.enrollInCohort(ctx, tx, h, userID); err != nil {
+			return err
+		}
+	}
+	const adopt = `UPDATE enrollments SET cohort_id = $1 WHERE course_id = $2 AND user_id = $3 AND cohort_id IS NULL`
+	if _, err := tx.ExecContext(ctx, adopt, h.ID, h.CourseID, userID); err != nil {
+		return fmt.Errorf("attach enrollment to cohort %s: %w", h.ID, err)
+	}
+	const member = `INSERT INTO cohort_members (cohort_id, user_id, enrollment_id, joined_via)
+		SELECT $1, e.user_id, e.id, $4 FROM enrollments e WHERE e.course_id = $2 AND e.user_id = $3
+		ON CONFLICT DO NOTHING`
+	if _, err := tx.ExecContext(ctx, member, h.ID, h.CourseID, userID, via); err != nil {
+		return fmt.Errorf("add member to cohort %s: %w", h.ID, err)
+	}
+	return nil
+}
+
+func (s *CohortStore) enrollInCohort(ctx context.Context, tx *sqlx.Tx, h ownedCohort, userID string) error {
+	var c courseRow
+	const sel = `SELECT id, current_version_id, archived_at IS NOT NULL AS archived FROM courses WHERE id = $1`
+	if err := tx.GetContext(ctx, &c, sel, h.CourseID); err != nil {
+		return fmt.Errorf("course %s: %w", h.CourseID, err)
+	}
+	if c.VersionID == nil || c.Archived {
+		return cc.Errorf(cc.ECONFLICT, "The cohort's course takes no new enrollments (it is archived or unpublished).")
+	}
+	_, err := enrollUsers(ctx, tx, h.CourseID, []string{userID}, &h.ID, s.now())
+	return err
 }

@@ -11,26 +11,8 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
+	"github.com/cybercampus/cybercampus/internal/web"
 )
-
-// LearningStore keeps enrollments, progress and quiz attempts.
-type LearningStore struct {
-	db  *sqlx.DB
-	now func() time.Time
-	// The statements of the progress page and of the progress write, prepared
-	// once.
-	courseStmt, resolveStmt, insertStmt preparedStmt
-}
-
-// NewLearningStore returns a store over db; now is the clock used to judge
-// whether an event lies in the future.
-func NewLearningStore(db *sqlx.DB, now func() time.Time) *LearningStore {
-	if now == nil {
-		now = time.Now
-	}
-	return &LearningStore{db: db, now: now, courseStmt: preparedStmt{query: courseProgressSQL},
-		resolveStmt: preparedStmt{query: resolveLessonsSQL}, insertStmt: preparedStmt{query: insertEventsSQL}}
-}
 
 // courseRow is what enrolling needs to know about a course.
 type courseRow struct {
@@ -144,23 +126,15 @@ func ageBands(year int) ([]int64, []string) {
 }
 
 // Enrollments lists a learner's enrollments, newest first.
-func (s *LearningStore) Enrollments(ctx context.Context, userID string, after *keyset, limit int) ([]Enrollment, error) {
+func (s *LearningStore) Enrollments(ctx context.Context, userID string, after *web.Cursor, limit int) ([]Enrollment, error) {
 	const q = enrollmentSelect + ` WHERE e.user_id = $1 AND (e.enrolled_at, e.id) < ($2, $3)
 		ORDER BY e.enrolled_at DESC, e.id DESC LIMIT $4`
-	at, id := keysetStart(after)
+	at, id := web.NewestFirst(after)
 	var out []Enrollment
 	if err := s.db.SelectContext(ctx, &out, q, userID, at, id, limit+1); err != nil {
 		return nil, fmt.Errorf("list enrollments: %w", err)
 	}
 	return out, nil
-}
-
-// keysetStart returns the position after which a newest-first page starts.
-func keysetStart(k *keyset) (time.Time, string) {
-	if k == nil {
-		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), "ffffffff-ffff-ffff-ffff-ffffffffffff"
-	}
-	return k.At, k.ID
 }
 
 // courseProgressSQL reads a learner's enrollment in a course by slug with its

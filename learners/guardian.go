@@ -1,15 +1,12 @@
 package learners
 
 import (
-	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	cc "github.com/cybercampus/cybercampus"
-	"github.com/cybercampus/cybercampus/internal/postgres"
 )
 
 // A guardian code is handed to a pupil's parent or guardian on paper: ten
@@ -57,106 +54,44 @@ func newGuardianCode() (string, error) {
 	return b.String(), nil
 }
 
-// NewGuardianCode issues a one-time code for the guardian of a pupil of a
-// cohort the caller manages. Earlier unused codes keep working until they
-// expire (a parent may hold one, the other parent another).
-func (s *CohortStore) NewGuardianCode(ctx context.Context, p cc.Principal, cohortID, userID string) (GuardianCode, error) {
-	code, err := newGuardianCode()
-	if err != nil {
-		return GuardianCode{}, err
-	}
-	now := s.now()
-	gc := GuardianCode{Code: code, ExpiresAt: now.Add(GuardianCodeTTL).UTC()}
-	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
-		if _, err := lockPupil(ctx, tx, p, cohortID, userID); err != nil {
-			return err
-		}
-		const ins = `INSERT INTO guardian_codes (code_hash, pupil_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`
-		_, err := tx.ExecContext(ctx, ins, hashGuardianCode(code), userID, p.UserID, now, gc.ExpiresAt)
-		return err
-	})
-	return gc, err
-}
-
 func noSuchGuardianCode() error {
 	return cc.Errorf(cc.ENOTFOUND, "No pupil has this code, or it has expired; ask the teacher for a new one.")
 }
 
-// LinkGuardian links the caller, an adult's own account, to the pupil whose
-// code this is. An unknown or expired code is a 404; a code already used by
-// someone else is a 409 (using it again oneself changes nothing).
-func (s *CohortStore) LinkGuardian(ctx context.Context, guardianID, code string) error {
-	if len(code) != guardianCodeLength {
-		return noSuchGuardianCode()
-	}
-	return postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
-		var managed bool
-		if err := tx.GetContext(ctx, &managed, `SELECT managed FROM users WHERE id = $1`, guardianID); err != nil {
-			return err
-		}
-		if managed {
-			return cc.Errorf(cc.EFORBIDDEN, "A pupil's account cannot be a guardian's; sign in with your own account.")
-		}
-		var gc struct {
-			Pupil   string     `db:"pupil_id"`
-			Expires time.Time  `db:"expires_at"`
-			UsedBy  *string    `db:"used_by"`
-			UsedAt  *time.Time `db:"used_at"`
-		}
-		const sel = `SELECT g.pupil_id, g.expires_at, g.used_by, g.used_at FROM guardian_codes g
-			JOIN users u ON u.id = g.pupil_id AND u.sign_in_disabled_at IS NULL
-			WHERE g.code_hash = $1 FOR UPDATE OF g`
-		if err := tx.GetContext(ctx, &gc, sel, hashGuardianCode(code)); postgres.IsNoRows(err) {
-			return noSuchGuardianCode()
-		} else if err != nil {
-			return err
-		}
-		switch {
-		case gc.UsedAt != nil && gc.UsedBy != nil && *gc.UsedBy == guardianID:
-			return nil
-		case gc.UsedAt != nil:
-			return cc.Errorf(cc.ECONFLICT, "This code has already been used; ask the teacher for a new one.")
-		case !gc.Expires.After(s.now()):
-			return noSuchGuardianCode()
-		}
-		const use = `UPDATE guardian_codes SET used_at = $2, used_by = $3 WHERE code_hash = $1`
-		if _, err := tx.ExecContext(ctx, use, hashGuardianCode(code), s.now(), guardianID); err != nil {
-			return err
-		}
-		const link = `INSERT INTO guardianships (guardian_id, pupil_id, linked_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
-		_, err := tx.ExecContext(ctx, link, guardianID, gc.Pupil, s.now())
-		return err
-	})
+// Child is a pupil as their guardian sees them in GET /v1/me/children.
+type Child struct {
+	UserID       string             `db:"user_id" json:"user_id"`
+	Name         string             `db:"name" json:"name"`
+	Username     string             `db:"username" json:"username"`
+	Active       bool               `db:"active" json:"active"`
+	LinkedAt     time.Time          `db:"linked_at" json:"linked_at"`
+	Enrollments  []ChildEnrollment  `db:"-" json:"enrollments"`
+	Certificates []ChildCertificate `db:"-" json:"certificates"`
+
+	EnrollmentsJSON  json.RawMessage `db:"enrollments" json:"-"`
+	CertificatesJSON json.RawMessage `db:"certificates" json:"-"`
 }
 
-// WithdrawConsent is a guardian withdrawing consent for a linked pupil: the
-// consent record says when and by whom, the account can no longer sign in,
-// and its personal data are erased as a learner's own erasure does (the
-// enrollments' anonymous snapshots keep the statistics' counts, and issued
-// certificates keep verifying). A pupil not linked to the caller is a 404.
-func (s *CohortStore) WithdrawConsent(ctx context.Context, guardianID, pupilID string) error {
-	if err := s.guardianOf(ctx, guardianID, pupilID); err != nil {
-		return err
-	}
-	err := postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
-		const mark = `UPDATE pupil_consents SET withdrawn_at = $3, withdrawn_by = $2 WHERE user_id = $1 AND withdrawn_at IS NULL`
-		if _, err := tx.ExecContext(ctx, mark, pupilID, guardianID, s.now()); err != nil {
-			return err
-		}
-		const disable = `UPDATE users SET sign_in_disabled_at = coalesce(sign_in_disabled_at, $2) WHERE id = $1 AND managed`
-		if _, err := tx.ExecContext(ctx, disable, pupilID, s.now()); err != nil {
-			return err
-		}
-		for _, q := range []string{`DELETE FROM guardian_codes WHERE pupil_id = $1`, `DELETE FROM guardianships WHERE pupil_id = $1`} {
-			if _, err := tx.ExecContext(ctx, q, pupilID); err != nil {
-				return err
-			}
-		}
-		return erasePupil(ctx, tx, pupilID)
-	})
-	if err != nil {
-		return err
-	}
-	s.sessionsChanged(ctx, pupilID)
-	return nil
+// ChildEnrollment is a pupil's progress in one course.
+type ChildEnrollment struct {
+	Course          CourseRefJSON `json:"course"`
+	Status          string        `json:"status"`
+	ProgressPercent int           `json:"progress_percent"`
+	LastActivityAt  *time.Time    `json:"last_activity_at"`
+	CompletedAt     *time.Time    `json:"completed_at"`
+}
+
+// CourseRefJSON names a course by slug and title.
+type CourseRefJSON struct {
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+}
+
+// ChildCertificate is a certificate a pupil earned; VerifyURL is its public page.
+type ChildCertificate struct {
+	ID          string    `json:"id"`
+	CourseTitle string    `json:"course_title"`
+	IssuedAt    time.Time `json:"issued_at"`
+	Revoked     bool      `json:"revoked"`
+	VerifyURL   string    `json:"verify_url"`
 }

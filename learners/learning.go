@@ -1,6 +1,10 @@
 // Package learners is the learner side of CyberCampus: enrollment and
-// offline-safe progress, quiz attempts, notifications, trainers' cohorts,
-// pupils and guardians.
+// offline-safe progress, quiz attempts, trainers' cohorts, pupils and
+// guardians.
+//
+// Files are named by role. Both stores are declared in store.go, their
+// methods grouped by entity in <entity>_store.go; domain types, validation
+// and errors are in <entity>.go and handlers in <entity>_http.go.
 package learners
 
 import (
@@ -153,12 +157,3 @@ type RejectedEvent struct {
 	ID    string `json:"id"`
 	Error string `json:"error"`
 }
-
-// keyset is the position of a row in a newest-first list.
-type keyset struct {
-	At time.Time `json:"t"`
-	ID string    `json:"i"`
-}
-
-// Valid reports whether the keyset names a row: a time and a UUID.
-func (k *keyset) Valid() bool { return !k.At.IsZero() && cc.IsUUID(k.ID) }

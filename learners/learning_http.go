@@ -39,24 +39,15 @@ func (h *LearningHandler) enroll(c *fiber.Ctx) error {
 }
 
 func (h *LearningHandler) enrollments(c *fiber.Ctx) error {
-	var after keyset
-	p, err := web.Paging(c, &after)
+	p, after, err := web.CursorPaging(c)
 	if err != nil {
 		return err
 	}
-	items, err := h.store.Enrollments(c.UserContext(), web.MustPrincipal(c).UserID, cursorOrNil(p, &after), p.Limit)
+	items, err := h.store.Enrollments(c.UserContext(), web.MustPrincipal(c).UserID, after, p.Limit)
 	if err != nil {
 		return err
 	}
-	return private(c).JSON(web.NewPage(items, p.Limit, func(e Enrollment) any { return keyset{e.EnrolledAt, e.ID} }))
-}
-
-// cursorOrNil returns the decoded cursor, or nil on the first page.
-func cursorOrNil(p web.PageParams, k *keyset) *keyset {
-	if p.Cursor == "" {
-		return nil
-	}
-	return k
+	return private(c).JSON(web.NewPage(items, p.Limit, func(e Enrollment) any { return web.Cursor{At: e.EnrolledAt, ID: e.ID} }))
 }
 
 // private marks a response as the caller's own data: never cached by proxies.

@@ -251,14 +251,14 @@ func completeEnrollments(ctx context.Context, ext sqlx.ExtContext, ids []string)
 		RETURNING e.id`
 	var done []string
 	if err := sqlx.SelectContext(ctx, ext, &done, q, pq.StringArray(ids)); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("complete enrollments: %w", err)
 	}
 	for _, id := range done {
 		if _, err := jobs.Enqueue(ctx, ext, jobs.TypeIssueCertificate, jobs.QueueCritical, jobs.EnrollmentPayload{EnrollmentID: id}); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("queue certificate of enrollment %s: %w", id, err)
 		}
 		if _, err := jobs.Enqueue(ctx, ext, jobs.TypeScheduleSurveys, jobs.QueueDefault, jobs.EnrollmentPayload{EnrollmentID: id}); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("queue surveys of enrollment %s: %w", id, err)
 		}
 	}
 	return done, nil

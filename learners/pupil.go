@@ -177,3 +177,9 @@ func newPupilPassword() (string, error) {
 	}
 	return strings.Join(words, "-"), nil
 }
+
+// CardPupil is what a sign-in card shows.
+type CardPupil struct {
+	Name     string `db:"name"`
+	Username string `db:"username"`
+}

@@ -134,20 +134,15 @@ func (h *PupilHandler) limitGuess(c *fiber.Ctx, userID string) error {
 }
 
 func (h *PupilHandler) children(c *fiber.Ctx) error {
-	var after keyset
-	p, err := web.Paging(c, &after)
+	p, after, err := web.CursorPaging(c)
 	if err != nil {
 		return err
 	}
-	cursor, err := positionOf(p, &after)
+	items, err := h.store.Children(c.UserContext(), web.MustPrincipal(c).UserID, h.baseURL, after, p.Limit)
 	if err != nil {
 		return err
 	}
-	items, err := h.store.Children(c.UserContext(), web.MustPrincipal(c).UserID, h.baseURL, cursor, p.Limit)
-	if err != nil {
-		return err
-	}
-	return private(c).JSON(web.NewPage(items, p.Limit, func(ch Child) any { return keyset{ch.LinkedAt, ch.UserID} }))
+	return private(c).JSON(web.NewPage(items, p.Limit, func(ch Child) any { return web.Cursor{At: ch.LinkedAt, ID: ch.UserID} }))
 }
 
 func (h *PupilHandler) withdraw(c *fiber.Ctx) error {

@@ -2,6 +2,7 @@ package learners
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -25,7 +26,7 @@ func preparePupils(in []NewPupil) ([]pupilAccount, error) {
 	for i, p := range in {
 		pw, err := newPupilPassword()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("draw pupil password: %w", err)
 		}
 		out[i] = pupilAccount{NewPupil: p, password: pw, hash: auth.HashPassword(pw)}
 	}
@@ -72,7 +73,7 @@ func (s *CohortStore) createPupil(ctx context.Context, tx *sqlx.Tx, h ownedCohor
 	const consent = `INSERT INTO pupil_consents (user_id, cohort_id, basis, note, recorded_by, recorded_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`
 	if _, err := tx.ExecContext(ctx, consent, id, h.ID, r.Consent.Basis, r.Consent.Note, by, s.now()); err != nil {
-		return CreatedPupil{}, err
+		return CreatedPupil{}, fmt.Errorf("record consent for pupil %s: %w", id, err)
 	}
 	if err := s.join(ctx, tx, h, id, "managed"); err != nil {
 		return CreatedPupil{}, err
@@ -92,11 +93,14 @@ func insertPupil(ctx context.Context, tx *sqlx.Tx, cohortID string, a pupilAccou
 			digits = 4
 		}
 		if username, err = newUsername(digits); err != nil {
-			return "", "", err
+			return "", "", fmt.Errorf("draw username: %w", err)
 		}
 		err = tx.GetContext(ctx, &id, ins, username, a.hash, a.Name, pq.StringArray{cc.RoleLearner}, a.Gender, band, cohortID)
-		if !postgres.IsNoRows(err) {
-			return id, username, err
+		switch {
+		case err == nil:
+			return id, username, nil
+		case !postgres.IsNoRows(err):
+			return "", "", fmt.Errorf("insert pupil of cohort %s: %w", cohortID, err)
 		}
 	}
 }
@@ -117,7 +121,7 @@ func lockPupil(ctx context.Context, tx *sqlx.Tx, p cc.Principal, cohortID, userI
 	if err := tx.GetContext(ctx, &id, q, userID, cohortID); postgres.IsNoRows(err) {
 		return h, noSuchPupil()
 	} else if err != nil {
-		return h, err
+		return h, fmt.Errorf("lock pupil %s: %w", userID, err)
 	}
 	return h, nil
 }
@@ -127,7 +131,7 @@ func lockPupil(ctx context.Context, tx *sqlx.Tx, p cc.Principal, cohortID, userI
 func (s *CohortStore) ResetPupilPassword(ctx context.Context, p cc.Principal, cohortID, userID string) (string, error) {
 	pw, err := newPupilPassword()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("draw pupil password: %w", err)
 	}
 	hash := auth.HashPassword(pw)
 	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
@@ -135,7 +139,7 @@ func (s *CohortStore) ResetPupilPassword(ctx context.Context, p cc.Principal, co
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, userID, hash); err != nil {
-			return err
+			return fmt.Errorf("set password of pupil %s: %w", userID, err)
 		}
 		return endSessions(ctx, tx, []string{userID})
 	})
@@ -152,7 +156,7 @@ func (s *CohortStore) ResetPupilPassword(ctx context.Context, p cc.Principal, co
 func endSessions(ctx context.Context, ext sqlx.ExtContext, userIDs []string) error {
 	for _, id := range userIDs {
 		if err := accounts.RevokeAll(ctx, ext, id); err != nil {
-			return err
+			return fmt.Errorf("end sessions of %s: %w", id, err)
 		}
 	}
 	return nil
@@ -168,15 +172,9 @@ func disablePupils(ctx context.Context, tx *sqlx.Tx, cohortID string, now time.T
 		RETURNING u.id`
 	var ids []string
 	if err := tx.SelectContext(ctx, &ids, q, cohortID, now); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("disable pupils of cohort %s: %w", cohortID, err)
 	}
 	return ids, endSessions(ctx, tx, ids)
-}
-
-// CardPupil is what a sign-in card shows.
-type CardPupil struct {
-	Name     string `db:"name"`
-	Username string `db:"username"`
 }
 
 // CardPupils lists the pupils of a cohort the caller may see whose accounts
@@ -191,6 +189,19 @@ func (s *CohortStore) CardPupils(ctx context.Context, p cc.Principal, cohortID s
 		AND u.id IN (SELECT user_id FROM pupil_consents WHERE cohort_id = $1)
 		ORDER BY lower(u.name), u.username`
 	var out []CardPupil
-	err = s.db.SelectContext(ctx, &out, q, cohortID)
-	return h, out, err
+	if err := s.db.SelectContext(ctx, &out, q, cohortID); err != nil {
+		return h, nil, fmt.Errorf("pupils of cohort %s: %w", cohortID, err)
+	}
+	return h, out, nil
+}
+
+// erasePupil erases a pupil's personal data with the account erasure's own
+// steps (accounts.ErasePersonalData: the users row stays as an empty shell so
+// anonymous statistics keep their counts, certificates keep verifying without
+// a name, the username and age band go, every session ends).
+func erasePupil(ctx context.Context, tx *sqlx.Tx, pupilID string) error {
+	if err := accounts.ErasePersonalData(ctx, tx, pupilID); err != nil {
+		return fmt.Errorf("erase pupil %s: %w", pupilID, err)
+	}
+	return nil
 }

@@ -23,8 +23,7 @@ func (h *Handler) Register(r fiber.Router, a *web.Auth) {
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	var after keyset
-	p, err := web.Paging(c, &after)
+	p, after, err := web.CursorPaging(c)
 	if err != nil {
 		return err
 	}
@@ -32,15 +31,11 @@ func (h *Handler) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var from *keyset
-	if p.Cursor != "" {
-		from = &after
-	}
-	items, err := h.store.List(c.UserContext(), web.MustPrincipal(c).UserID, unread, from, p.Limit)
+	items, err := h.store.List(c.UserContext(), web.MustPrincipal(c).UserID, unread, after, p.Limit)
 	if err != nil {
 		return err
 	}
-	return private(c).JSON(web.NewPage(items, p.Limit, func(n Notification) any { return keyset{n.CreatedAt, n.ID} }))
+	return private(c).JSON(web.NewPage(items, p.Limit, func(n Notification) any { return web.Cursor{At: n.CreatedAt, ID: n.ID} }))
 }
 
 func (h *Handler) read(c *fiber.Ctx) error {

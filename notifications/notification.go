@@ -14,8 +14,6 @@
 package notifications
 
 import (
-	cc "github.com/cybercampus/cybercampus"
-
 	"encoding/json"
 	"time"
 )
@@ -59,12 +57,3 @@ type Draft struct {
 	DedupeKey string // one notification per key, ever
 	Email     bool   // also email it (if the user still wants email when it is sent)
 }
-
-// keyset is the position of a notification in the newest-first list.
-type keyset struct {
-	At time.Time `json:"t"`
-	ID string    `json:"i"`
-}
-
-// Valid reports whether the keyset names a row: a time and a UUID.
-func (k *keyset) Valid() bool { return !k.At.IsZero() && cc.IsUUID(k.ID) }

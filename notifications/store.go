@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
+	"github.com/cybercampus/cybercampus/internal/web"
 	"github.com/cybercampus/cybercampus/jobs"
 )
 
@@ -27,7 +27,7 @@ const columns = `id, kind, title, body, data, read_at, created_at`
 // ones when unread is set (a partial index serves that list), after the
 // keyset position (nil for the first page). It reads limit+1 rows so the
 // page knows whether another follows.
-func (s *Store) List(ctx context.Context, userID string, unread bool, after *keyset, limit int) ([]Notification, error) {
+func (s *Store) List(ctx context.Context, userID string, unread bool, after *web.Cursor, limit int) ([]Notification, error) {
 	const all = `SELECT ` + columns + ` FROM notifications
 		WHERE user_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4`
 	const unreadOnly = `SELECT ` + columns + ` FROM notifications
@@ -36,10 +36,7 @@ func (s *Store) List(ctx context.Context, userID string, unread bool, after *key
 	if unread {
 		q = unreadOnly
 	}
-	at, id := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), "ffffffff-ffff-ffff-ffff-ffffffffffff"
-	if after != nil {
-		at, id = after.At, after.ID
-	}
+	at, id := web.NewestFirst(after)
 	var out []Notification
 	if err := s.db.SelectContext(ctx, &out, q, userID, at, id, limit+1); err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)

@@ -26,20 +26,15 @@ func private(c *fiber.Ctx) *fiber.Ctx {
 }
 
 func (h *Handler) waiting(c *fiber.Ctx) error {
-	var after cursor
-	p, err := web.Paging(c, &after)
+	p, after, err := web.CursorPaging(c)
 	if err != nil {
 		return err
 	}
-	var from *cursor
-	if p.Cursor != "" {
-		from = &after
-	}
-	items, err := h.store.Waiting(c.UserContext(), web.MustPrincipal(c).UserID, from, p.Limit)
+	items, err := h.store.Waiting(c.UserContext(), web.MustPrincipal(c).UserID, after, p.Limit)
 	if err != nil {
 		return err
 	}
-	return private(c).JSON(web.NewPage(items, p.Limit, func(s Survey) any { return cursor{s.DueAt, s.ID} }))
+	return private(c).JSON(web.NewPage(items, p.Limit, func(s Survey) any { return web.Cursor{At: s.DueAt, ID: s.ID} }))
 }
 
 func (h *Handler) respond(c *fiber.Ctx) error {

@@ -12,6 +12,7 @@ import (
 
 	cc "github.com/cybercampus/cybercampus"
 	"github.com/cybercampus/cybercampus/internal/postgres"
+	"github.com/cybercampus/cybercampus/internal/web"
 )
 
 // Store keeps the surveys and their responses.
@@ -51,17 +52,11 @@ func (s *Store) ScheduleFor(ctx context.Context, enrollmentID string) (int, erro
 	return int(n), nil
 }
 
-// cursor is a keyset position in a learner's waiting surveys.
-type cursor struct {
-	DueAt time.Time `json:"d"`
-	ID    string    `json:"i"`
-}
-
 // Waiting lists the caller's surveys that are due and unanswered, in due
 // order, with their questions in the caller's language.
-func (s *Store) Waiting(ctx context.Context, userID string, after *cursor, limit int) ([]Survey, error) {
+func (s *Store) Waiting(ctx context.Context, userID string, after *web.Cursor, limit int) ([]Survey, error) {
 	if after == nil {
-		after = &cursor{ID: "00000000-0000-0000-0000-000000000000"}
+		after = &web.Cursor{ID: "00000000-0000-0000-0000-000000000000"}
 	}
 	const q = `SELECT s.id, s.kind, c.slug AS course_slug, s.due_at, u.language,
 			coalesce(v.translations -> u.language ->> 'title', v.title) AS course_title
@@ -73,7 +68,7 @@ func (s *Store) Waiting(ctx context.Context, userID string, after *cursor, limit
 		Survey
 		Language string `db:"language"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, q, userID, s.now(), after.DueAt, after.ID, limit+1); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, userID, s.now(), after.At, after.ID, limit+1); err != nil {
 		return nil, err
 	}
 	out := make([]Survey, len(rows))

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -41,6 +42,39 @@ func Paging(c *fiber.Ctx, into any) (PageParams, error) {
 	return p, nil
 }
 
+// Cursor is the one position type of the lists ordered by a time and then an
+// id (enrollments, cohorts, invitations, children, notifications,
+// certificates, surveys): the row the previous page ended on. Lists ordered
+// by something else (the catalogue by slug and rank, quiz attempts by number)
+// keep a position of their own shape.
+type Cursor struct {
+	At time.Time `json:"t"`
+	ID string    `json:"i"`
+}
+
+// Valid reports whether the cursor names a row: a time and a UUID.
+func (k *Cursor) Valid() bool { return !k.At.IsZero() && cc.IsUUID(k.ID) }
+
+// CursorPaging reads ?limit and ?cursor of a list ordered by time and id, as
+// Paging does; the cursor is nil on the first page.
+func CursorPaging(c *fiber.Ctx) (PageParams, *Cursor, error) {
+	var k Cursor
+	p, err := Paging(c, &k)
+	if err != nil || p.Cursor == "" {
+		return p, nil, err
+	}
+	return p, &k, nil
+}
+
+// NewestFirst returns the position a newest-first page starts below: the
+// cursor's, or one above every row on the first page (k nil).
+func NewestFirst(k *Cursor) (time.Time, string) {
+	if k == nil {
+		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), "ffffffff-ffff-ffff-ffff-ffffffffffff"
+	}
+	return k.At, k.ID
+}
+
 // EncodeCursor makes an opaque cursor from the keyset position v.
 func EncodeCursor(v any) string {
 	b, _ := json.Marshal(v)
@@ -71,7 +105,9 @@ func DecodeCursor(s string, into any) error {
 var ErrBadCursor = cc.FieldErr(cc.EBADREQUEST, "The cursor is not valid.", "cursor", "is not a cursor this server issued")
 
 // NewPage trims a result fetched with limit+1 rows to limit, and sets the next
-// cursor from the last item kept.
+// cursor from the last item kept. Every list store reads limit+1 rows for the
+// limit it is given, so that one extra row, and nothing else, says whether
+// another page follows.
 func NewPage[T any](items []T, limit int, cursorOf func(T) any) Page[T] {
 	p := Page[T]{Items: items}
 	if p.Items == nil {
