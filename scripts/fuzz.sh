@@ -19,6 +19,7 @@ targets=(
   "./certification FuzzVerify"
   "./certification FuzzPDFName"
   "./reports FuzzReportQuery"
+  "./internal/web FuzzCursor"
 )
 
 log=$(mktemp)
