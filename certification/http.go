@@ -167,8 +167,7 @@ func (m *Handler) getPDF(c *fiber.Ctx) error {
 	}
 	lang := c.Query("lang")
 	if lang != "" && !cc.OneOf(lang, cc.Languages) {
-		return &cc.Error{Code: cc.EINVALID, Message: "The language is not supported.",
-			Fields: []cc.FieldError{{Field: "lang", Message: "must be one of " + strings.Join(cc.Languages, ", ")}}}
+		return cc.FieldErr(cc.EINVALID, "The language is not supported.", "lang", "must be one of "+strings.Join(cc.Languages, ", "))
 	}
 	if lang == "" {
 		if lang, err = m.store.LearnerLanguage(c.UserContext(), rec.UserID); err != nil {

@@ -58,8 +58,7 @@ func boolQuery(c *fiber.Ctx, name string) (bool, error) {
 	case "true", "1":
 		return true, nil
 	}
-	return false, &cc.Error{Code: cc.EBADREQUEST, Message: name + " must be true or false.",
-		Fields: []cc.FieldError{{Field: name, Message: "must be true or false"}}}
+	return false, cc.FieldErr(cc.EBADREQUEST, name+" must be true or false.", name, "must be true or false")
 }
 
 // private marks a response as the caller's own data: never cached by proxies.

@@ -105,8 +105,7 @@ func format(c *fiber.Ctx) (string, error) {
 		return f, nil
 	case "":
 	default:
-		return "", &cc.Error{Code: cc.EINVALID, Message: "The request has invalid fields.",
-			Fields: []cc.FieldError{{Field: "format", Message: "must be json or csv"}}}
+		return "", cc.FieldErr(cc.EINVALID, "The request has invalid fields.", "format", "must be json or csv")
 	}
 	if c.Get(fiber.HeaderAccept) == "" {
 		return "json", nil

@@ -76,8 +76,7 @@ func impactValue(f ImpactFigures, measure string) *float64 {
 func (h *Handler) impactChart(c *fiber.Ctx) error {
 	measure := c.Query("measure", "scores")
 	if !slices.Contains(ImpactMeasures, measure) {
-		return &cc.Error{Code: cc.EINVALID, Message: "The request has invalid fields.",
-			Fields: []cc.FieldError{{Field: "measure", Message: "must be one of " + strings.Join(ImpactMeasures, ", ")}}}
+		return cc.FieldErr(cc.EINVALID, "The request has invalid fields.", "measure", "must be one of "+strings.Join(ImpactMeasures, ", "))
 	}
 	q, err := h.query(c, chartParams)
 	if err != nil {
