@@ -69,7 +69,7 @@ func (s *Store) Waiting(ctx context.Context, userID string, after *web.Cursor, l
 		Language string `db:"language"`
 	}
 	if err := s.db.SelectContext(ctx, &rows, q, userID, s.now(), after.At, after.ID, limit+1); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("surveys waiting: %w", err)
 	}
 	out := make([]Survey, len(rows))
 	for i, r := range rows {
