@@ -8,7 +8,8 @@
 # Everything runs inside new network, mount, PID, IPC and UTS namespaces
 # (unshare): the machine's own PostgreSQL, Redis and ports are out of reach
 # and out of harm's way, and every process and mount of the run ends with
-# the namespaces. The network namespace has only its loopback interface. Its
+# the namespaces. The network namespace has only its loopback interface and
+# a veth pair with both ends inside (so browsers see a network). Its
 # one way out is scripts/egress: a bridge inside listens on 127.0.0.1:3128
 # and joins each connection to a Unix socket, where the proxy on the host
 # lets through only the Debian mirror, the Go module proxy and the npm
@@ -65,6 +66,16 @@ inside() {
     root_env+=(NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
   fi
   ip link set lo up
+  # A machine has a network interface besides loopback, and browsers judge
+  # whether they are online by it: with loopback alone Chromium reports
+  # navigator.onLine false, and the web app's tests (which switch the
+  # network off and on) would see a machine that is never online. A veth
+  # pair whose two ends both stay in this namespace is such an interface
+  # and still leads nowhere: no route, no peer outside.
+  ip link add cc0 type veth peer name cc1
+  ip addr add 10.200.0.1/30 dev cc0
+  ip link set cc1 up
+  ip link set cc0 up
   mount -t proc proc "$root/proc"
   mount -t sysfs -o ro sysfs "$root/sys"
   mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
