@@ -99,9 +99,7 @@ func (h *LearningHandler) attempts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var before struct {
-		N int `json:"n"`
-	}
+	var before attemptCursor
 	p, err := web.Paging(c, &before)
 	if err != nil {
 		return err
@@ -112,3 +110,13 @@ func (h *LearningHandler) attempts(c *fiber.Ctx) error {
 	}
 	return private(c).JSON(web.NewPage(items, p.Limit, func(a Attempt) any { return map[string]int{"n": a.AttemptNumber} }))
 }
+
+// attemptCursor is the attempts list's position: the number of the last
+// attempt shown (attempts are numbered from 1, newest first).
+type attemptCursor struct {
+	N int `json:"n"`
+}
+
+// Valid reports whether the cursor names an attempt; `{}` or a number below 1
+// is not a cursor this server issued.
+func (a *attemptCursor) Valid() bool { return a.N >= 1 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cybercampus/cybercampus/internal/apptest"
+	"github.com/cybercampus/cybercampus/internal/web"
 )
 
 type attemptResult struct {
@@ -139,6 +140,15 @@ func TestQuizAccess(t *testing.T) {
 	})
 	t.Run("without a token is 401", func(t *testing.T) {
 		env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/quizzes/" + q.ID + "/attempts", Body: map[string]any{"answers": map[string]any{}}}, http.StatusUnauthorized)
+	})
+	t.Run("a cursor that names no attempt is 400", func(t *testing.T) {
+		for _, cursor := range []string{"e30", web.EncodeCursor(map[string]int{"n": 0}), web.EncodeCursor(map[string]int{"n": -3})} {
+			resp := env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/quizzes/" + q.ID + "/attempts?cursor=" + cursor, Token: enrolled.Token}, http.StatusBadRequest)
+			if !strings.Contains(string(resp.Body), `"cursor"`) {
+				t.Fatalf("cursor %q: the problem does not name the cursor: %s", cursor, resp.Body)
+			}
+		}
+		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/quizzes/" + q.ID + "/attempts?cursor=" + web.EncodeCursor(map[string]int{"n": 1}), Token: enrolled.Token}, http.StatusOK)
 	})
 }
 
