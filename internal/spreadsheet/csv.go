@@ -6,6 +6,7 @@ package spreadsheet
 import (
 	"encoding/csv"
 	"io"
+	"regexp"
 	"strings"
 )
 
@@ -52,29 +53,12 @@ func (w *Writer) Flush() error {
 // A negative decimal number ("-20", "-0.5") is left as it is: it is a value,
 // not a formula, and a quote would turn it into text.
 func Safe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) && !negativeDecimal(v) {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) && !negativeDecimal.MatchString(v) {
 		return "'" + v
 	}
 	return v
 }
 
-// negativeDecimal reports whether v is a minus sign followed by digits with
-// at most one decimal point between them, and nothing else.
-func negativeDecimal(v string) bool {
-	digits, point := 0, false
-	for i, r := range v {
-		switch {
-		case i == 0:
-			if r != '-' {
-				return false
-			}
-		case r >= '0' && r <= '9':
-			digits++
-		case r == '.' && !point && digits > 0 && i < len(v)-1:
-			point = true
-		default:
-			return false
-		}
-	}
-	return digits > 0
-}
+// negativeDecimal matches a minus sign followed by digits with at most one
+// decimal point between them, and nothing else.
+var negativeDecimal = regexp.MustCompile(`^-[0-9]+(\.[0-9]+)?$`)
