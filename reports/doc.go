@@ -13,19 +13,23 @@
 //
 //   - report_cells: every dimension, additive counts (a learner has one
 //     enrollment per course, so within a course learners = enrollments);
-//   - report_learner_cells: the demographic snapshot, distinct learners;
-//   - report_month_cells, report_geo_month_cells, report_place_month_cells:
-//     distinct learners per month, by snapshot, by gender and geography, and
-//     by geography alone.
+//   - the learner rollups (learnerRollups in query.go), distinct learners
+//     per cell: report_learner_cells (the demographic snapshot),
+//     report_region_cells (the snapshot without the country),
+//     report_month_cells (snapshot and month), report_geo_month_cells
+//     (gender, geography and month) and report_place_month_cells (geography
+//     and month).
 //
-// A learner whose snapshot changed between enrollments (a mover) is counted
-// in each of their cells; the mover tables let a report subtract those
-// overlaps exactly. Query.route picks the smallest rollup that answers a
-// grouping exactly; what none answers (date filters without a month grouping,
-// cohorts across courses) is counted from report_enrollment_state. Every
-// source therefore reflects the same moment, data_as_of. Only before the
-// first refresh are the raw tables read. Date filters are widened to whole
-// months, which the month rollups hold.
+// A learner whose snapshot changed between enrollments (a mover) has several
+// cells in a learner rollup. Next to them the job writes their overlap rows
+// (overlap.go): each meet of those cells, NULL where they differ, weighted by
+// inclusion–exclusion, so that summing the rows whose grouped and filtered
+// columns are set counts the mover once in any grouping. Query.route picks
+// the smallest rollup that answers a grouping exactly; what none answers
+// (date filters without a month grouping, cohorts across courses) is counted
+// from report_enrollment_state. Every source therefore reflects the same
+// moment, data_as_of. Only before the first refresh are the raw tables read.
+// Date filters are widened to whole months, which the month rollups hold.
 //
 // # From request to SQL
 //
@@ -34,15 +38,13 @@
 // names. Store.Participation (store.go) then reads, in one read-only
 // repeatable-read transaction on one connection: data_as_of, the totals and
 // the gender margin (one statement, GROUPING SETS ((gender), ())), and the
-// rows; when the rows come from report_learner_cells, as the margins do,
-// one statement reads all three (Store.learnerCells). Otherwise each read
-// is aggregate: Query.route picks the source, aggregateSQL
-// fills in that source's statement (the constants in query.go: rollupSQL,
-// cellsSQL, stateSQL, enrollmentsSQL), and for a learner rollup overlapSQL
-// (learnerOverlapSQL, monthOverlapSQL) gives the learners to subtract. The
-// exact counts are then perturbed and suppressed (disclosure.go) and the
-// rows sorted. testdata/sql holds every statement a report runs, per source,
-// as TestReportSQL prints it.
+// rows; when the rows and the margins come from the same learner rollup, one
+// statement reads all three (Store.withMargins). Otherwise each read is one
+// aggregate: Query.route picks the source and aggregateSQL fills in that
+// source's statement (the constants in query.go: rollupSQL, cellsSQL,
+// stateSQL, enrollmentsSQL). The exact counts are then perturbed and
+// suppressed (disclosure.go) and the rows sorted. testdata/sql holds every
+// statement a report runs, per source, as TestReportSQL prints it.
 //
 // # Disclosure control: the cell-key method
 //
@@ -50,7 +52,7 @@
 // (migration 00070): its own record key and its learner's key. Each rollup
 // row carries, next to each count, the sum of the keys of the records behind
 // it, so any cell's key sum is the same however it was counted: rollup,
-// overlap correction or raw rows (the exactness tests check this). A cell's
+// overlap rows or raw rows (the exactness tests check this). A cell's
 // key is that sum modulo KeyRange, shifted per measure (keyOffsets); the
 // published count is the true count plus the perturbation ptable gives for
 // (count, key). The same set of people therefore gets the same number in
@@ -66,15 +68,16 @@
 // A demographic dimension is a column of the enrollment snapshot; disability
 // (migrations 00102 and 00103) is the worked example. Add it to enrollments,
 // then, in one migration that recounts the rollups as 00070 does, to
-// report_enrollment_state, the rollups and mover tables keyed by the profile
-// (report_cells, report_month_cells, report_learner_cells, the a_ and b_
-// columns of report_mover_pairs, report_mover_profiles, report_month_movers;
-// not the geography rollups) and to the columns report_log_enrollments
-// compares, so that a later change of the snapshot is logged. Then add it to
-// Dimensions (report.go), columns and profile (query.go) and to stateCols and
-// newState (rollup.go); to the dashboard's DIMENSIONS and the group_by enum of
-// openapi.yaml; and to the tests' facts (exact_test.go), random data
-// (fixtures_test.go), exactGroupings and the attacks. Nothing in the
+// report_enrollment_state, the rollups keyed by the profile (report_cells,
+// report_month_cells, report_learner_cells and, unless it is geography,
+// report_region_cells; nullable in the learner rollups, whose overlap rows
+// leave it NULL) and to the columns report_log_enrollments compares, so that
+// a later change of the snapshot is logged. Then add it to Dimensions
+// (report.go), columns, profile and learnerRollups (query.go), columnTypes
+// (overlap.go) and to stateCols and newState (rollup.go); to the dashboard's
+// DIMENSIONS and the group_by enum of openapi.yaml; and to the tests' facts
+// (exact_test.go), random data (fixtures_test.go), exactGroupings and the
+// attacks. Nothing in the
 // disclosure control changes: cell keys depend on the records counted, not on
 // the grouping.
 package reports

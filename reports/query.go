@@ -10,31 +10,66 @@ import (
 type source int
 
 const (
-	fromLearnerCells    source = iota // demographics only: distinct learners + overlaps
-	fromMonthCells                    // demographics and month: distinct learners per month + overlaps
-	fromGeoMonthCells                 // gender, geography and month: distinct learners per month + overlaps
-	fromPlaceMonthCells               // geography and month: distinct learners per month + overlaps
+	fromPlaceMonthCells source = iota // geography and month: distinct learners per month
+	fromGeoMonthCells                 // gender, geography and month: distinct learners per month
+	fromRegionCells                   // the snapshot without the country: distinct learners
+	fromLearnerCells                  // the whole snapshot: distinct learners
+	fromMonthCells                    // the whole snapshot and month: distinct learners per month
 	fromCells                         // every dimension: one course at a time, so learners = enrollments
 	fromState                         // what the rollups counted, enrollment by enrollment: the rest
 	fromEnrollments                   // the raw tables: before the first refresh, and for the exactness tests
 )
 
+// learnerRollup is a rollup that counts distinct learners per cell of its key
+// (per month, when the month is part of it), with the overlap rows that make
+// any grouping of its cells count a learner once (overlap.go).
+type learnerRollup struct {
+	src   source
+	table string
+	key   []string // dimensions, month last in a month rollup
+}
+
+func (r learnerRollup) monthly() bool { return slices.Contains(r.key, "month") }
+
+// profile is the demographic snapshot of an enrollment: the key of
+// report_learner_cells.
+const profile = "gender, region, country, audience, age_band, ldc, sids, lldc, disability, education_level"
+
+// learnerRollups, smallest first: route picks the first that holds every
+// dimension a report groups or filters by.
+var learnerRollups = []learnerRollup{
+	{fromPlaceMonthCells, "report_place_month_cells", dimList("region, country, ldc, sids, lldc, month")},
+	{fromGeoMonthCells, "report_geo_month_cells", dimList("gender, region, country, ldc, sids, lldc, month")},
+	{fromRegionCells, "report_region_cells", dimList("gender, region, audience, age_band, ldc, sids, lldc, disability, education_level")},
+	{fromLearnerCells, "report_learner_cells", dimList(profile)},
+	{fromMonthCells, "report_month_cells", dimList(profile + ", month")},
+}
+
+func dimList(s string) []string { return strings.Split(s, ", ") }
+
+// rollupOf returns the learner rollup of src, if src is one.
+func rollupOf(src source) (learnerRollup, bool) {
+	for _, r := range learnerRollups {
+		if r.src == src {
+			return r, true
+		}
+	}
+	return learnerRollup{}, false
+}
+
 // route picks the rollup that answers q grouped by dims exactly.
 //
 // A person has at most one enrollment per course, so when the rows are split by
 // course (or the filter keeps a single course or cohort) the distinct learners
-// of a cell equal its enrollments, and the finest rollup answers. Otherwise a
-// learner with enrollments in several courses or months must count once:
-// report_learner_cells counts distinct people per demographic cell (exact
-// unless grouped or filtered by month), report_month_cells per demographic
-// cell and month (exact when grouped by month), report_geo_month_cells
-// the same for gender and geography alone (no audience or age band, so up to
-// 21 times fewer rows) when nothing else is grouped, and
-// report_place_month_cells for geography alone (no gender either). Date
-// filters without a month grouping, and cohort groupings that mix courses (the
-// "no cohort" row), are counted from report_enrollment_state: the enrollments
-// as the rollups counted them, refreshed in the same transaction, so that
-// every route gives the same answer as of the same moment (data_as_of).
+// of a cell equal its enrollments, and report_cells answers. Otherwise a
+// learner with enrollments in several courses or months must count once: the
+// smallest learner rollup whose key holds the grouped and filtered dimensions
+// answers, a month rollup when grouped by month (it counts a learner once per
+// month) and another one otherwise. Date filters without a month grouping,
+// and cohort groupings that mix courses (the "no cohort" row), are counted
+// from report_enrollment_state: the enrollments as the rollups counted them,
+// refreshed in the same transaction, so that every route gives the same
+// answer as of the same moment (data_as_of).
 func (q Query) route(dims []string) source {
 	has := func(d string) bool { return slices.Contains(dims, d) }
 	oneCourse := q.Course != "" || q.Cohort != "" || has("course")
@@ -43,16 +78,22 @@ func (q Query) route(dims []string) source {
 		return fromState
 	case oneCourse:
 		return fromCells
-	case has("month") && onlyDims(dims, placeMonthDims):
-		return fromPlaceMonthCells
-	case has("month") && onlyDims(dims, geoMonthDims):
-		return fromGeoMonthCells
-	case has("month"):
-		return fromMonthCells
-	case q.hasDates():
+	case !has("month") && q.hasDates():
 		return fromState
 	}
-	return fromLearnerCells
+	needed := slices.Clone(dims)
+	if q.Country != "" {
+		needed = append(needed, "country")
+	}
+	if q.Region != "" {
+		needed = append(needed, "region")
+	}
+	for _, r := range learnerRollups {
+		if r.monthly() == has("month") && onlyDims(needed, r.key) {
+			return r.src
+		}
+	}
+	return fromState
 }
 
 // columns are the rollup column of each dimension; the SQL below is assembled
@@ -61,40 +102,6 @@ var columns = map[string]string{
 	"gender": "gender", "region": "region", "country": "country", "audience": "audience",
 	"age_band": "age_band", "course": "course_id", "cohort": "cohort_id", "month": "month",
 	"ldc": "ldc", "sids": "sids", "lldc": "lldc", "disability": "disability", "education_level": "education_level",
-}
-
-// profile is the demographic snapshot: the key of report_learner_cells.
-const profile = "gender, region, country, audience, age_band, ldc, sids, lldc, disability, education_level"
-
-// geoMonth is the demographic key of report_geo_month_cells: gender and the
-// geography (a country and what follows from it), whose filters it also serves.
-const geoMonth = "gender, region, country, ldc, sids, lldc"
-
-// place is the key of report_place_month_cells: the geography alone.
-const place = "region, country, ldc, sids, lldc"
-
-// geoMonthDims and placeMonthDims are the dimensions report_geo_month_cells
-// and report_place_month_cells can group by: their key and the month.
-var (
-	geoMonthDims   = append(strings.Split(geoMonth, ", "), "month")
-	placeMonthDims = append(strings.Split(place, ", "), "month")
-)
-
-// learnerRollup is a rollup that counts distinct learners per cell, so that
-// a report reading it subtracts the learners counted in several of its cells.
-type learnerRollup struct {
-	table string
-	// distinct is the part of the snapshot a month rollup counts a learner
-	// once per (every snapshot when empty); see overlapSQL.
-	distinct string
-}
-
-// learnerRollups are the sources that read a learner rollup.
-var learnerRollups = map[source]learnerRollup{
-	fromLearnerCells:    {table: "report_learner_cells"},
-	fromMonthCells:      {table: "report_month_cells"},
-	fromGeoMonthCells:   {table: "report_geo_month_cells", distinct: geoMonth},
-	fromPlaceMonthCells: {table: "report_place_month_cells", distinct: place},
 }
 
 // onlyDims reports whether every dimension of dims is one of allowed.
@@ -168,14 +175,16 @@ func filters(src source, q Query, prefix string) *where {
 }
 
 // The statements below count a report's cells, one per source; aggregateSQL
-// and overlapSQL fill in the grouped dimensions and the filters:
+// fills in the grouped dimensions and the filters:
 //
 //   - {dims}: each grouped dimension as text, named d0, d1, …;
 //   - {cols}: the same dimensions as the table's columns (the rollups are
 //     grouped by their columns and only each group is formatted as text);
 //   - {group}: what to group by, {cols} or, with the grand total too,
 //     GROUPING SETS (({cols}), ()), whose total row has NULL dimensions (a
-//     rollup's dimensions never are NULL);
+//     report's groups never have a NULL dimension but the "no cohort" row,
+//     which is never grouped with a total);
+//   - {having}: for a learner rollup, that the grouped columns are set;
 //   - {outer}: d0, d1, …;
 //   - {where}: the filters, every value a placeholder.
 //
@@ -184,16 +193,18 @@ func filters(src source, q Query, prefix string) *where {
 // (scanRows reads them in this order). bigint_sum (migration 00061) stays in
 // bigint where sum(bigint) goes through numeric.
 
-// rollupSQL counts a learner rollup ({table}): its rows count distinct
-// learners per cell, and a learner in several cells of a group is
-// subtracted by overlapSQL.
+// rollupSQL counts a learner rollup ({table}). Overlap rows have NULL where
+// a learner's cells differ; a group counts only the rows whose grouped
+// columns are all set ({having}), and their weights make each learner count
+// once.
 const rollupSQL = `SELECT {dims},
 	coalesce(bigint_sum(learners), 0), coalesce(bigint_sum(enrollments), 0),
 	coalesce(bigint_sum(completions), 0), coalesce(bigint_sum(certificates), 0),
 	coalesce(bigint_sum(learner_keys), 0), coalesce(bigint_sum(enrollment_keys), 0),
 	coalesce(bigint_sum(completion_keys), 0), coalesce(bigint_sum(certificate_keys), 0)
 FROM {table}{where}
-GROUP BY {group}`
+GROUP BY {group}
+HAVING {having}`
 
 // cellsSQL counts report_cells, read one course at a time: a learner has one
 // enrollment per course, so a cell's learners are its enrollments.
@@ -232,48 +243,6 @@ FROM (
 		count(*) FILTER (WHERE c.id IS NOT NULL) AS k, sum(e.record_key) FILTER (WHERE c.id IS NOT NULL) AS kk
 	FROM enrollments e LEFT JOIN certificates c ON c.enrollment_id = e.id AND c.revoked_at IS NULL{where}
 	GROUP BY e.user_id, {group}) u
-GROUP BY {outer}`
-
-// learnerOverlapSQL counts, per group of report_learner_cells, the extra
-// times it counted someone, and the extra times it added their key. A
-// learner whose snapshot differs between enrollments (a mover) is in several
-// of its cells. Movers with two profiles are counted per pair (p): the pair
-// adds one to a group when both profiles pass the filters ({pair_where}) and
-// agree on every grouped dimension. The few with more profiles are read one
-// by one (b): each adds (their profiles in the group − 1). With the grand
-// total, {pair_total} adds every pair once more, as the total row.
-const learnerOverlapSQL = `SELECT {outer},
-	coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint,
-	coalesce(bigint_sum(k), 0), 0::bigint, 0::bigint, 0::bigint
-FROM (
-	SELECT {dims}, coalesce(bigint_sum(n - 1), 0) AS n, coalesce(bigint_sum((n - 1) * lk), 0) AS k
-	FROM (
-		SELECT user_id, {cols}, count(*) AS n, min(learner_key) AS lk
-		FROM report_mover_profiles{where}
-		GROUP BY user_id, {group}) b
-	WHERE n > 1
-	GROUP BY {cols}
-	UNION ALL
-	SELECT {pair_dims}, coalesce(bigint_sum(movers), 0) AS n, coalesce(bigint_sum(mover_keys), 0) AS k
-	FROM report_mover_pairs{pair_where}
-	GROUP BY {pair_cols}{pair_total}) o
-GROUP BY {outer}`
-
-// monthOverlapSQL counts the same for the month rollups, from each learner's
-// distinct snapshots per month (report_month_movers): a learner adds (their
-// cells in the group − 1), their cells being their distinct snapshots, or
-// distinct parts of it ({distinct}) for a rollup keyed by that part.
-const monthOverlapSQL = `SELECT {outer},
-	coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint,
-	coalesce(bigint_sum(k), 0), 0::bigint, 0::bigint, 0::bigint
-FROM (
-	SELECT {dims}, coalesce(bigint_sum(n - 1), 0) AS n, coalesce(bigint_sum((n - 1) * lk), 0) AS k
-	FROM (
-		SELECT user_id, {cols}, {distinct} AS n, min(learner_key) AS lk
-		FROM report_month_movers{where}
-		GROUP BY user_id, {group}) b
-	WHERE n > 1
-	GROUP BY {cols}) o
 GROUP BY {outer}`
 
 // grouping is the text of a grouping's dimensions, to fill in a statement.
@@ -327,62 +296,35 @@ func aggregateSQL(src source, q Query, dims []string, total bool) (string, []any
 		return fill(cellsSQL, "{dims}", strings.Join(g.dims, ", "), "{where}", w.sql(), "{group}", group(g.cols, total)), w.args
 	}
 	w := filters(src, q, "")
-	return fill(rollupSQL, "{dims}", strings.Join(g.dims, ", "), "{table}", learnerRollups[src].table,
-		"{where}", w.sql(), "{group}", group(g.cols, total)), w.args
+	r, _ := rollupOf(src)
+	return fill(rollupSQL, "{dims}", strings.Join(g.dims, ", "), "{table}", r.table, "{where}", w.sql(),
+		"{group}", group(g.cols, total), "{having}", allSet(g.cols)), w.args
 }
 
-// learnerCellsSQL counts q grouped by its dimensions from report_learner_cells
-// together with its gender margin and its grand total: one scan of the rollup
-// for the whole report. The rows have a gender column even when they are not
-// grouped by gender (NULL then), and the rollup's columns are never NULL, so
-// a row's NULLs tell its grouping set.
-func learnerCellsSQL(q Query) (query string, dims []string, args []any) {
+// withMarginsSQL counts q grouped by its dimensions from the learner rollup
+// src together with its gender margin and its grand total: one scan of the
+// rollup for the whole report. The rows have a gender column even when they
+// are not grouped by gender (NULL then); a group of overlap rows whose grouped
+// columns are not all set is left out, so a row's NULLs tell its grouping set.
+func withMarginsSQL(src source, q Query) (query string, dims []string, args []any) {
 	dims = q.GroupBy
 	if !slices.Contains(dims, "gender") {
 		dims = append(slices.Clone(dims), "gender")
 	}
-	g := newGrouping(fromLearnerCells, dims)
-	rows := newGrouping(fromLearnerCells, q.GroupBy)
-	w := filters(fromLearnerCells, q, "")
-	return fill(rollupSQL, "{dims}", strings.Join(g.dims, ", "), "{table}", "report_learner_cells", "{where}", w.sql(),
-		"{group}", "GROUPING SETS (("+strings.Join(rows.cols, ", ")+"), (gender), ())"), dims, w.args
+	g := newGrouping(src, dims)
+	rows := newGrouping(src, q.GroupBy)
+	w := filters(src, q, "")
+	r, _ := rollupOf(src)
+	return fill(rollupSQL, "{dims}", strings.Join(g.dims, ", "), "{table}", r.table, "{where}", w.sql(),
+		"{group}", "GROUPING SETS (("+strings.Join(rows.cols, ", ")+"), (gender), ())", "{having}", allSet(g.cols)), dims, w.args
 }
 
-// overlapSQL counts, for each group of q by dims, what the learner rollup
-// src counted more than once (learnerOverlapSQL, monthOverlapSQL).
-func overlapSQL(src source, q Query, dims []string, total bool) (string, []any) {
-	g := newGrouping(fromLearnerCells, dims)
-	w := filters(fromMonthCells, q, "")
-	names := []string{"{dims}", strings.Join(g.dims, ", "), "{cols}", strings.Join(g.cols, ", "),
-		"{outer}", strings.Join(g.outer, ", "), "{where}", w.sql(), "{group}", group(g.cols, total)}
-	if src != fromLearnerCells {
-		distinct := "count(*)"
-		if d := learnerRollups[src].distinct; d != "" {
-			distinct = "count(DISTINCT (" + d + "))"
-		}
-		return fill(monthOverlapSQL, append(names, "{distinct}", distinct)...), w.args
+// allSet is the condition that each of cols is set in a group of a learner
+// rollup, or not part of its grouping set.
+func allSet(cols []string) string {
+	var conds []string
+	for _, c := range cols {
+		conds = append(conds, "("+c+" IS NOT NULL OR GROUPING("+c+") = 1)")
 	}
-	// Both profiles of a pair pass the filters and agree on the grouped dimensions.
-	var pairDims, pairCols []string
-	pairs := &where{args: w.args}
-	for i, c := range g.cols {
-		pairDims = append(pairDims, "a_"+c+"::text AS d"+itoa(i))
-		pairCols = append(pairCols, "a_"+c)
-		pairs.conds = append(pairs.conds, "a_"+c+" = b_"+c)
-	}
-	filtered := &where{args: pairs.args}
-	for _, f := range []struct{ col, value string }{{"country", q.Country}, {"region", q.Region}} {
-		if f.value != "" {
-			filtered.add("a_"+f.col+" = ?", f.value)
-			filtered.conds = append(filtered.conds, "b_"+f.col+" = $"+itoa(len(filtered.args)))
-		}
-	}
-	pairs.conds, pairs.args = append(pairs.conds, filtered.conds...), filtered.args
-	pairTotal := ""
-	if total {
-		pairTotal = "\n\tUNION ALL\n\tSELECT " + strings.Join(slices.Repeat([]string{"NULL::text"}, len(dims)), ", ") +
-			", coalesce(bigint_sum(movers), 0), coalesce(bigint_sum(mover_keys), 0)\n\tFROM report_mover_pairs" + filtered.sql()
-	}
-	return fill(learnerOverlapSQL, append(names, "{pair_dims}", strings.Join(pairDims, ", "), "{pair_where}", pairs.sql(),
-		"{pair_cols}", strings.Join(pairCols, ", "), "{pair_total}", pairTotal)...), pairs.args
+	return strings.Join(conds, " AND ")
 }

@@ -139,61 +139,32 @@ const signed = `(SELECT *, 1 AS s FROM rc_new UNION ALL SELECT *, -1 FROM rc_old
 // applyChanges adds the difference between rc_new and rc_old to each rollup
 // and replaces the learners' counted state.
 func applyChanges(ctx context.Context, tx *sqlx.Tx) error {
-	for _, q := range []string{
-		cellsDelta, `DELETE FROM report_cells WHERE enrollments = 0`,
-		learnerDelta("report_month_cells", profile+", month"), `DELETE FROM report_month_cells WHERE enrollments = 0`,
-		learnerDelta("report_geo_month_cells", geoMonth+", month"), `DELETE FROM report_geo_month_cells WHERE enrollments = 0`,
-		learnerDelta("report_place_month_cells", place+", month"), `DELETE FROM report_place_month_cells WHERE enrollments = 0`,
-		learnerDelta("report_learner_cells", profile), `DELETE FROM report_learner_cells WHERE enrollments = 0`,
-		pairsDelta, `DELETE FROM report_mover_pairs WHERE movers = 0`,
-		`DELETE FROM report_mover_profiles WHERE user_id IN (SELECT user_id FROM rc_users)`,
-		`INSERT INTO report_mover_profiles (user_id, ` + profile + `, learner_key)
-			SELECT user_id, ` + profile + `, learner_key FROM (` + moverProfiles("rc_new") + `) d
-			WHERE user_id IN (SELECT user_id FROM (` + moverProfiles("rc_new") + `) x GROUP BY user_id HAVING count(*) >= 3)`,
-		`DELETE FROM report_month_movers WHERE user_id IN (SELECT user_id FROM rc_users)`,
-		`INSERT INTO report_month_movers (user_id, month, ` + profile + `, learner_key)
-			SELECT DISTINCT user_id, month, ` + profile + `, learner_key FROM rc_new WHERE mover AND (user_id, month) IN
-				(SELECT user_id, month FROM rc_new WHERE mover GROUP BY user_id, month HAVING count(DISTINCT (` + profile + `)) > 1)`,
+	deltas := []string{cellsDelta, `DELETE FROM report_cells WHERE enrollments = 0`}
+	var empties []string
+	for _, r := range learnerRollups {
+		deltas = append(deltas, learnerDelta(r.table, strings.Join(r.key, ", ")))
+		// A cell with no enrollments left and no overlap weight is gone.
+		empties = append(empties, `DELETE FROM `+r.table+` WHERE enrollments = 0 AND learners = 0 AND learner_keys = 0`)
+	}
+	if err := execAll(ctx, tx, deltas); err != nil {
+		return err
+	}
+	if err := applyOverlaps(ctx, tx); err != nil {
+		return err
+	}
+	return execAll(ctx, tx, append(empties,
 		`DELETE FROM report_enrollment_state WHERE user_id IN (SELECT user_id FROM rc_users)`,
-		`INSERT INTO report_enrollment_state (` + stateCols + `) SELECT ` + stateCols + ` FROM rc_new`,
-	} {
+		`INSERT INTO report_enrollment_state (`+stateCols+`) SELECT `+stateCols+` FROM rc_new`))
+}
+
+func execAll(ctx context.Context, tx *sqlx.Tx, statements []string) error {
+	for _, q := range statements {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("rollup: %w", err)
 		}
 	}
 	return nil
 }
-
-// moverProfiles is each mover's distinct demographic profiles in table t,
-// with the mover's learner key (the same on all of them).
-func moverProfiles(t string) string {
-	return `SELECT DISTINCT user_id, ` + profile + `, learner_key FROM ` + t + ` WHERE mover`
-}
-
-// moverPairs is, for movers of t with exactly two profiles, the pair (a < b).
-func moverPairs(t string) string {
-	var cols []string
-	for _, c := range strings.Split(profile, ", ") {
-		cols = append(cols, "a."+c+" AS a_"+c)
-	}
-	for _, c := range strings.Split(profile, ", ") {
-		cols = append(cols, "b."+c+" AS b_"+c)
-	}
-	row := func(p string) string { return "ROW(" + p + strings.ReplaceAll(profile, ", ", ", "+p) + ")" }
-	return `SELECT ` + strings.Join(cols, ", ") + `, a.learner_key FROM (` + moverProfiles(t) + `) a
-		JOIN (` + moverProfiles(t) + `) b ON b.user_id = a.user_id AND ` + row("a.") + ` < ` + row("b.") + `
-		WHERE a.user_id IN (SELECT user_id FROM (` + moverProfiles(t) + `) d GROUP BY user_id HAVING count(*) = 2)`
-}
-
-var pairCols = "a_" + strings.ReplaceAll(profile, ", ", ", a_") + ", b_" + strings.ReplaceAll(profile, ", ", ", b_")
-
-var pairsDelta = `INSERT INTO report_mover_pairs AS r (` + pairCols + `, movers, mover_keys)
-	SELECT ` + pairCols + `, sum(s), sum(s * learner_key) FROM (
-		SELECT *, 1 AS s FROM (` + moverPairs("rc_new") + `) n
-		UNION ALL SELECT *, -1 FROM (` + moverPairs("rc_old") + `) o) x
-	GROUP BY ` + pairCols + ` HAVING sum(s) <> 0 OR sum(s * learner_key) <> 0
-	ON CONFLICT ON CONSTRAINT report_mover_pairs_key DO UPDATE SET
-		movers = r.movers + excluded.movers, mover_keys = r.mover_keys + excluded.mover_keys`
 
 const cellKey = `course_id, cohort_id, month, ` + profile
 

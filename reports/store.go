@@ -120,8 +120,8 @@ func (s *Store) counts(ctx context.Context, tx *sqlx.Tx, q Query, live bool) (ro
 	case slices.Equal(q.GroupBy, []string{"gender"}):
 		totals, byGender, err = s.margins(ctx, tx, q, live)
 		return slices.Clone(byGender), totals, byGender, err // the gender margin is the whole report
-	case !live && q.route(q.GroupBy) == fromLearnerCells:
-		return s.learnerCells(ctx, tx, q)
+	case !live && sameRollup(q):
+		return s.withMargins(ctx, tx, q)
 	}
 	if totals, byGender, err = s.margins(ctx, tx, q, live); err != nil {
 		return nil, Row{}, nil, err
@@ -154,12 +154,17 @@ func splitMargins(rows []Row) (totals Row, byGender []Row) {
 	return totals, byGender
 }
 
-// learnerCells counts a report whose rows and margins both come from
-// report_learner_cells in one scan of it (learnerCellsSQL), then subtracts
-// the overlaps of the rows and of the margins. A row whose dimensions other
-// than gender are all NULL is a margin (of one gender, or the total).
-func (s *Store) learnerCells(ctx context.Context, tx *sqlx.Tx, q Query) (rows []Row, totals Row, byGender []Row, err error) {
-	query, dims, args := learnerCellsSQL(q)
+// sameRollup reports whether q's rows and margins come from one learner rollup.
+func sameRollup(q Query) bool {
+	_, ok := rollupOf(q.route(q.GroupBy))
+	return ok && q.route(q.GroupBy) == q.route([]string{"gender"})
+}
+
+// withMargins counts a report whose rows and margins both come from one
+// learner rollup in one scan of it (withMarginsSQL). A row whose dimensions
+// other than gender are all NULL is a margin (of one gender, or the total).
+func (s *Store) withMargins(ctx context.Context, tx *sqlx.Tx, q Query) (rows []Row, totals Row, byGender []Row, err error) {
+	query, dims, args := withMarginsSQL(q.route(q.GroupBy), q)
 	gender := slices.Index(dims, "gender")
 	all, err := scanRows(ctx, tx, dims, query, args)
 	if err != nil {
@@ -173,12 +178,6 @@ func (s *Store) learnerCells(ctx context.Context, tx *sqlx.Tx, q Query) (rows []
 		} else {
 			margins = append(margins, Row{dims: []string{"gender"}, Values: r.Values[gender : gender+1], Counts: r.Counts, Keys: r.Keys})
 		}
-	}
-	if rows, err = s.withoutOverlaps(ctx, tx, fromLearnerCells, q, q.GroupBy, false, rows); err != nil {
-		return nil, Row{}, nil, err
-	}
-	if margins, err = s.withoutOverlaps(ctx, tx, fromLearnerCells, q, []string{"gender"}, true, margins); err != nil {
-		return nil, Row{}, nil, err
 	}
 	totals, byGender = splitMargins(margins)
 	return rows, totals, byGender, nil
@@ -198,37 +197,7 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %v: %w", dims, err)
 	}
-	return s.withoutOverlaps(ctx, tx, src, q, dims, total, rows)
-}
-
-// withoutOverlaps subtracts, from rows counted from a learner rollup, the
-// learners it counted in more than one of its cells (overlapSQL).
-func (s *Store) withoutOverlaps(ctx context.Context, tx *sqlx.Tx, src source, q Query, dims []string, total bool, rows []Row) ([]Row, error) {
-	if _, ok := learnerRollups[src]; !ok {
-		return rows, nil
-	}
-	query, args := overlapSQL(src, q, dims, total)
-	overlaps, err := scanRows(ctx, tx, dims, query, args)
-	if err != nil {
-		return nil, fmt.Errorf("overlaps %v: %w", dims, err)
-	}
-	return subtractOverlaps(rows, overlaps), nil
-}
-
-// subtractOverlaps removes, from each row's learners, the people the rollup
-// counted in more than one of its cells that fall into the row.
-func subtractOverlaps(rows, overlaps []Row) []Row {
-	idx := make(map[string]int, len(rows))
-	for i, r := range rows {
-		idx[rowKey(r)] = i
-	}
-	for _, o := range overlaps {
-		if i, ok := idx[rowKey(o)]; ok {
-			rows[i].Counts.Learners -= o.Counts.Learners
-			rows[i].Keys.Learners -= o.Keys.Learners
-		}
-	}
-	return rows
+	return rows, nil
 }
 
 // rowKey identifies a row by its dimension values: each value followed by a

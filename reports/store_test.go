@@ -2,7 +2,6 @@ package reports
 
 import (
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -45,26 +44,5 @@ func TestSortRows(t *testing.T) {
 				t.Fatalf("sorted into %v, want %v", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestSubtractOverlaps(t *testing.T) {
-	str := func(s string) *string { return &s }
-	rows := []Row{
-		{Values: []*string{str("KE"), str("")}, Counts: Counts{Learners: 10, Enrollments: 12}, Keys: Counts{Learners: 1000}},
-		{Values: []*string{str("KE"), nil}, Counts: Counts{Learners: 7, Enrollments: 7}, Keys: Counts{Learners: 700}},
-		{Values: []*string{nil, nil}, Counts: Counts{Learners: 20, Enrollments: 25}, Keys: Counts{Learners: 2000}},
-	}
-	overlaps := []Row{
-		{Values: []*string{str("KE"), nil}, Counts: Counts{Learners: 2}, Keys: Counts{Learners: 30}},
-		{Values: []*string{nil, nil}, Counts: Counts{Learners: 3}, Keys: Counts{Learners: 40}},
-		{Values: []*string{str("UG"), nil}, Counts: Counts{Learners: 1}, Keys: Counts{Learners: 9}}, // no such row
-	}
-	got := subtractOverlaps(rows, overlaps)
-	want := []struct{ learners, keys, enrollments int64 }{{10, 1000, 12}, {5, 670, 7}, {17, 1960, 25}}
-	for i, w := range want {
-		if c := got[i]; c.Counts.Learners != w.learners || c.Keys.Learners != w.keys || c.Counts.Enrollments != w.enrollments {
-			t.Fatalf("row %d (%s): %+v %+v, want %+v", i, strings.ReplaceAll(rowKey(c), "\x00", "|"), c.Counts, c.Keys, w)
-		}
 	}
 }

@@ -6,29 +6,9 @@ SELECT gender::text AS d0,
 	coalesce(bigint_sum(completions), 0), coalesce(bigint_sum(certificates), 0),
 	coalesce(bigint_sum(learner_keys), 0), coalesce(bigint_sum(enrollment_keys), 0),
 	coalesce(bigint_sum(completion_keys), 0), coalesce(bigint_sum(certificate_keys), 0)
-FROM report_learner_cells
-GROUP BY GROUPING SETS ((gender), ());
-
--- totals and the gender margin: overlaps to subtract, args []
-SELECT d0,
-	coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint,
-	coalesce(bigint_sum(k), 0), 0::bigint, 0::bigint, 0::bigint
-FROM (
-	SELECT gender::text AS d0, coalesce(bigint_sum(n - 1), 0) AS n, coalesce(bigint_sum((n - 1) * lk), 0) AS k
-	FROM (
-		SELECT user_id, gender, count(*) AS n, min(learner_key) AS lk
-		FROM report_mover_profiles
-		GROUP BY user_id, GROUPING SETS ((gender), ())) b
-	WHERE n > 1
-	GROUP BY gender
-	UNION ALL
-	SELECT a_gender::text AS d0, coalesce(bigint_sum(movers), 0) AS n, coalesce(bigint_sum(mover_keys), 0) AS k
-	FROM report_mover_pairs WHERE a_gender = b_gender
-	GROUP BY a_gender
-	UNION ALL
-	SELECT NULL::text, coalesce(bigint_sum(movers), 0), coalesce(bigint_sum(mover_keys), 0)
-	FROM report_mover_pairs) o
-GROUP BY d0;
+FROM report_region_cells
+GROUP BY GROUPING SETS ((gender), ())
+HAVING (gender IS NOT NULL OR GROUPING(gender) = 1);
 
 -- rows, args []
 SELECT gender::text AS d0, region::text AS d1, to_char(month, 'YYYY-MM') AS d2,
@@ -37,18 +17,5 @@ SELECT gender::text AS d0, region::text AS d1, to_char(month, 'YYYY-MM') AS d2,
 	coalesce(bigint_sum(learner_keys), 0), coalesce(bigint_sum(enrollment_keys), 0),
 	coalesce(bigint_sum(completion_keys), 0), coalesce(bigint_sum(certificate_keys), 0)
 FROM report_geo_month_cells
-GROUP BY gender, region, month;
-
--- rows: overlaps to subtract, args []
-SELECT d0, d1, d2,
-	coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint,
-	coalesce(bigint_sum(k), 0), 0::bigint, 0::bigint, 0::bigint
-FROM (
-	SELECT gender::text AS d0, region::text AS d1, to_char(month, 'YYYY-MM') AS d2, coalesce(bigint_sum(n - 1), 0) AS n, coalesce(bigint_sum((n - 1) * lk), 0) AS k
-	FROM (
-		SELECT user_id, gender, region, month, count(DISTINCT (gender, region, country, ldc, sids, lldc)) AS n, min(learner_key) AS lk
-		FROM report_month_movers
-		GROUP BY user_id, gender, region, month) b
-	WHERE n > 1
-	GROUP BY gender, region, month) o
-GROUP BY d0, d1, d2;
+GROUP BY gender, region, month
+HAVING (gender IS NOT NULL OR GROUPING(gender) = 1) AND (region IS NOT NULL OR GROUPING(region) = 1) AND (month IS NOT NULL OR GROUPING(month) = 1);

@@ -20,18 +20,5 @@ SELECT country::text AS d0, to_char(month, 'YYYY-MM') AS d1,
 	coalesce(bigint_sum(learner_keys), 0), coalesce(bigint_sum(enrollment_keys), 0),
 	coalesce(bigint_sum(completion_keys), 0), coalesce(bigint_sum(certificate_keys), 0)
 FROM report_place_month_cells WHERE month >= $1::date AND month <= $2::date
-GROUP BY country, month;
-
--- rows: overlaps to subtract, args ["2024-01-01" "2024-12-01"]
-SELECT d0, d1,
-	coalesce(bigint_sum(n), 0), 0::bigint, 0::bigint, 0::bigint,
-	coalesce(bigint_sum(k), 0), 0::bigint, 0::bigint, 0::bigint
-FROM (
-	SELECT country::text AS d0, to_char(month, 'YYYY-MM') AS d1, coalesce(bigint_sum(n - 1), 0) AS n, coalesce(bigint_sum((n - 1) * lk), 0) AS k
-	FROM (
-		SELECT user_id, country, month, count(DISTINCT (region, country, ldc, sids, lldc)) AS n, min(learner_key) AS lk
-		FROM report_month_movers WHERE month >= $1::date AND month <= $2::date
-		GROUP BY user_id, country, month) b
-	WHERE n > 1
-	GROUP BY country, month) o
-GROUP BY d0, d1;
+GROUP BY country, month
+HAVING (country IS NOT NULL OR GROUPING(country) = 1) AND (month IS NOT NULL OR GROUPING(month) = 1);
