@@ -93,6 +93,21 @@ func (f fact) matches(q Query) bool {
 		(q.from.IsZero() || !day.Before(q.from)) && (q.to.IsZero() || !day.After(q.to))
 }
 
+// rowKey identifies a row by its dimension values: each value followed by a
+// zero byte, or \x01 and a zero byte for NULL (text never holds a NUL).
+func rowKey(r Row) string {
+	var b strings.Builder
+	for _, v := range r.Values {
+		if v == nil {
+			b.WriteByte(1)
+		} else {
+			b.WriteString(*v)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
 // cell is a cell's exact counts and the sums of their records' keys.
 type cell struct{ Counts, Keys Counts }
 

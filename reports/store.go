@@ -200,21 +200,6 @@ func (s *Store) aggregate(ctx context.Context, tx *sqlx.Tx, q Query, dims []stri
 	return rows, nil
 }
 
-// rowKey identifies a row by its dimension values: each value followed by a
-// zero byte, or \x01 and a zero byte for NULL (text never holds a NUL).
-func rowKey(r Row) string {
-	var b strings.Builder
-	for _, v := range r.Values {
-		if v == nil {
-			b.WriteByte(1)
-		} else {
-			b.WriteString(*v)
-		}
-		b.WriteByte(0)
-	}
-	return b.String()
-}
-
 // scanRows runs a query returning one text column per dimension followed by
 // learners, enrollments, completions and certificates, then their key sums.
 func scanRows(ctx context.Context, tx *sqlx.Tx, dims []string, query string, args []any) ([]Row, error) {
