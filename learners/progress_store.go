@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -40,11 +39,11 @@ type lessonTarget struct {
 func (s *LearningStore) RecordProgress(ctx context.Context, userID string, b ProgressBatch) (ProgressResult, error) {
 	events := b.unique()
 	var res ProgressResult
-	resolve, err := s.resolveStmt.get(ctx, s.db)
+	resolve, err := s.resolveStmt.Stmt(ctx, s.db)
 	if err != nil {
 		return res, err
 	}
-	insert, err := s.insertStmt.get(ctx, s.db)
+	insert, err := s.insertStmt.Stmt(ctx, s.db)
 	if err != nil {
 		return res, err
 	}
@@ -81,32 +80,6 @@ func rejectedCopies(events []ProgressEvent, rejected []RejectedEvent) int {
 		}
 	}
 	return n
-}
-
-// preparedStmt is a statement the store prepares on first use (and again
-// after a failed attempt): PostgreSQL then parses and plans it once per
-// connection instead of on every call, and for the progress page and the
-// progress write planning was most of the database's work. Behind PgBouncer
-// in transaction mode this needs its max_prepared_statements
-// (deploy/README.md).
-type preparedStmt struct {
-	query string
-	mu    sync.Mutex
-	stmt  *sqlx.Stmt
-}
-
-// get returns the statement prepared on db.
-func (p *preparedStmt) get(ctx context.Context, db *sqlx.DB) (*sqlx.Stmt, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stmt == nil {
-		stmt, err := db.PreparexContext(ctx, p.query)
-		if err != nil {
-			return nil, fmt.Errorf("prepare statement: %w", err)
-		}
-		p.stmt = stmt
-	}
-	return p.stmt, nil
 }
 
 // resolveLessonsSQL finds, for each lesson id, whether the lesson exists and
