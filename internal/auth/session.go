@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/postgres"
 )
 
 // sessionsChannel is the Redis channel on which instances tell each other
@@ -33,6 +34,9 @@ type Sessions struct {
 	logger *slog.Logger
 	ttl    time.Duration
 	now    func() time.Time
+	// The per-request lookup, prepared once: nearly every request of a
+	// learner idle for longer than ttl runs it.
+	loadStmt postgres.Prepared
 
 	mu    sync.RWMutex
 	cache map[string]map[string]sessionState // user id → session id → state
@@ -58,7 +62,7 @@ const DefaultSessionCacheTTL = 5 * time.Second
 // instances through rdb.
 func NewSessions(db *sqlx.DB, rdb redis.UniversalClient, logger *slog.Logger) *Sessions {
 	return &Sessions{db: db, rdb: rdb, logger: logger, ttl: DefaultSessionCacheTTL, now: time.Now,
-		cache: map[string]map[string]sessionState{}}
+		loadStmt: postgres.Prepared{Query: loadSession}, cache: map[string]map[string]sessionState{}}
 }
 
 // Check returns p with its roles as they are now, and ok false when the
@@ -124,7 +128,11 @@ func (s *Sessions) load(ctx context.Context, userID, sessionID string) (sessionS
 		Version int            `db:"session_version"`
 		Open    bool           `db:"open"`
 	}
-	err := s.db.GetContext(ctx, &row, loadSession, userID, sessionID)
+	stmt, err := s.loadStmt.Stmt(ctx, s.db)
+	if err != nil {
+		return sessionState{}, err
+	}
+	err = stmt.GetContext(ctx, &row, userID, sessionID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sessionState{expires: s.now().Add(s.ttl)}, nil
 	} else if err != nil {
