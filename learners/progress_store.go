@@ -49,6 +49,9 @@ func (s *LearningStore) RecordProgress(ctx context.Context, userID string, b Pro
 	}
 	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		res = ProgressResult{Rejected: []RejectedEvent{}}
+		if _, err := tx.ExecContext(ctx, genericPlans); err != nil {
+			return fmt.Errorf("plan cache mode: %w", err)
+		}
 		targets, err := resolveLessons(ctx, tx.StmtxContext(ctx, resolve), userID, events)
 		if err != nil {
 			return err
@@ -65,6 +68,14 @@ func (s *LearningStore) RecordProgress(ctx context.Context, userID string, b Pro
 	})
 	return res, err
 }
+
+// genericPlans makes PostgreSQL run the transaction's prepared statements
+// with the plan it made once per connection. Left to choose, it plans
+// insertEventsSQL again on every call, because a plan for the given arrays
+// (one event: one row) always looks cheaper than the generic plan (which
+// assumes ten); that planning cost more than running the statement. The
+// generic plan probes enrollments by primary key whatever the batch size.
+const genericPlans = `SET LOCAL plan_cache_mode = force_generic_plan`
 
 // rejectedCopies counts the events of a batch whose id was rejected, copies
 // included, so that a copy of a rejected event is not reported as a duplicate.
