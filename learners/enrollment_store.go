@@ -163,7 +163,7 @@ func (s *LearningStore) CourseProgress(ctx context.Context, userID, slug string)
 		Lessons []byte `db:"lessons"`
 		Quizzes []byte `db:"quizzes"`
 	}
-	stmt, err := s.courseStmt.get(ctx, s.db)
+	stmt, err := s.courseStmt.Stmt(ctx, s.db)
 	if err != nil {
 		return CourseProgress{}, err
 	}

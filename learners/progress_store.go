@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -40,16 +39,19 @@ type lessonTarget struct {
 func (s *LearningStore) RecordProgress(ctx context.Context, userID string, b ProgressBatch) (ProgressResult, error) {
 	events := b.unique()
 	var res ProgressResult
-	resolve, err := s.resolveStmt.get(ctx, s.db)
+	resolve, err := s.resolveStmt.Stmt(ctx, s.db)
 	if err != nil {
 		return res, err
 	}
-	insert, err := s.insertStmt.get(ctx, s.db)
+	insert, err := s.insertStmt.Stmt(ctx, s.db)
 	if err != nil {
 		return res, err
 	}
 	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
 		res = ProgressResult{Rejected: []RejectedEvent{}}
+		if _, err := tx.ExecContext(ctx, genericPlans); err != nil {
+			return fmt.Errorf("plan cache mode: %w", err)
+		}
 		targets, err := resolveLessons(ctx, tx.StmtxContext(ctx, resolve), userID, events)
 		if err != nil {
 			return err
@@ -67,6 +69,14 @@ func (s *LearningStore) RecordProgress(ctx context.Context, userID string, b Pro
 	return res, err
 }
 
+// genericPlans makes PostgreSQL run the transaction's prepared statements
+// with the plan it made once per connection. Left to choose, it plans
+// insertEventsSQL again on every call, because a plan for the given arrays
+// (one event: one row) always looks cheaper than the generic plan (which
+// assumes ten); that planning cost more than running the statement. The
+// generic plan probes enrollments by primary key whatever the batch size.
+const genericPlans = `SET LOCAL plan_cache_mode = force_generic_plan`
+
 // rejectedCopies counts the events of a batch whose id was rejected, copies
 // included, so that a copy of a rejected event is not reported as a duplicate.
 func rejectedCopies(events []ProgressEvent, rejected []RejectedEvent) int {
@@ -81,32 +91,6 @@ func rejectedCopies(events []ProgressEvent, rejected []RejectedEvent) int {
 		}
 	}
 	return n
-}
-
-// preparedStmt is a statement the store prepares on first use (and again
-// after a failed attempt): PostgreSQL then parses and plans it once per
-// connection instead of on every call, and for the progress page and the
-// progress write planning was most of the database's work. Behind PgBouncer
-// in transaction mode this needs its max_prepared_statements
-// (deploy/README.md).
-type preparedStmt struct {
-	query string
-	mu    sync.Mutex
-	stmt  *sqlx.Stmt
-}
-
-// get returns the statement prepared on db.
-func (p *preparedStmt) get(ctx context.Context, db *sqlx.DB) (*sqlx.Stmt, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stmt == nil {
-		stmt, err := db.PreparexContext(ctx, p.query)
-		if err != nil {
-			return nil, fmt.Errorf("prepare statement: %w", err)
-		}
-		p.stmt = stmt
-	}
-	return p.stmt, nil
 }
 
 // resolveLessonsSQL finds, for each lesson id, whether the lesson exists and

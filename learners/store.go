@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/cybercampus/cybercampus/internal/postgres"
 )
 
 // LearningStore keeps enrollments, progress and quiz attempts. Its methods
@@ -14,7 +16,7 @@ type LearningStore struct {
 	now func() time.Time
 	// The statements of the progress page and of the progress write, prepared
 	// once.
-	courseStmt, resolveStmt, insertStmt preparedStmt
+	courseStmt, resolveStmt, insertStmt postgres.Prepared
 }
 
 // NewLearningStore returns a store over db; now is the clock used to judge
@@ -23,8 +25,8 @@ func NewLearningStore(db *sqlx.DB, now func() time.Time) *LearningStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &LearningStore{db: db, now: now, courseStmt: preparedStmt{query: courseProgressSQL},
-		resolveStmt: preparedStmt{query: resolveLessonsSQL}, insertStmt: preparedStmt{query: insertEventsSQL}}
+	return &LearningStore{db: db, now: now, courseStmt: postgres.Prepared{Query: courseProgressSQL},
+		resolveStmt: postgres.Prepared{Query: resolveLessonsSQL}, insertStmt: postgres.Prepared{Query: insertEventsSQL}}
 }
 
 // CohortStore keeps cohorts, their invitations, join codes and members,

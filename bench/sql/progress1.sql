@@ -1,5 +1,6 @@
 -- POST /v1/progress with one event: the statements of
--- learners.LearningStore.RecordProgress (resolveLessonsSQL, insertEventsSQL)
+-- learners.LearningStore.RecordProgress (genericPlans, resolveLessonsSQL,
+-- insertEventsSQL)
 -- in one transaction, run prepared as the handler runs them, for a target of
 -- the generated pool (even rows; the API run uses the odd ones).
 -- completeEnrollments runs only for enrollments whose last lesson the batch
@@ -10,6 +11,7 @@
 \set n 2 * random(1, :half)
 SELECT user_id AS uid, enrollment_id AS eid, lesson_id AS lid FROM bench.pool_one WHERE n = :n \gset
 BEGIN;
+SET LOCAL plan_cache_mode = force_generic_plan;
 SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
 		coalesce(e.version_id = l.version_id, false) AS same_version
 	FROM unnest(ARRAY[:lid]::uuid[]) AS x(lesson_id)

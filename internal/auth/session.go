@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	cc "github.com/cybercampus/cybercampus"
+	"github.com/cybercampus/cybercampus/internal/postgres"
 )
 
 // sessionsChannel is the Redis channel on which instances tell each other
@@ -33,6 +34,9 @@ type Sessions struct {
 	logger *slog.Logger
 	ttl    time.Duration
 	now    func() time.Time
+	// The per-request lookups, prepared once: nearly every request of a
+	// learner idle for longer than ttl runs one of them.
+	sessionStmt, userStmt postgres.Prepared
 
 	mu    sync.RWMutex
 	cache map[string]map[string]sessionState // user id → session id → state
@@ -58,6 +62,7 @@ const DefaultSessionCacheTTL = 5 * time.Second
 // instances through rdb.
 func NewSessions(db *sqlx.DB, rdb redis.UniversalClient, logger *slog.Logger) *Sessions {
 	return &Sessions{db: db, rdb: rdb, logger: logger, ttl: DefaultSessionCacheTTL, now: time.Now,
+		sessionStmt: postgres.Prepared{Query: loadSession}, userStmt: postgres.Prepared{Query: loadUser},
 		cache: map[string]map[string]sessionState{}}
 }
 
@@ -112,11 +117,16 @@ func (s *Sessions) store(userID, sessionID string, st sessionState, epoch uint64
 // not revoked (rotation marks the old token rotated, not revoked; logout and
 // a detected reuse revoke the whole family). refresh_tokens_family_idx
 // serves the lookup. Tokens made without a session (sid empty) only check
-// the user and version.
-const loadSession = `SELECT u.roles, u.session_version, u.erased_at IS NULL AND
-	($2 = '' OR EXISTS (SELECT 1 FROM refresh_tokens r
-		WHERE r.family_id = CASE WHEN $2 = '' THEN NULL ELSE $2::uuid END AND r.user_id = u.id AND r.revoked_at IS NULL)) AS open
+// the user and version (loadUser). Two statements rather than one that tests
+// $2 = ”: PostgreSQL keeps the plan of a prepared statement only when that
+// plan costs about as much as one made for the given values, which such a
+// test defeats, and it then plans the statement again on every request.
+const (
+	loadSession = `SELECT u.roles, u.session_version, u.erased_at IS NULL AND EXISTS (SELECT 1 FROM refresh_tokens r
+		WHERE r.family_id = $2 AND r.user_id = u.id AND r.revoked_at IS NULL) AS open
 	FROM users u WHERE u.id = $1`
+	loadUser = `SELECT roles, session_version, erased_at IS NULL AS open FROM users WHERE id = $1`
+)
 
 func (s *Sessions) load(ctx context.Context, userID, sessionID string) (sessionState, error) {
 	var row struct {
@@ -124,7 +134,15 @@ func (s *Sessions) load(ctx context.Context, userID, sessionID string) (sessionS
 		Version int            `db:"session_version"`
 		Open    bool           `db:"open"`
 	}
-	err := s.db.GetContext(ctx, &row, loadSession, userID, sessionID)
+	prepared, args := &s.sessionStmt, []any{userID, sessionID}
+	if sessionID == "" {
+		prepared, args = &s.userStmt, []any{userID}
+	}
+	stmt, err := prepared.Stmt(ctx, s.db)
+	if err != nil {
+		return sessionState{}, err
+	}
+	err = stmt.GetContext(ctx, &row, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sessionState{expires: s.now().Add(s.ttl)}, nil
 	} else if err != nil {

@@ -84,6 +84,27 @@ func TestSessionCheckReadsRolesAndEndsSessions(t *testing.T) {
 	}
 }
 
+// An erased account is closed whether or not its token names a session, even
+// at the session version its tokens carry (erasure also raises the version).
+func TestSessionCheckRefusesErasedAccounts(t *testing.T) {
+	s := newTestSessions(t)
+	p := newSessionUser(t)
+	noSession := cc.Principal{UserID: p.UserID, SessionVersion: 1}
+	for name, q := range map[string]cc.Principal{"with a session": p, "without a session": noSession} {
+		if _, ok := mustCheck(t, s, q); !ok {
+			t.Fatalf("%s: refused before the erasure", name)
+		}
+	}
+	sessionDB.MustExec(`UPDATE users SET email = NULL, name = '', password_hash = '', gender = NULL, birth_year = NULL,
+		country = NULL, audience = NULL, organization = '', erased_at = now() WHERE id = $1`, p.UserID)
+	s.Changed(context.Background(), p.UserID)
+	for name, q := range map[string]cc.Principal{"with a session": p, "without a session": noSession} {
+		if _, ok := mustCheck(t, s, q); ok {
+			t.Errorf("%s: an erased account's token is accepted", name)
+		}
+	}
+}
+
 // A change on one instance reaches another instance's cache through Redis;
 // without a message, the cache is trusted only for its TTL.
 func TestSessionChangeReachesOtherInstances(t *testing.T) {

@@ -110,6 +110,7 @@ func TestPgbenchScriptsRunTheHandlersSQL(t *testing.T) {
 			"$1", "md5('u:' || :n)::uuid",
 			"($2, $3)", "('9999-01-01T00:00:00Z'::timestamptz, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)",
 			"$4", "51"}},
+		{"plan cache mode", "progress1.sql", progress["genericPlans"], nil},
 		{"resolve lessons", "progress1.sql", progress["resolveLessonsSQL"], []string{
 			"unnest($2::uuid[])", "unnest(ARRAY[:lid]::uuid[])", "$1", ":uid"}},
 		{"insert events", "progress1.sql", progress["insertEventsSQL"], []string{
