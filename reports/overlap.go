@@ -26,7 +26,7 @@ import (
 
 // overlapWeights returns the overlap rows of one learner's distinct cells of a
 // rollup, each with its weight (rows of weight 0 left out). A cell is a
-// slice of column values, "" standing for NULL (no rollup value is empty).
+// slice of column values, unset standing for NULL.
 //
 // Adding the cells one at a time: the subsets that hold the new cell c are c
 // alone (weight +1) and each earlier subset with c added, whose meet is the
@@ -43,7 +43,7 @@ func overlapWeights(cells [][]string) overlapRows {
 		rows = next
 	}
 	for k, r := range rows {
-		if !slices.Contains(r.cell, "") { // a cell of its own: counted as one
+		if !slices.Contains(r.cell, unset) { // a cell of its own: counted as one
 			delete(rows, k)
 		}
 	}
@@ -68,10 +68,15 @@ func (rows overlapRows) add(cell []string, weight int64) {
 	rows[k] = r
 }
 
-// meet is what two cells share: each column where they agree, "" elsewhere.
+// unset is a column of an overlap row where the cells differ: NULL in the
+// rollup. PostgreSQL text never holds a NUL byte, so no value is unset.
+const unset = "\x00"
+
+// meet is what two cells share: each column where they agree, unset elsewhere.
 func meet(a, b []string) []string {
 	m := make([]string, len(a))
 	for i := range a {
+		m[i] = unset
 		if a[i] == b[i] {
 			m[i] = a[i]
 		}
@@ -213,7 +218,7 @@ func (r learnerRollup) upsertOverlaps(ctx context.Context, tx *sqlx.Tx, delta ma
 			continue
 		}
 		for i, v := range d.cell {
-			values[i] = append(values[i], sql.NullString{String: v, Valid: v != ""})
+			values[i] = append(values[i], sql.NullString{String: v, Valid: v != unset})
 		}
 		learners, keys = append(learners, d.learners), append(keys, d.keys)
 	}

@@ -28,7 +28,7 @@ func TestOverlapWeights(t *testing.T) {
 		}
 		rows := overlapWeights(cells)
 		for k, o := range rows {
-			if !slices.Contains(o.cell, "") || o.weight == 0 || k != strings.Join(o.cell, "\x00") {
+			if !slices.Contains(o.cell, unset) || o.weight == 0 || k != strings.Join(o.cell, "\x00") {
 				t.Fatalf("trial %d: row %q weight %d is not an overlap row", trial, o.cell, o.weight)
 			}
 		}
@@ -84,8 +84,8 @@ func TestOverlapWeightsOfTwoCells(t *testing.T) {
 		t.Fatalf("%d rows, want the one meet: %v", len(rows), rows)
 	}
 	for _, o := range rows {
-		if !slices.Equal(o.cell, []string{"female", "KE", ""}) || o.weight != -1 {
-			t.Fatalf("row %q weight %d, want [female KE \"\"] weight -1", o.cell, o.weight)
+		if !slices.Equal(o.cell, []string{"female", "KE", unset}) || o.weight != -1 {
+			t.Fatalf("row %q weight %d, want [female KE unset] weight -1", o.cell, o.weight)
 		}
 	}
 }
