@@ -118,7 +118,7 @@ func (s *Sessions) store(userID, sessionID string, st sessionState, epoch uint64
 // a detected reuse revoke the whole family). refresh_tokens_family_idx
 // serves the lookup. Tokens made without a session (sid empty) only check
 // the user and version (loadUser). Two statements rather than one that tests
-// $2 = '': PostgreSQL keeps the plan of a prepared statement only when that
+// whether $2 is empty: PostgreSQL keeps the plan of a prepared statement only when that
 // plan costs about as much as one made for the given values, which such a
 // test defeats, and it then plans the statement again on every request.
 const (
