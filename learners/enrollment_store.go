@@ -2,7 +2,6 @@ package learners
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -137,47 +136,65 @@ func (s *LearningStore) Enrollments(ctx context.Context, userID string, after *w
 	return out, nil
 }
 
-// courseProgressSQL reads a learner's enrollment in a course by slug with its
-// lessons (in course order, with their completion) and its quizzes (best
-// score, passed) as JSON arrays.
-const courseProgressSQL = `SELECT e.progress_percent,
-		(SELECT coalesce(json_agg(json_build_object('id', l.id, 'completed_at', lc.completed_at)
-				ORDER BY m.position, l.position), '[]')
-			FROM lessons l JOIN course_modules m ON m.id = l.module_id
-			LEFT JOIN lesson_completions lc ON lc.enrollment_id = e.id AND lc.lesson_id = l.id
-			WHERE l.version_id = e.version_id) AS lessons,
-		(SELECT coalesce(json_agg(json_build_object('id', r.id, 'best_score', r.best_score, 'passed', r.passed)
-				ORDER BY r.position), '[]')
-			FROM (SELECT q.id, m.position, max(a.score) AS best_score, coalesce(bool_or(a.passed), false) AS passed
-				FROM quizzes q JOIN course_modules m ON m.id = q.module_id
-				LEFT JOIN quiz_attempts a ON a.quiz_id = q.id AND a.enrollment_id = e.id
-				WHERE q.version_id = e.version_id GROUP BY q.id, m.position) r) AS quizzes
-		FROM enrollments e JOIN courses c ON c.id = e.course_id WHERE e.user_id = $1 AND c.slug = $2`
+// courseProgressSQL reads a learner's enrollment in a course by slug and
+// what they have done in it: a row for each completed lesson and one for each
+// quiz attempted (best score, passed), or one row with neither. Which lessons
+// and quizzes the version has, and their order, come from its outline.
+const courseProgressSQL = `SELECT e.version_id, e.progress_percent, d.lesson_id, d.completed_at, d.quiz_id, d.best_score, d.passed
+	FROM enrollments e JOIN courses c ON c.id = e.course_id
+	LEFT JOIN LATERAL (
+		SELECT lesson_id, completed_at, NULL::uuid AS quiz_id, NULL::integer AS best_score, NULL::boolean AS passed
+			FROM lesson_completions WHERE enrollment_id = e.id
+		UNION ALL
+		SELECT NULL, NULL, quiz_id, max(score), bool_or(passed)
+			FROM quiz_attempts WHERE enrollment_id = e.id GROUP BY quiz_id) d ON true
+	WHERE e.user_id = $1 AND c.slug = $2`
 
 // CourseProgress returns the learner's progress in a course they are enrolled
-// in: the enrollment, its lessons and its quizzes in one statement, so the
-// page costs one round trip to the database.
+// in: every lesson and quiz of the version they are enrolled in, in course
+// order, with when each lesson was completed and each quiz's best score.
 func (s *LearningStore) CourseProgress(ctx context.Context, userID, slug string) (CourseProgress, error) {
-	var row struct {
-		Percent int    `db:"progress_percent"`
-		Lessons []byte `db:"lessons"`
-		Quizzes []byte `db:"quizzes"`
+	var rows []struct {
+		VersionID   string     `db:"version_id"`
+		Percent     int        `db:"progress_percent"`
+		LessonID    *string    `db:"lesson_id"`
+		CompletedAt *time.Time `db:"completed_at"`
+		QuizID      *string    `db:"quiz_id"`
+		BestScore   *int       `db:"best_score"`
+		Passed      *bool      `db:"passed"`
 	}
 	stmt, err := s.courseStmt.Stmt(ctx, s.db)
 	if err != nil {
 		return CourseProgress{}, err
 	}
-	if err := stmt.GetContext(ctx, &row, userID, slug); postgres.IsNoRows(err) {
-		return CourseProgress{}, cc.Errorf(cc.ENOTFOUND, "You are not enrolled in this course.")
-	} else if err != nil {
+	if err := stmt.SelectContext(ctx, &rows, userID, slug); err != nil {
 		return CourseProgress{}, fmt.Errorf("course progress: %w", err)
 	}
-	p := CourseProgress{ProgressPercent: row.Percent}
-	if err := json.Unmarshal(row.Lessons, &p.Lessons); err != nil {
-		return p, fmt.Errorf("course progress lessons: %w", err)
+	if len(rows) == 0 {
+		return CourseProgress{}, cc.Errorf(cc.ENOTFOUND, "You are not enrolled in this course.")
 	}
-	if err := json.Unmarshal(row.Quizzes, &p.Quizzes); err != nil {
-		return p, fmt.Errorf("course progress quizzes: %w", err)
+	o, err := s.outlines.get(ctx, s.db, rows[0].VersionID)
+	if err != nil {
+		return CourseProgress{}, err
+	}
+	completed := make(map[string]*time.Time, len(rows))
+	best := make(map[string]QuizProgress, len(rows))
+	for _, r := range rows {
+		switch {
+		case r.LessonID != nil:
+			completed[*r.LessonID] = r.CompletedAt
+		case r.QuizID != nil:
+			best[*r.QuizID] = QuizProgress{BestScore: r.BestScore, Passed: *r.Passed}
+		}
+	}
+	p := CourseProgress{ProgressPercent: rows[0].Percent,
+		Lessons: make([]LessonProgress, len(o.lessons)), Quizzes: make([]QuizProgress, len(o.quizzes))}
+	for i, id := range o.lessons {
+		p.Lessons[i] = LessonProgress{ID: id, CompletedAt: completed[id]}
+	}
+	for i, id := range o.quizzes {
+		p.Quizzes[i] = best[id]
+		p.Quizzes[i].ID = id
 	}
 	return p, nil
 }

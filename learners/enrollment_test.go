@@ -132,6 +132,10 @@ func TestVersionPinning(t *testing.T) {
 		if p.Percent != 50 || len(p.Lessons) != 2 || p.Lessons[0].ID != v1.Lessons[0] || p.Lessons[0].CompletedAt == nil || p.Lessons[1].CompletedAt != nil {
 			t.Fatalf("progress = %+v", p)
 		}
+		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/courses/" + v1.Slug + "/progress", Token: late.Token}, http.StatusOK).JSON(t, &p)
+		if p.Percent != 0 || len(p.Lessons) != 3 || p.Lessons[0].ID != v2.Lessons[0] || p.Lessons[2].ID != v2.Lessons[2] {
+			t.Fatalf("late learner's progress = %+v, want v2's three lessons", p)
+		}
 	})
 }
 
@@ -195,6 +199,51 @@ func TestCourseProgressIsOwn(t *testing.T) {
 		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/courses/" + c.Slug + "/progress", Token: owner.Token}, http.StatusOK).JSON(t, &p)
 		if p.Percent != 50 || len(p.Quizzes) != 1 || p.Quizzes[0].BestScore == nil || *p.Quizzes[0].BestScore != 50 || !p.Quizzes[0].Passed {
 			t.Fatalf("progress = %+v", p)
+		}
+	})
+	t.Run("every lesson and quiz of the version, in course order, with what the learner did", func(t *testing.T) {
+		c := newCourse(t, courseSpec{Modules: 2, Lessons: 2, Quiz: true, PassScore: 60})
+		u := env.NewUser(t)
+		enroll(t, env, u, c.Slug)
+		done := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+		sendProgress(t, env, u, []event{lessonEvent(c.Lessons[2], done), lessonEvent(c.Lessons[1], done.Add(time.Minute))})
+		submitAttempt(t, env, u, c.Quizzes[1].ID, c.Quizzes[1].halfRight(), http.StatusCreated)
+		submitAttempt(t, env, u, c.Quizzes[1].ID, c.Quizzes[1].rightAnswers(), http.StatusCreated)
+		submitAttempt(t, env, u, c.Quizzes[1].ID, c.Quizzes[1].halfRight(), http.StatusCreated)
+		var p struct {
+			Percent int `json:"progress_percent"`
+			Lessons []struct {
+				ID          string     `json:"id"`
+				CompletedAt *time.Time `json:"completed_at"`
+			} `json:"lessons"`
+			Quizzes []struct {
+				ID        string `json:"id"`
+				BestScore *int   `json:"best_score"`
+				Passed    bool   `json:"passed"`
+			} `json:"quizzes"`
+		}
+		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/courses/" + c.Slug + "/progress", Token: u.Token}, http.StatusOK).JSON(t, &p)
+		if p.Percent != 50 || len(p.Lessons) != 4 || len(p.Quizzes) != 2 {
+			t.Fatalf("progress = %+v", p)
+		}
+		for i, l := range p.Lessons {
+			var want *time.Time
+			switch i {
+			case 1:
+				at := done.Add(time.Minute)
+				want = &at
+			case 2:
+				want = &done
+			}
+			if l.ID != c.Lessons[i] || (l.CompletedAt == nil) != (want == nil) || (want != nil && !l.CompletedAt.Equal(*want)) {
+				t.Errorf("lesson %d = %s completed %v, want %s completed %v", i, l.ID, l.CompletedAt, c.Lessons[i], want)
+			}
+		}
+		if q := p.Quizzes[0]; q.ID != c.Quizzes[0].ID || q.BestScore != nil || q.Passed {
+			t.Errorf("quiz not attempted = %+v, want %s with no score, not passed", q, c.Quizzes[0].ID)
+		}
+		if q := p.Quizzes[1]; q.ID != c.Quizzes[1].ID || q.BestScore == nil || *q.BestScore != 100 || !q.Passed {
+			t.Errorf("quiz attempted three times = %+v, want %s best 100, passed", q, c.Quizzes[1].ID)
 		}
 	})
 	t.Run("a learner not enrolled gets 404, never someone else's progress", func(t *testing.T) {

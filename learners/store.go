@@ -17,6 +17,8 @@ type LearningStore struct {
 	// The statements of the progress page and of the progress write, prepared
 	// once.
 	courseStmt, resolveStmt, insertStmt postgres.Prepared
+	// The lessons and quizzes of each course version the progress page shows.
+	outlines outlines
 }
 
 // NewLearningStore returns a store over db; now is the clock used to judge
