@@ -38,12 +38,25 @@ type Sessions struct {
 	// learner idle for longer than ttl runs one of them.
 	sessionStmt, userStmt postgres.Prepared
 
-	mu    sync.RWMutex
-	cache map[string]map[string]sessionState // user id → session id → state
+	mu sync.RWMutex
+	// The cached states in two generations: a state is stored in cur, and
+	// the first store at least ttl after the last turn makes cur old and
+	// drops the old one. A state is kept until it has expired (at least
+	// ttl), and the cache holds the users seen in the last TTLs only, not
+	// everyone seen since the process started.
+	cur, old map[string][]cachedSession // user id → that user's sessions
+	rotated  time.Time
 	// epoch counts forgets. A state read from the database is cached only if
 	// no forget happened while it was read: otherwise a request in flight
 	// during a change could put the state from before it back.
 	epoch uint64
+}
+
+// cachedSession is the state of one session of a user; a user has a few
+// (one per device), so a slice costs less than a map per user.
+type cachedSession struct {
+	id    string
+	state sessionState
 }
 
 type sessionState struct {
@@ -63,7 +76,7 @@ const DefaultSessionCacheTTL = 5 * time.Second
 func NewSessions(db *sqlx.DB, rdb redis.UniversalClient, logger *slog.Logger) *Sessions {
 	return &Sessions{db: db, rdb: rdb, logger: logger, ttl: DefaultSessionCacheTTL, now: time.Now,
 		sessionStmt: postgres.Prepared{Query: loadSession}, userStmt: postgres.Prepared{Query: loadUser},
-		cache: map[string]map[string]sessionState{}}
+		cur: map[string][]cachedSession{}, old: map[string][]cachedSession{}}
 }
 
 // Check returns p with its roles as they are now, and ok false when the
@@ -86,15 +99,31 @@ func (s *Sessions) Check(ctx context.Context, p cc.Principal) (current cc.Princi
 
 func (s *Sessions) cached(userID, sessionID string) (st sessionState, epoch uint64, ok bool) {
 	s.mu.RLock()
-	st, ok = s.cache[userID][sessionID]
+	st, ok = find(s.cur[userID], sessionID)
+	if !ok {
+		st, ok = find(s.old[userID], sessionID)
+	}
 	epoch = s.epoch
 	s.mu.RUnlock()
 	return st, epoch, ok && s.now().Before(st.expires)
 }
 
-// maxCachedUsers bounds the cache; past it the cache starts over, which
+func find(sessions []cachedSession, id string) (sessionState, bool) {
+	for _, c := range sessions {
+		if c.id == id {
+			return c.state, true
+		}
+	}
+	return sessionState{}, false
+}
+
+// maxCachedUsers bounds a generation; past it, a new one starts early, which
 // costs one query per user.
 const maxCachedUsers = 100_000
+
+// maxCachedSessions bounds the sessions kept for one user (one per device);
+// past it, the oldest is dropped.
+const maxCachedSessions = 8
 
 func (s *Sessions) store(userID, sessionID string, st sessionState, epoch uint64) {
 	s.mu.Lock()
@@ -102,15 +131,20 @@ func (s *Sessions) store(userID, sessionID string, st sessionState, epoch uint64
 	if s.epoch != epoch {
 		return
 	}
-	if len(s.cache) >= maxCachedUsers {
-		s.cache = map[string]map[string]sessionState{}
+	if now := s.now(); now.Sub(s.rotated) >= s.ttl || len(s.cur) >= maxCachedUsers {
+		s.old, s.cur, s.rotated = s.cur, map[string][]cachedSession{}, now
 	}
-	m := s.cache[userID]
-	if m == nil {
-		m = map[string]sessionState{}
-		s.cache[userID] = m
+	sessions := s.cur[userID]
+	for i := range sessions {
+		if sessions[i].id == sessionID {
+			sessions[i].state = st
+			return
+		}
 	}
-	m[sessionID] = st
+	if len(sessions) >= maxCachedSessions {
+		sessions = sessions[1:]
+	}
+	s.cur[userID] = append(sessions, cachedSession{id: sessionID, state: st})
 }
 
 // A session is its refresh token family: open while one of its tokens is
@@ -163,14 +197,15 @@ func (s *Sessions) Changed(ctx context.Context, userID string) {
 
 func (s *Sessions) forget(userID string) {
 	s.mu.Lock()
-	delete(s.cache, userID)
+	delete(s.cur, userID)
+	delete(s.old, userID)
 	s.epoch++
 	s.mu.Unlock()
 }
 
 func (s *Sessions) forgetAll() {
 	s.mu.Lock()
-	s.cache = map[string]map[string]sessionState{}
+	s.cur, s.old = map[string][]cachedSession{}, map[string][]cachedSession{}
 	s.epoch++
 	s.mu.Unlock()
 }

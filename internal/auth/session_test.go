@@ -160,3 +160,41 @@ func TestSessionStateReadDuringAChangeIsNotKept(t *testing.T) {
 		t.Fatal("the state from before the logout was put back in the cache")
 	}
 }
+
+// A cached state is trusted for its whole TTL, even across a new generation
+// of the cache, and a user not seen for two generations is no longer held:
+// the cache's memory follows the last seconds' traffic.
+func TestSessionCacheHoldsRecentUsersOnly(t *testing.T) {
+	s := newTestSessions(t)
+	start := time.Now()
+	now := start
+	s.now = func() time.Time { return now }
+	ttl := DefaultSessionCacheTTL
+	early, late, turner := newSessionUser(t), newSessionUser(t), newSessionUser(t)
+	mustCheck(t, s, early)
+	now = start.Add(ttl * 3 / 4)
+	mustCheck(t, s, late)
+	sessionDB.MustExec(`UPDATE users SET roles = '{learner,trainer}' WHERE id = $1`, late.UserID) // no Changed: a lost message
+
+	now = start.Add(ttl + time.Millisecond)
+	mustCheck(t, s, turner) // the first state stored a TTL after the first: a new generation
+	if got, _ := mustCheck(t, s, late); len(got.Roles) != 1 {
+		t.Fatalf("a state within its TTL was dropped by the new generation: roles %v", got.Roles)
+	}
+
+	now = start.Add(2*ttl + 2*time.Millisecond)
+	mustCheck(t, s, turner) // another generation
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for name, p := range map[string]cc.Principal{"early": early, "late": late} {
+		if _, held := s.cur[p.UserID]; held {
+			t.Errorf("%s user still in the current generation", name)
+		}
+		if _, held := s.old[p.UserID]; held {
+			t.Errorf("%s user not seen for two generations still held", name)
+		}
+	}
+	if _, held := s.cur[turner.UserID]; !held {
+		t.Error("the user just seen is not cached")
+	}
+}
