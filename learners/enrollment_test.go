@@ -121,18 +121,11 @@ func TestVersionPinning(t *testing.T) {
 		}
 	})
 	t.Run("progress counts the pinned version's lessons", func(t *testing.T) {
-		var p struct {
-			Percent int `json:"progress_percent"`
-			Lessons []struct {
-				ID          string     `json:"id"`
-				CompletedAt *time.Time `json:"completed_at"`
-			} `json:"lessons"`
-		}
-		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/courses/" + v1.Slug + "/progress", Token: early.Token}, http.StatusOK).JSON(t, &p)
+		p := courseProgress(t, env, early, v1.Slug)
 		if p.Percent != 50 || len(p.Lessons) != 2 || p.Lessons[0].ID != v1.Lessons[0] || p.Lessons[0].CompletedAt == nil || p.Lessons[1].CompletedAt != nil {
 			t.Fatalf("progress = %+v", p)
 		}
-		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/courses/" + v1.Slug + "/progress", Token: late.Token}, http.StatusOK).JSON(t, &p)
+		p = courseProgress(t, env, late, v1.Slug)
 		if p.Percent != 0 || len(p.Lessons) != 3 || p.Lessons[0].ID != v2.Lessons[0] || p.Lessons[2].ID != v2.Lessons[2] {
 			t.Fatalf("late learner's progress = %+v, want v2's three lessons", p)
 		}
@@ -188,15 +181,7 @@ func TestCourseProgressIsOwn(t *testing.T) {
 	submitAttempt(t, env, owner, c.Quizzes[0].ID, c.Quizzes[0].halfRight(), http.StatusCreated)
 
 	t.Run("the learner sees lessons and best quiz score", func(t *testing.T) {
-		var p struct {
-			Percent int `json:"progress_percent"`
-			Quizzes []struct {
-				ID        string `json:"id"`
-				BestScore *int   `json:"best_score"`
-				Passed    bool   `json:"passed"`
-			} `json:"quizzes"`
-		}
-		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/courses/" + c.Slug + "/progress", Token: owner.Token}, http.StatusOK).JSON(t, &p)
+		p := courseProgress(t, env, owner, c.Slug)
 		if p.Percent != 50 || len(p.Quizzes) != 1 || p.Quizzes[0].BestScore == nil || *p.Quizzes[0].BestScore != 50 || !p.Quizzes[0].Passed {
 			t.Fatalf("progress = %+v", p)
 		}
@@ -210,19 +195,7 @@ func TestCourseProgressIsOwn(t *testing.T) {
 		submitAttempt(t, env, u, c.Quizzes[1].ID, c.Quizzes[1].halfRight(), http.StatusCreated)
 		submitAttempt(t, env, u, c.Quizzes[1].ID, c.Quizzes[1].rightAnswers(), http.StatusCreated)
 		submitAttempt(t, env, u, c.Quizzes[1].ID, c.Quizzes[1].halfRight(), http.StatusCreated)
-		var p struct {
-			Percent int `json:"progress_percent"`
-			Lessons []struct {
-				ID          string     `json:"id"`
-				CompletedAt *time.Time `json:"completed_at"`
-			} `json:"lessons"`
-			Quizzes []struct {
-				ID        string `json:"id"`
-				BestScore *int   `json:"best_score"`
-				Passed    bool   `json:"passed"`
-			} `json:"quizzes"`
-		}
-		env.Expect(t, apptest.Request{Method: http.MethodGet, Path: "/v1/me/courses/" + c.Slug + "/progress", Token: u.Token}, http.StatusOK).JSON(t, &p)
+		p := courseProgress(t, env, u, c.Slug)
 		if p.Percent != 50 || len(p.Lessons) != 4 || len(p.Quizzes) != 2 {
 			t.Fatalf("progress = %+v", p)
 		}

@@ -215,6 +215,29 @@ func enroll(tb testing.TB, env *apptest.Env, u apptest.User, slug string) string
 	return e.ID
 }
 
+// courseProgressBody is the body of GET /v1/me/courses/{slug}/progress.
+type courseProgressBody struct {
+	Percent int `json:"progress_percent"`
+	Lessons []struct {
+		ID          string     `json:"id"`
+		CompletedAt *time.Time `json:"completed_at"`
+	} `json:"lessons"`
+	Quizzes []struct {
+		ID        string `json:"id"`
+		BestScore *int   `json:"best_score"`
+		Passed    bool   `json:"passed"`
+	} `json:"quizzes"`
+}
+
+// courseProgress reads u's progress page of the course slug.
+func courseProgress(tb testing.TB, env *apptest.Env, u apptest.User, slug string) courseProgressBody {
+	tb.Helper()
+	var p courseProgressBody
+	env.Expect(tb, apptest.Request{Method: http.MethodGet, Path: "/v1/me/courses/" + slug + "/progress", Token: u.Token},
+		http.StatusOK).JSON(tb, &p)
+	return p
+}
+
 func submitAttempt(tb testing.TB, env *apptest.Env, u apptest.User, quizID string, answers map[string][]string, want int) apptest.Response {
 	tb.Helper()
 	return env.Expect(tb, apptest.Request{Method: http.MethodPost, Path: "/v1/quizzes/" + quizID + "/attempts", Token: u.Token,
