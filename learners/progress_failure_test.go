@@ -68,19 +68,27 @@ func refuse(tb testing.TB, table, event, when string) (remove func()) {
 	return remove
 }
 
-// TestProgressFailureLosesNothing makes each statement of a progress batch
-// fail in turn. The batch must fail as a whole with a problem, leave no claim
-// on its event ids (a stuck claim would turn the client's resend into a
-// "duplicate" and lose the events for good) and change no counter; the resend
-// must then be accepted in full.
+// TestProgressFailureLosesNothing makes each write of a progress batch fail
+// in turn. The client gets a problem that does not show the database's error
+// and resends the batch, as it does until a batch is acknowledged.
+//
+// When storing the events fails, the batch must change nothing: no claim on
+// its event ids (a stuck claim would turn the resend into a "duplicate" and
+// lose the events for good) and no counter; the resend is accepted in full.
+//
+// When completing the enrollment or queuing its certificate fails, the
+// lessons are already stored (the completion runs after them): the enrollment
+// must stay active without a certificate task, and the resend, whose events
+// are then all duplicates, must complete it and queue exactly one certificate.
 func TestProgressFailureLosesNothing(t *testing.T) {
 	env := newLearningEnv(t)
 	for _, tc := range []struct {
 		name, table, event, when string
+		stored                   bool // whether the failed batch's lessons stay stored
 	}{
-		{"storing the events fails", "lesson_completions", "INSERT", "NEW.enrollment_id = '%s'"},
-		{"completing the enrollment fails", "enrollments", "UPDATE", "NEW.id = '%s' AND NEW.status = 'completed'"},
-		{"queuing the certificate fails", "outbox", "INSERT", "NEW.payload->>'enrollment_id' = '%s'"},
+		{"storing the events fails", "lesson_completions", "INSERT", "NEW.enrollment_id = '%s'", false},
+		{"completing the enrollment fails", "enrollments", "UPDATE", "NEW.id = '%s' AND NEW.status = 'completed'", true},
+		{"queuing the certificate fails", "outbox", "INSERT", "NEW.payload->>'enrollment_id' = '%s'", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCourse(t, courseSpec{Lessons: 3})
@@ -93,6 +101,9 @@ func TestProgressFailureLosesNothing(t *testing.T) {
 			// The rest of the course, and a replay of the first event.
 			batch := append(completeAll(c.Lessons[1:]), first)
 			before := readProgressState(t, enrollmentID, batch)
+			if before.Claimed != 1 {
+				t.Fatalf("%d ids of the batch claimed before it was sent, want 1 (the replayed event)", before.Claimed)
+			}
 
 			remove := refuse(t, tc.table, tc.event, strings.ReplaceAll(tc.when, "%s", enrollmentID))
 			resp := env.Expect(t, apptest.Request{Method: http.MethodPost, Path: "/v1/progress", Token: u.Token,
@@ -100,22 +111,33 @@ func TestProgressFailureLosesNothing(t *testing.T) {
 			if strings.Contains(string(resp.Body), "refused") {
 				t.Fatalf("the problem shows the database's error: %s", resp.Body)
 			}
-			if after := readProgressState(t, enrollmentID, batch); after != before {
+			after := readProgressState(t, enrollmentID, batch)
+			if !tc.stored && after != before {
 				t.Fatalf("the failed batch changed the enrollment:\nbefore %+v\nafter  %+v", before, after)
 			}
-			if before.Claimed != 1 {
-				t.Fatalf("%d ids of the batch claimed before it was sent, want 1 (the replayed event)", before.Claimed)
+			if tc.stored && (after.Claimed != 3 || after.Stored != 3 || after.Completions != 3 || after.Done != 3 ||
+				after.Status != "active" || after.CompletedAt != "" || after.CertTasks != 0) {
+				t.Fatalf("after the failed completion: %+v, want the lessons stored and the enrollment active without a certificate task", after)
 			}
 
 			remove()
 			r := sendProgress(t, env, u, batch)
-			if r.Accepted != 2 || r.Duplicates != 1 || len(r.Rejected) != 0 {
-				t.Fatalf("resend after the failure: %+v, want 2 accepted and the replay a duplicate", r)
+			want := progressResult{Accepted: 2, Duplicates: 1}
+			if tc.stored {
+				want = progressResult{Accepted: 0, Duplicates: 3}
 			}
-			after := readProgressState(t, enrollmentID, batch)
+			if r.Accepted != want.Accepted || r.Duplicates != want.Duplicates || len(r.Rejected) != 0 {
+				t.Fatalf("resend after the failure: %+v, want %d accepted and %d duplicates", r, want.Accepted, want.Duplicates)
+			}
+			after = readProgressState(t, enrollmentID, batch)
 			if after.Claimed != 3 || after.Stored != 3 || after.Completions != 3 || after.Done != 3 ||
 				after.Percent != 100 || after.Status != "completed" || after.CertTasks != 1 {
 				t.Fatalf("after the resend: %+v", after)
+			}
+			// Another resend finds it completed and queues nothing more.
+			sendProgress(t, env, u, batch)
+			if again := readProgressState(t, enrollmentID, batch); again != after {
+				t.Fatalf("a second resend changed the enrollment:\nbefore %+v\nafter  %+v", after, again)
 			}
 		})
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -29,53 +29,83 @@ type lessonTarget struct {
 	SameVersion  bool    `db:"same_version"`
 }
 
-// RecordProgress applies a validated batch for the user in one transaction and
-// a fixed number of statements, whatever the batch size: one resolves every
-// lesson to the learner's enrollment, one stores the new events, counts newly
-// completed lessons and updates the enrollments, one marks finished
-// enrollments completed. An event ID already stored (in any partition) is a
-// duplicate and counts nothing; lesson_completions' primary key makes the
-// count exact even when copies of a batch race.
+// RecordProgress applies a validated batch for the user with one statement,
+// whatever the batch size (recordProgressSQL), then completes the enrollments
+// whose every lesson is now done, if any.
+//
+// The statement runs on its own, not in a transaction: PostgreSQL applies it
+// whole or not at all, and a transaction's BEGIN and COMMIT would be two more
+// round trips, each costing the database about as much as a quarter of the
+// statement. The completion runs afterwards in its own transaction, so a
+// failure between the two leaves the lessons stored and the enrollment active
+// while the client gets an error; its resend, whose events are then all
+// duplicates, reports the enrollment again (the statement reports every
+// active enrollment of the batch with all lessons done, not only those it
+// changed) and the completion runs then.
 func (s *LearningStore) RecordProgress(ctx context.Context, userID string, b ProgressBatch) (ProgressResult, error) {
 	events := b.unique()
-	var res ProgressResult
-	resolve, err := s.resolveStmt.Stmt(ctx, s.db)
-	if err != nil {
-		return res, err
+	latest := s.now().Add(clockSkew)
+	var ids, at, lessons []string
+	var resolve []string // every lesson of the batch, each once
+	for _, e := range events {
+		resolve = append(resolve, e.LessonID)
+		if !e.at.After(latest) {
+			ids, at, lessons = append(ids, e.ID), append(at, e.at.Format("2006-01-02T15:04:05.999999Z07:00")), append(lessons, e.LessonID)
+		}
 	}
-	insert, err := s.insertStmt.Stmt(ctx, s.db)
+	slices.Sort(resolve)
+	resolve = slices.Compact(resolve)
+	stmt, err := s.recordStmt.Stmt(ctx, s.db)
 	if err != nil {
-		return res, err
+		return ProgressResult{}, err
 	}
-	err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
-		res = ProgressResult{Rejected: []RejectedEvent{}}
-		if _, err := tx.ExecContext(ctx, genericPlans); err != nil {
-			return fmt.Errorf("plan cache mode: %w", err)
-		}
-		targets, err := resolveLessons(ctx, tx.StmtxContext(ctx, resolve), userID, events)
-		if err != nil {
-			return err
-		}
-		ok := s.triage(events, targets, &res)
-		accepted, finished, err := insertEvents(ctx, tx.StmtxContext(ctx, insert), userID, ok, targets)
-		if err != nil {
-			return err
-		}
-		res.Accepted = accepted
-		res.Duplicates = len(b.Events) - accepted - rejectedCopies(b.Events, res.Rejected)
-		_, err = completeEnrollments(ctx, tx, finished)
-		return err
+	var rows []recordedLesson
+	err = postgres.Retry(ctx, func() error {
+		rows = rows[:0]
+		return stmt.SelectContext(ctx, &rows, userID, pq.StringArray(resolve),
+			pq.StringArray(ids), pq.StringArray(at), pq.StringArray(lessons))
 	})
+	if err != nil {
+		return ProgressResult{}, fmt.Errorf("record progress: %w", err)
+	}
+	res := ProgressResult{Rejected: []RejectedEvent{}}
+	targets := make(map[string]lessonTarget, len(rows))
+	for _, r := range rows {
+		targets[r.LessonID] = r.lessonTarget
+	}
+	for _, e := range events {
+		if reason := rejection(e, targets[e.LessonID], latest); reason != "" {
+			res.Rejected = append(res.Rejected, RejectedEvent{ID: e.ID, Error: reason})
+		}
+	}
+	res.Accepted = rows[0].Accepted
+	res.Duplicates = len(b.Events) - res.Accepted - rejectedCopies(b.Events, res.Rejected)
+	if finished := rows[0].Finished; len(finished) > 0 {
+		err = postgres.Transact(ctx, s.db, nil, func(tx *sqlx.Tx) error {
+			_, err := completeEnrollments(ctx, tx, finished)
+			return err
+		})
+	}
 	return res, err
 }
 
-// genericPlans makes PostgreSQL run the transaction's prepared statements
-// with the plan it made once per connection. Left to choose, it plans
-// insertEventsSQL again on every call, because a plan for the given arrays
-// (one event: one row) always looks cheaper than the generic plan (which
-// assumes ten); that planning cost more than running the statement. The
-// generic plan probes enrollments by primary key whatever the batch size.
-const genericPlans = `SET LOCAL plan_cache_mode = force_generic_plan`
+// rejection says why an event cannot be applied to its lesson's target, or
+// "" when it can: then recordProgressSQL stores it (the statement applies
+// the same rules: it is sent only the events not in the future, and stores
+// those whose lesson is of the version the learner is enrolled in).
+func rejection(e ProgressEvent, t lessonTarget, latest time.Time) string {
+	switch {
+	case !t.Known:
+		return rejectUnknownLesson
+	case t.EnrollmentID == nil:
+		return rejectNotEnrolled
+	case !t.SameVersion:
+		return rejectOtherVersion
+	case e.at.After(latest):
+		return rejectFuture
+	}
+	return ""
+}
 
 // rejectedCopies counts the events of a batch whose id was rejected, copies
 // included, so that a copy of a rejected event is not reported as a duplicate.
@@ -93,106 +123,48 @@ func rejectedCopies(events []ProgressEvent, rejected []RejectedEvent) int {
 	return n
 }
 
-// resolveLessonsSQL finds, for each lesson id, whether the lesson exists and
-// the learner's enrollment in its course, if any.
-const resolveLessonsSQL = `SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
-		coalesce(e.version_id = l.version_id, false) AS same_version
-	FROM unnest($2::uuid[]) AS x(lesson_id)
-	LEFT JOIN lessons l ON l.id = x.lesson_id
-	LEFT JOIN course_versions v ON v.id = l.version_id
-	LEFT JOIN enrollments e ON e.user_id = $1 AND e.course_id = v.course_id`
-
-// resolveLessons runs resolveLessonsSQL (stmt) for the lessons of events.
-func resolveLessons(ctx context.Context, stmt *sqlx.Stmt, userID string, events []ProgressEvent) (map[string]lessonTarget, error) {
-	ids := make([]string, 0, len(events))
-	for _, e := range events {
-		ids = append(ids, e.LessonID)
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	var rows []lessonTarget
-	if err := stmt.SelectContext(ctx, &rows, userID, pq.StringArray(ids)); err != nil {
-		return nil, fmt.Errorf("resolve lessons: %w", err)
-	}
-	out := make(map[string]lessonTarget, len(rows))
-	for _, r := range rows {
-		out[r.LessonID] = r
-	}
-	return out, nil
+// recordedLesson is a row of recordProgressSQL: a lesson of the batch, and
+// the batch's totals (the same on every row).
+type recordedLesson struct {
+	lessonTarget
+	Accepted int            `db:"accepted"`
+	Finished pq.StringArray `db:"finished"`
 }
 
-// triage records the events that cannot be applied in res and returns the rest.
-func (s *LearningStore) triage(events []ProgressEvent, targets map[string]lessonTarget, res *ProgressResult) []ProgressEvent {
-	latest := s.now().Add(clockSkew)
-	ok := make([]ProgressEvent, 0, len(events))
-	for _, e := range events {
-		t := targets[e.LessonID]
-		reason := ""
-		switch {
-		case !t.Known:
-			reason = rejectUnknownLesson
-		case t.EnrollmentID == nil:
-			reason = rejectNotEnrolled
-		case !t.SameVersion:
-			reason = rejectOtherVersion
-		case e.at.After(latest):
-			reason = rejectFuture
-		}
-		if reason != "" {
-			res.Rejected = append(res.Rejected, RejectedEvent{ID: e.ID, Error: reason})
-			continue
-		}
-		ok = append(ok, e)
-	}
-	return ok
-}
-
-// insertEvents stores the events not stored before and applies them to
-// lesson_completions and the enrollments' counters in one statement
-// (insertEventsSQL, stmt). It returns how many events were new and the active
-// enrollments whose every lesson is now completed (only those can become
-// completed).
-func insertEvents(ctx context.Context, stmt *sqlx.Stmt, userID string, events []ProgressEvent, targets map[string]lessonTarget) (int, []string, error) {
-	if len(events) == 0 {
-		return 0, nil, nil
-	}
-	// Sorted by id so that concurrent batches with the same events lock index
-	// entries in the same order and wait for each other instead of deadlocking.
-	slices.SortFunc(events, func(a, b ProgressEvent) int { return strings.Compare(a.ID, b.ID) })
-	n := len(events)
-	ids, at, enr, les := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	for i, e := range events {
-		ids[i], at[i], enr[i], les[i] = e.ID, e.at.Format("2006-01-02T15:04:05.999999Z07:00"), *targets[e.LessonID].EnrollmentID, e.LessonID
-	}
-	var out struct {
-		Accepted    int            `db:"accepted"`
-		Enrollments pq.StringArray `db:"enrollments"`
-	}
-	if err := stmt.GetContext(ctx, &out, userID, pq.StringArray(ids), pq.StringArray(at), pq.StringArray(enr), pq.StringArray(les)); err != nil {
-		return 0, nil, fmt.Errorf("insert events: %w", err)
-	}
-	return out.Accepted, out.Enrollments, nil
-}
-
-// insertEventsSQL claims each event id in progress_event_ids first (one index
-// probe; the partitioned events' key includes occurred_at, so ON CONFLICT
-// there alone would miss a replay whose time differs) and stores only the
-// events whose id it claimed (as plain inserts: every stored event's id is in
+// recordProgressSQL finds, for each lesson of the batch ($2), whether it
+// exists and the learner's enrollment in its course (target). It claims the
+// id of each event ($3, $4, $5) whose lesson is of the enrolled version in
+// progress_event_ids first, in id order so that concurrent copies of a batch
+// wait for each other instead of deadlocking (one index probe; the
+// partitioned events' key includes occurred_at, so ON CONFLICT there alone
+// would miss a replay whose time differs), and stores only the events whose
+// id it claimed (as plain inserts: every stored event's id is in
 // progress_event_ids, so a claimed id cannot be in progress_events, and the
-// speculative insertion of ON CONFLICT would cost one more index probe and WAL
-// record per event), keeps the earliest completion of each lesson, and adds
-// the newly completed lessons to the enrollments, reporting those that have
-// every lesson completed so that the completion check runs only for them.
-const insertEventsSQL = `WITH input AS (
-		SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::uuid[])
-			AS t(id, occurred_at, enrollment_id, lesson_id)
+// speculative insertion of ON CONFLICT would cost one more index probe and
+// WAL record per event). It keeps the earliest completion of each lesson and
+// adds the newly completed lessons to the enrollments. It returns a row per
+// lesson with how many events were new and the active enrollments of the
+// batch whose every lesson is completed, now or before (only those can become
+// completed; see RecordProgress).
+const recordProgressSQL = `WITH target AS (
+		SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
+			coalesce(e.version_id = l.version_id, false) AS same_version,
+			coalesce(e.status = 'active' AND e.lessons_completed >= e.lessons_total, false) AS finished_before
+		FROM unnest($2::uuid[]) AS x(lesson_id)
+		LEFT JOIN lessons l ON l.id = x.lesson_id
+		LEFT JOIN course_versions v ON v.id = l.version_id
+		LEFT JOIN enrollments e ON e.user_id = $1 AND e.course_id = v.course_id
+	), input AS (
+		SELECT i.id, i.occurred_at, t.enrollment_id, i.lesson_id
+		FROM unnest($3::uuid[], $4::timestamptz[], $5::uuid[]) AS i(id, occurred_at, lesson_id)
+		JOIN target t ON t.lesson_id = i.lesson_id AND t.same_version
 	), fresh AS (
-		INSERT INTO progress_event_ids (id) SELECT id FROM input
+		INSERT INTO progress_event_ids (id) SELECT id FROM input ORDER BY id
 		ON CONFLICT DO NOTHING
 		RETURNING id
 	), ev AS (
 		INSERT INTO progress_events (id, occurred_at, user_id, enrollment_id, lesson_id, type)
-		SELECT DISTINCT ON (i.id) i.id, i.occurred_at, $1, i.enrollment_id, i.lesson_id, 'lesson_completed'
+		SELECT i.id, i.occurred_at, $1, i.enrollment_id, i.lesson_id, 'lesson_completed'
 		FROM input i JOIN fresh f ON f.id = i.id
 		RETURNING id, occurred_at, enrollment_id, lesson_id
 	), lc AS (
@@ -215,8 +187,10 @@ const insertEventsSQL = `WITH input AS (
 		FROM counts c WHERE e.id = c.enrollment_id
 		RETURNING e.id, e.status = 'active' AND e.lessons_completed >= e.lessons_total AS finished_lessons
 	)
-	SELECT (SELECT count(*) FROM ev) AS accepted,
-		coalesce((SELECT array_agg(id) FROM upd WHERE finished_lessons), '{}') AS enrollments`
+	SELECT t.lesson_id, t.known, t.enrollment_id, t.same_version, (SELECT count(*) FROM ev) AS accepted,
+		ARRAY(SELECT id FROM upd WHERE finished_lessons
+			UNION SELECT enrollment_id FROM target WHERE same_version AND finished_before) AS finished
+	FROM target t`
 
 // completeEnrollments marks completed each of the given active enrollments
 // whose every lesson is completed and every quiz passed, and queues its

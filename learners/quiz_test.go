@@ -2,6 +2,7 @@ package learners_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -292,6 +293,36 @@ func TestCompletion(t *testing.T) {
 		sendProgress(t, env, u, completeAll(c.Lessons))
 		if status, _, _ := enrollmentStatus(t, id); status != "active" || certificateTasks(t, id) != 0 {
 			t.Fatalf("status %s, certificate tasks %d", status, certificateTasks(t, id))
+		}
+	})
+	t.Run("the last lesson and the last quiz at once complete once", func(t *testing.T) {
+		// Whichever commits second must see the other's work: the progress
+		// write completes in a transaction after its lessons committed, the
+		// attempt checks with the enrollment locked.
+		for range 10 {
+			c := newCourse(t, spec)
+			u := env.NewUser(t)
+			id := enroll(t, env, u, c.Slug)
+			sendProgress(t, env, u, completeAll(c.Lessons[:3]))
+			submitAttempt(t, env, u, c.Quizzes[0].ID, c.Quizzes[0].rightAnswers(), http.StatusCreated)
+			var wg sync.WaitGroup
+			var progressErr, attemptErr error
+			wg.Go(func() { _, progressErr = tryProgress(env, u, completeAll(c.Lessons[3:])) })
+			wg.Go(func() {
+				resp, err := env.Try(apptest.Request{Method: http.MethodPost, Path: "/v1/quizzes/" + c.Quizzes[1].ID + "/attempts",
+					Token: u.Token, Body: map[string]any{"answers": c.Quizzes[1].rightAnswers()}})
+				if err == nil && resp.StatusCode != http.StatusCreated {
+					err = fmt.Errorf("attempt: status %d: %s", resp.StatusCode, resp.Body)
+				}
+				attemptErr = err
+			})
+			wg.Wait()
+			if err := errors.Join(progressErr, attemptErr); err != nil {
+				t.Fatal(err)
+			}
+			if status, _, _ := enrollmentStatus(t, id); status != "completed" || certificateTasks(t, id) != 1 {
+				t.Fatalf("status %s, certificate tasks %d", status, certificateTasks(t, id))
+			}
 		}
 	})
 	t.Run("a course without quizzes completes with its last lesson", func(t *testing.T) {

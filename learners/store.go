@@ -16,7 +16,7 @@ type LearningStore struct {
 	now func() time.Time
 	// The statements of the progress page and of the progress write, prepared
 	// once.
-	courseStmt, resolveStmt, insertStmt postgres.Prepared
+	courseStmt, recordStmt postgres.Prepared
 	// The lessons and quizzes of each course version the progress page shows.
 	outlines outlines
 }
@@ -28,7 +28,7 @@ func NewLearningStore(db *sqlx.DB, now func() time.Time) *LearningStore {
 		now = time.Now
 	}
 	return &LearningStore{db: db, now: now, courseStmt: postgres.Prepared{Query: courseProgressSQL},
-		resolveStmt: postgres.Prepared{Query: resolveLessonsSQL}, insertStmt: postgres.Prepared{Query: insertEventsSQL}}
+		recordStmt: postgres.Prepared{Query: recordProgressSQL}}
 }
 
 // CohortStore keeps cohorts, their invitations, join codes and members,

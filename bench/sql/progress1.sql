@@ -1,33 +1,33 @@
--- POST /v1/progress with one event: the statements of
--- learners.LearningStore.RecordProgress (genericPlans, resolveLessonsSQL,
--- insertEventsSQL)
--- in one transaction, run prepared as the handler runs them, for a target of
--- the generated pool (even rows; the API run uses the odd ones).
--- completeEnrollments runs only for enrollments whose last lesson the batch
--- completed, which no pool target is, so the handler does not run it either.
--- The pool lookup before BEGIN is the only statement the handler does not
--- run. bench/cmd/load/sql_test.go checks the statements against the
--- handler's source.
+-- POST /v1/progress with one event: the statement of
+-- learners.LearningStore.RecordProgress (recordProgressSQL), run prepared on
+-- its own as the handler runs it, for a target of the generated pool (even
+-- rows; the API run uses the odd ones).
+-- The completion transaction runs only for enrollments whose every lesson is
+-- done, which no pool target is, so the handler does not run it either.
+-- The pool lookup is the only statement the handler does not run.
+-- bench/cmd/load/sql_test.go checks the statement against the handler's
+-- source.
 \set n 2 * random(1, :half)
-SELECT user_id AS uid, enrollment_id AS eid, lesson_id AS lid FROM bench.pool_one WHERE n = :n \gset
-BEGIN;
-SET LOCAL plan_cache_mode = force_generic_plan;
-SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
-		coalesce(e.version_id = l.version_id, false) AS same_version
-	FROM unnest(ARRAY[:lid]::uuid[]) AS x(lesson_id)
-	LEFT JOIN lessons l ON l.id = x.lesson_id
-	LEFT JOIN course_versions v ON v.id = l.version_id
-	LEFT JOIN enrollments e ON e.user_id = :uid AND e.course_id = v.course_id;
-WITH input AS (
-		SELECT * FROM unnest(ARRAY[gen_random_uuid()], ARRAY[now()], ARRAY[:eid]::uuid[], ARRAY[:lid]::uuid[])
-			AS t(id, occurred_at, enrollment_id, lesson_id)
+SELECT user_id AS uid, lesson_id AS lid FROM bench.pool_one WHERE n = :n \gset
+WITH target AS (
+		SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
+			coalesce(e.version_id = l.version_id, false) AS same_version,
+			coalesce(e.status = 'active' AND e.lessons_completed >= e.lessons_total, false) AS finished_before
+		FROM unnest(ARRAY[:lid]::uuid[]) AS x(lesson_id)
+		LEFT JOIN lessons l ON l.id = x.lesson_id
+		LEFT JOIN course_versions v ON v.id = l.version_id
+		LEFT JOIN enrollments e ON e.user_id = :uid AND e.course_id = v.course_id
+	), input AS (
+		SELECT i.id, i.occurred_at, t.enrollment_id, i.lesson_id
+		FROM unnest(ARRAY[gen_random_uuid()], ARRAY[now()], ARRAY[:lid]::uuid[]) AS i(id, occurred_at, lesson_id)
+		JOIN target t ON t.lesson_id = i.lesson_id AND t.same_version
 	), fresh AS (
-		INSERT INTO progress_event_ids (id) SELECT id FROM input
+		INSERT INTO progress_event_ids (id) SELECT id FROM input ORDER BY id
 		ON CONFLICT DO NOTHING
 		RETURNING id
 	), ev AS (
 		INSERT INTO progress_events (id, occurred_at, user_id, enrollment_id, lesson_id, type)
-		SELECT DISTINCT ON (i.id) i.id, i.occurred_at, :uid, i.enrollment_id, i.lesson_id, 'lesson_completed'
+		SELECT i.id, i.occurred_at, :uid, i.enrollment_id, i.lesson_id, 'lesson_completed'
 		FROM input i JOIN fresh f ON f.id = i.id
 		RETURNING id, occurred_at, enrollment_id, lesson_id
 	), lc AS (
@@ -50,6 +50,7 @@ WITH input AS (
 		FROM counts c WHERE e.id = c.enrollment_id
 		RETURNING e.id, e.status = 'active' AND e.lessons_completed >= e.lessons_total AS finished_lessons
 	)
-	SELECT (SELECT count(*) FROM ev) AS accepted,
-		coalesce((SELECT array_agg(id) FROM upd WHERE finished_lessons), '{}') AS enrollments;
-COMMIT;
+	SELECT t.lesson_id, t.known, t.enrollment_id, t.same_version, (SELECT count(*) FROM ev) AS accepted,
+		ARRAY(SELECT id FROM upd WHERE finished_lessons
+			UNION SELECT enrollment_id FROM target WHERE same_version AND finished_before) AS finished
+	FROM target t;

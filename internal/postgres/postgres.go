@@ -80,13 +80,24 @@ func sessionDSN(dsn string, d time.Duration) (string, error) {
 // Transact runs fn in a transaction and commits it, retrying the whole function
 // a few times on serialization failures and deadlocks.
 func Transact(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) error {
+	return Retry(ctx, func() error { return transactOnce(ctx, db, opts, fn) })
+}
+
+// Retry runs fn, and again a few times while it fails with a serialization
+// failure or a deadlock: fn is a whole transaction (Transact) or a single
+// statement run on its own, which PostgreSQL applies atomically.
+func Retry(ctx context.Context, fn func() error) error {
 	const attempts = 5
 	var err error
 	for i := range attempts {
-		if err = transactOnce(ctx, db, opts, fn); !IsRetryable(err) {
+		if err = fn(); !IsRetryable(err) || i == attempts-1 {
 			return err
 		}
-		time.Sleep(time.Duration(rand.IntN(20*(i+1))) * time.Millisecond)
+		select {
+		case <-time.After(time.Duration(rand.IntN(20*(i+1))) * time.Millisecond):
+		case <-ctx.Done():
+			return err
+		}
 	}
 	return err
 }

@@ -1,9 +1,13 @@
 package postgres
 
 import (
+	"context"
+	"errors"
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 func TestSessionDSN(t *testing.T) {
@@ -34,5 +38,34 @@ func TestSessionDSN(t *testing.T) {
 	}
 	if _, err := sessionDSN("postgres://u@h:badport/db", time.Second); err == nil {
 		t.Error("a URL that does not parse was accepted")
+	}
+}
+
+func TestRetry(t *testing.T) {
+	deadlock := &pq.Error{Code: "40P01", Message: "deadlock detected"}
+	other := errors.New("no such table")
+	run := func(ctx context.Context, errs ...error) (calls int, err error) {
+		err = Retry(ctx, func() error {
+			calls++
+			if calls <= len(errs) {
+				return errs[calls-1]
+			}
+			return nil
+		})
+		return calls, err
+	}
+	if calls, err := run(context.Background(), deadlock, deadlock); err != nil || calls != 3 {
+		t.Errorf("two deadlocks then success: %d calls, %v; want 3 calls and no error", calls, err)
+	}
+	if calls, err := run(context.Background(), other, deadlock); err != other || calls != 1 {
+		t.Errorf("an error that is not a conflict: %d calls, %v; want it returned after 1 call", calls, err)
+	}
+	if calls, err := run(context.Background(), deadlock, deadlock, deadlock, deadlock, deadlock, deadlock); err != deadlock || calls != 5 {
+		t.Errorf("deadlocks every time: %d calls, %v; want the deadlock after 5 calls", calls, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if calls, err := run(ctx, deadlock, deadlock); err != deadlock || calls != 1 {
+		t.Errorf("cancelled: %d calls, %v; want the deadlock after 1 call", calls, err)
 	}
 }

@@ -110,12 +110,10 @@ func TestPgbenchScriptsRunTheHandlersSQL(t *testing.T) {
 			"$1", "md5('u:' || :n)::uuid",
 			"($2, $3)", "('9999-01-01T00:00:00Z'::timestamptz, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)",
 			"$4", "51"}},
-		{"plan cache mode", "progress1.sql", progress["genericPlans"], nil},
-		{"resolve lessons", "progress1.sql", progress["resolveLessonsSQL"], []string{
-			"unnest($2::uuid[])", "unnest(ARRAY[:lid]::uuid[])", "$1", ":uid"}},
-		{"insert events", "progress1.sql", progress["insertEventsSQL"], []string{
-			"unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::uuid[])",
-			"unnest(ARRAY[gen_random_uuid()], ARRAY[now()], ARRAY[:eid]::uuid[], ARRAY[:lid]::uuid[])", "$1", ":uid"}},
+		{"record progress", "progress1.sql", progress["recordProgressSQL"], []string{
+			"unnest($2::uuid[])", "unnest(ARRAY[:lid]::uuid[])",
+			"unnest($3::uuid[], $4::timestamptz[], $5::uuid[])",
+			"unnest(ARRAY[gen_random_uuid()], ARRAY[now()], ARRAY[:lid]::uuid[])", "$1", ":uid"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
