@@ -34,9 +34,10 @@ type lessonTarget struct {
 // whose every lesson is now done, if any.
 //
 // The statement runs on its own, not in a transaction: PostgreSQL applies it
-// whole or not at all, and a transaction's BEGIN and COMMIT would be two more
-// round trips, each costing the database about as much as a quarter of the
-// statement. The completion runs afterwards in its own transaction, so a
+// whole or not at all, and every round trip costs the database as well as
+// the server (BEGIN, COMMIT and a separate lesson lookup around it cost a
+// quarter to a half more CPU per write; bench/RESULTS.md, fourth session of
+// 2026-12-07). The completion runs afterwards in its own transaction, so a
 // failure between the two leaves the lessons stored and the enrollment active
 // while the client gets an error; its resend, whose events are then all
 // duplicates, reports the enrollment again (the statement reports every
