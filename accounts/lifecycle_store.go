@@ -262,15 +262,17 @@ const exportQuery = `SELECT json_build_object(
 	'emailed_links', coalesce((SELECT json_agg(json_build_object('purpose', purpose, 'email', email, 'created_at', created_at,
 		'expires_at', expires_at, 'used_at', used_at) ORDER BY created_at) FROM account_tokens WHERE user_id = $1), '[]'),
 	'enrollments', coalesce((SELECT json_agg(json_build_object('id', e.id, 'course', json_build_object('slug', c.slug, 'title', v.title),
-		'course_version', v.version, 'cohort_id', e.cohort_id, 'status', e.status, 'progress_percent', e.progress_percent,
-		'lessons_completed', e.lessons_completed, 'lessons_total', e.lessons_total, 'enrolled_at', e.enrolled_at,
-		'last_activity_at', e.last_activity_at, 'completed_at', e.completed_at,
+		'course_version', v.version, 'cohort_id', e.cohort_id, 'status', e.status,
+		'progress_percent', enrollment_percent(e.status, ep.lessons_completed, e.lessons_total),
+		'lessons_completed', coalesce(ep.lessons_completed, 0), 'lessons_total', e.lessons_total, 'enrolled_at', e.enrolled_at,
+		'last_activity_at', ep.last_activity_at, 'completed_at', e.completed_at,
 		'profile_at_enrollment', json_build_object('gender', e.gender, 'audience', e.audience, 'country', e.country,
 			'region', e.region, 'age_band', e.age_band),
 		'lesson_completions', coalesce((SELECT json_agg(json_build_object('lesson_id', lc.lesson_id, 'completed_at', lc.completed_at,
 			'event_id', lc.event_id) ORDER BY lc.completed_at) FROM lesson_completions lc WHERE lc.enrollment_id = e.id), '[]'))
 		ORDER BY e.enrolled_at)
 		FROM enrollments e JOIN courses c ON c.id = e.course_id JOIN course_versions v ON v.id = e.version_id
+		LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id
 		WHERE e.user_id = $1), '[]'),
 	'progress_events', coalesce((SELECT json_agg(json_build_object('id', p.id, 'lesson_id', p.lesson_id, 'type', p.type,
 		'occurred_at', p.occurred_at, 'received_at', p.received_at) ORDER BY p.occurred_at)

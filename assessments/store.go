@@ -38,11 +38,13 @@ type enrollment struct {
 // draws and attempts happen one at a time. Not being enrolled is a 403, a
 // course without a bank a 404.
 func loadEnrollment(ctx context.Context, q sqlx.QueryerContext, userID, slug string, lock bool) (enrollment, *courses.DocAssessment, error) {
-	sel := `SELECT e.id, e.course_id, e.version_id, e.status, e.lessons_completed, v.document -> 'assessment' AS assessment
+	sel := `SELECT e.id, e.course_id, e.version_id, e.status,
+			coalesce((SELECT p.lessons_completed FROM enrollment_progress p WHERE p.enrollment_id = e.id), 0) AS lessons_completed,
+			v.document -> 'assessment' AS assessment
 		FROM enrollments e JOIN courses c ON c.id = e.course_id JOIN course_versions v ON v.id = e.version_id
 		WHERE c.slug = $1 AND e.user_id = $2`
 	if lock {
-		sel += ` FOR UPDATE OF e`
+		sel += ` FOR NO KEY UPDATE OF e`
 	}
 	var e enrollment
 	err := sqlx.GetContext(ctx, q, &e, sel, slug, userID)

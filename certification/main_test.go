@@ -64,11 +64,14 @@ func (f fixture) course(tb testing.TB, title string) (courseID, versionID string
 // enrollment inserts an enrollment of user in the course version with status.
 func (f fixture) enrollment(tb testing.TB, userID, courseID, versionID, status string) string {
 	tb.Helper()
-	const q = `INSERT INTO enrollments (user_id, course_id, version_id, status, lessons_completed, lessons_total,
-			progress_percent, completed_at, gender, audience, country, region, ldc, sids, lldc, age_band)
-		VALUES ($1, $2, $3, $4, 4, 4, 100, CASE WHEN $4 = 'completed' THEN now() END,
-			'female', 'youth', 'KE', 'africa', false, false, false, '15_24')
-		RETURNING id`
+	const q = `WITH e AS (
+			INSERT INTO enrollments (user_id, course_id, version_id, status, lessons_total,
+				completed_at, gender, audience, country, region, ldc, sids, lldc, age_band)
+			VALUES ($1, $2, $3, $4, 4, CASE WHEN $4 = 'completed' THEN now() END,
+				'female', 'youth', 'KE', 'africa', false, false, false, '15_24')
+			RETURNING id
+		), p AS (INSERT INTO enrollment_progress (enrollment_id, lessons_completed, last_activity_at) SELECT id, 4, now() FROM e)
+		SELECT id FROM e`
 	var id string
 	if err := f.DB.Get(&id, q, userID, courseID, versionID, status); err != nil {
 		tb.Fatal(err)

@@ -157,8 +157,8 @@ func (r *run) globalChecks(ctx context.Context) (globalResult, error) {
 			SELECT
 			  (SELECT count(*) FROM firsts f FULL JOIN lesson_completions lc USING (enrollment_id, lesson_id)
 			   WHERE f.first IS DISTINCT FROM lc.completed_at),
-			  (SELECT count(*) FROM enrollments e WHERE e.lessons_completed <>
-			   (SELECT count(*) FROM lesson_completions lc WHERE lc.enrollment_id = e.id)),
+			  (SELECT count(*) FROM enrollments e LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id
+			   WHERE coalesce(ep.lessons_completed, 0) <> (SELECT count(*) FROM lesson_completions lc WHERE lc.enrollment_id = e.id)),
 			  (SELECT count(*) FROM enrollments e WHERE e.status = 'completed' AND (
 			     (SELECT count(*) FROM lesson_completions lc WHERE lc.enrollment_id = e.id)
 			       < (SELECT count(*) FROM lessons l WHERE l.version_id = e.version_id)

@@ -238,7 +238,8 @@ func TestInvitationLifecycle(t *testing.T) {
 			Cohort  string `db:"cohort_id"`
 			Percent int    `db:"progress_percent"`
 		}
-		if err := learningDB.Get(&e, `SELECT cohort_id, progress_percent FROM enrollments WHERE id = $1`, existing); err != nil {
+		if err := learningDB.Get(&e, `SELECT e.cohort_id, enrollment_percent(e.status, ep.lessons_completed, e.lessons_total) AS progress_percent
+			FROM enrollments e LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id WHERE e.id = $1`, existing); err != nil {
 			t.Fatal(err)
 		}
 		if e.Cohort != h.ID || e.Percent != 50 || enrollments(t, u.ID, course.ID) != 1 {

@@ -100,7 +100,8 @@ func TestRemoveMember(t *testing.T) {
 			Cohort  *string `db:"cohort_id"`
 			Percent int     `db:"progress_percent"`
 		}
-		if err := learningDB.Get(&e, `SELECT cohort_id::text, progress_percent FROM enrollments WHERE user_id = $1 AND course_id = $2`, u.ID, course.ID); err != nil {
+		if err := learningDB.Get(&e, `SELECT e.cohort_id::text, enrollment_percent(e.status, ep.lessons_completed, e.lessons_total) AS progress_percent
+			FROM enrollments e LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id WHERE e.user_id = $1 AND e.course_id = $2`, u.ID, course.ID); err != nil {
 			t.Fatal(err)
 		}
 		if e.Cohort != nil || e.Percent != 50 {

@@ -228,11 +228,13 @@ func (s *CohortStore) Progress(ctx context.Context, p cc.Principal, id string) (
 	if err != nil {
 		return CohortProgress{}, err
 	}
-	const q = `SELECT u.id AS user_id, u.name, coalesce(u.email, u.username, '') AS email, e.progress_percent, e.last_activity_at, e.completed_at,
+	const q = `SELECT u.id AS user_id, u.name, coalesce(u.email, u.username, '') AS email,
+			enrollment_percent(e.status, ep.lessons_completed, e.lessons_total) AS progress_percent, ep.last_activity_at, e.completed_at,
 			EXISTS (SELECT 1 FROM certificates ct WHERE ct.enrollment_id = e.id AND ct.revoked_at IS NULL) AS certified,
 			(SELECT a.score FROM assessment_attempts a WHERE a.enrollment_id = e.id AND a.kind = 'pre') AS pre_score,
 			(SELECT a.score FROM assessment_attempts a WHERE a.enrollment_id = e.id AND a.kind = 'post') AS post_score
 		FROM cohort_members m JOIN users u ON u.id = m.user_id JOIN enrollments e ON e.id = m.enrollment_id
+		LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id
 		WHERE m.cohort_id = $1 ORDER BY lower(u.name), u.id`
 	out := CohortProgress{Cohort: h, Members: []CohortMember{}}
 	if err := s.db.SelectContext(ctx, &out.Members, q, id); err != nil {

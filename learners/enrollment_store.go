@@ -43,9 +43,11 @@ func (c courseRow) open() error {
 	return nil
 }
 
-const enrollmentSelect = `SELECT e.id, c.slug AS course_slug, v.title AS course_title, e.status, e.progress_percent,
-	e.enrolled_at, e.last_activity_at, e.completed_at
-	FROM enrollments e JOIN courses c ON c.id = e.course_id JOIN course_versions v ON v.id = e.version_id`
+const enrollmentSelect = `SELECT e.id, c.slug AS course_slug, v.title AS course_title, e.status,
+	enrollment_percent(e.status, ep.lessons_completed, e.lessons_total) AS progress_percent,
+	e.enrolled_at, ep.last_activity_at, e.completed_at
+	FROM enrollments e JOIN courses c ON c.id = e.course_id JOIN course_versions v ON v.id = e.version_id
+	LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id`
 
 // Enroll enrols the user in the course's current published version. created
 // is false when the user was already enrolled; the existing enrollment is
@@ -140,8 +142,10 @@ func (s *LearningStore) Enrollments(ctx context.Context, userID string, after *w
 // what they have done in it: a row for each completed lesson and one for each
 // quiz attempted (best score, passed), or one row with neither. Which lessons
 // and quizzes the version has, and their order, come from its outline.
-const courseProgressSQL = `SELECT e.version_id, e.progress_percent, d.lesson_id, d.completed_at, d.quiz_id, d.best_score, d.passed
+const courseProgressSQL = `SELECT e.version_id, enrollment_percent(e.status, ep.lessons_completed, e.lessons_total) AS progress_percent,
+		d.lesson_id, d.completed_at, d.quiz_id, d.best_score, d.passed
 	FROM enrollments e JOIN courses c ON c.id = e.course_id
+	LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id
 	LEFT JOIN LATERAL (
 		SELECT lesson_id, completed_at, NULL::uuid AS quiz_id, NULL::integer AS best_score, NULL::boolean AS passed
 			FROM lesson_completions WHERE enrollment_id = e.id

@@ -122,9 +122,10 @@ func (s *CohortStore) WithdrawConsent(ctx context.Context, guardianID, pupilID s
 const childrenSelect = `SELECT g.pupil_id AS user_id, u.name, coalesce(u.username, '') AS username,
 		u.sign_in_disabled_at IS NULL AS active, g.linked_at,
 		coalesce((SELECT json_agg(json_build_object('course', json_build_object('slug', c.slug, 'title', v.title),
-				'status', e.status, 'progress_percent', e.progress_percent,
-				'last_activity_at', e.last_activity_at, 'completed_at', e.completed_at) ORDER BY e.enrolled_at, e.id)
+				'status', e.status, 'progress_percent', enrollment_percent(e.status, ep.lessons_completed, e.lessons_total),
+				'last_activity_at', ep.last_activity_at, 'completed_at', e.completed_at) ORDER BY e.enrolled_at, e.id)
 			FROM enrollments e JOIN courses c ON c.id = e.course_id JOIN course_versions v ON v.id = e.version_id
+			LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id
 			WHERE e.user_id = g.pupil_id), '[]') AS enrollments,
 		coalesce((SELECT json_agg(json_build_object('id', ct.id, 'course_title', ct.course_title,
 				'issued_at', ct.issued_at, 'revoked', ct.revoked_at IS NOT NULL) ORDER BY ct.issued_at, ct.id)

@@ -260,6 +260,8 @@ func enrollmentStatus(tb testing.TB, id string) (status string, lessonsCompleted
 		Done    int    `db:"lessons_completed"`
 		Percent int    `db:"progress_percent"`
 	}
-	mustGet(tb, &row, `SELECT status, lessons_completed, progress_percent FROM enrollments WHERE id = $1`, id)
+	mustGet(tb, &row, `SELECT e.status, coalesce(ep.lessons_completed, 0) AS lessons_completed,
+		enrollment_percent(e.status, ep.lessons_completed, e.lessons_total) AS progress_percent
+		FROM enrollments e LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id WHERE e.id = $1`, id)
 	return row.Status, row.Done, row.Percent
 }

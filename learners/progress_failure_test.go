@@ -42,8 +42,10 @@ func readProgressState(tb testing.TB, enrollmentID string, batch []event) progre
 		(SELECT count(*) FROM progress_events WHERE id = ANY($2::uuid[])) AS stored,
 		(SELECT count(*) FROM lesson_completions WHERE enrollment_id = e.id) AS completions,
 		(SELECT count(*) FROM outbox WHERE task_type = 'certificate:issue' AND payload->>'enrollment_id' = e.id::text) AS cert_tasks,
-		e.status, e.lessons_completed, e.progress_percent, coalesce(e.last_activity_at::text, '') AS last_activity_at, coalesce(e.completed_at::text, '') AS completed_at
-		FROM enrollments e WHERE e.id = $1`, enrollmentID, ids)
+		e.status, coalesce(ep.lessons_completed, 0) AS lessons_completed,
+		enrollment_percent(e.status, ep.lessons_completed, e.lessons_total) AS progress_percent,
+		coalesce(ep.last_activity_at::text, '') AS last_activity_at, coalesce(e.completed_at::text, '') AS completed_at
+		FROM enrollments e LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id WHERE e.id = $1`, enrollmentID, ids)
 	return s
 }
 

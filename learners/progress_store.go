@@ -143,18 +143,26 @@ type recordedLesson struct {
 // progress_event_ids, so a claimed id cannot be in progress_events, and the
 // speculative insertion of ON CONFLICT would cost one more index probe and
 // WAL record per event). It keeps the earliest completion of each lesson and
-// adds the newly completed lessons to the enrollments. It returns a row per
-// lesson with how many events were new and the active enrollments of the
-// batch whose every lesson is completed, now or before (only those can become
-// completed; see RecordProgress).
+// adds the newly completed lessons and the latest activity to the
+// enrollments' progress rows. It returns a row per lesson with how many
+// events were new and the active enrollments of the batch whose every lesson
+// is completed, now or before (only those can become completed; see
+// RecordProgress).
+//
+// The progress row is what orders concurrent batches of one enrollment: ON
+// CONFLICT DO UPDATE waits for the other batch and adds to the row as that
+// batch left it, so of two batches bringing the last two lessons at once,
+// the second sees every lesson done. A quiz attempt updates the same row
+// before it checks the lessons (touchAfterAttempt) for the same reason.
 const recordProgressSQL = `WITH target AS (
 		SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
 			coalesce(e.version_id = l.version_id, false) AS same_version,
-			coalesce(e.status = 'active' AND e.lessons_completed >= e.lessons_total, false) AS finished_before
+			e.status = 'active' AS active, e.lessons_total, coalesce(p.lessons_completed, 0) AS done_before
 		FROM unnest($2::uuid[]) AS x(lesson_id)
 		LEFT JOIN lessons l ON l.id = x.lesson_id
 		LEFT JOIN course_versions v ON v.id = l.version_id
 		LEFT JOIN enrollments e ON e.user_id = $1 AND e.course_id = v.course_id
+		LEFT JOIN enrollment_progress p ON p.enrollment_id = e.id
 	), input AS (
 		SELECT i.id, i.occurred_at, t.enrollment_id, i.lesson_id
 		FROM unnest($3::uuid[], $4::timestamptz[], $5::uuid[]) AS i(id, occurred_at, lesson_id)
@@ -176,35 +184,35 @@ const recordProgressSQL = `WITH target AS (
 			SET completed_at = excluded.completed_at, event_id = excluded.event_id
 			WHERE excluded.completed_at < lesson_completions.completed_at
 		RETURNING enrollment_id, (xmax = 0) AS inserted
-	), counts AS (
-		SELECT ev.enrollment_id, max(ev.occurred_at) AS latest,
-			(SELECT count(*) FROM lc WHERE lc.enrollment_id = ev.enrollment_id AND lc.inserted) AS added
-		FROM ev GROUP BY ev.enrollment_id
-	), upd AS (
-		UPDATE enrollments e SET lessons_completed = e.lessons_completed + c.added,
-			progress_percent = CASE WHEN e.lessons_total = 0 THEN 0
-				ELSE least(100, (e.lessons_completed + c.added) * 100 / e.lessons_total) END,
-			last_activity_at = greatest(e.last_activity_at, c.latest)
-		FROM counts c WHERE e.id = c.enrollment_id
-		RETURNING e.id, e.status = 'active' AND e.lessons_completed >= e.lessons_total AS finished_lessons
+	), progress AS (
+		INSERT INTO enrollment_progress AS p (enrollment_id, lessons_completed, last_activity_at)
+		SELECT ev.enrollment_id,
+			(SELECT count(*) FROM lc WHERE lc.enrollment_id = ev.enrollment_id AND lc.inserted), max(ev.occurred_at)
+		FROM ev GROUP BY ev.enrollment_id ORDER BY ev.enrollment_id
+		ON CONFLICT (enrollment_id) DO UPDATE
+			SET lessons_completed = p.lessons_completed + excluded.lessons_completed,
+				last_activity_at = greatest(p.last_activity_at, excluded.last_activity_at)
+		RETURNING p.enrollment_id, p.lessons_completed
 	)
 	SELECT t.lesson_id, t.known, t.enrollment_id, t.same_version, (SELECT count(*) FROM ev) AS accepted,
-		ARRAY(SELECT id FROM upd WHERE finished_lessons
-			UNION SELECT enrollment_id FROM target WHERE same_version AND finished_before) AS finished
+		ARRAY(SELECT DISTINCT f.enrollment_id FROM target f LEFT JOIN progress p ON p.enrollment_id = f.enrollment_id
+			WHERE f.same_version AND f.active AND coalesce(p.lessons_completed, f.done_before) >= f.lessons_total) AS finished
 	FROM target t`
 
 // completeEnrollments marks completed each of the given active enrollments
 // whose every lesson is completed and every quiz passed, and queues its
 // certificate in the same transaction. The WHERE status = 'active' makes the
-// transition, and so the certificate task, happen once. Callers hold the
-// enrollment rows locked (they updated them), so a concurrent attempt or batch
-// waits and then sees this one's work.
+// transition, and so the certificate task, happen once. Callers run it after
+// updating the enrollments' progress rows (RecordProgress once its statement
+// committed, an attempt while it holds the row), so of a batch and an attempt
+// at the same time, whichever updates the row second sees the other's work.
 func completeEnrollments(ctx context.Context, ext sqlx.ExtContext, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	const q = `UPDATE enrollments e SET status = 'completed', completed_at = now(), progress_percent = 100
-		WHERE e.id = ANY($1::uuid[]) AND e.status = 'active' AND e.lessons_completed >= e.lessons_total
+	const q = `UPDATE enrollments e SET status = 'completed', completed_at = now()
+		WHERE e.id = ANY($1::uuid[]) AND e.status = 'active'
+		AND coalesce((SELECT p.lessons_completed FROM enrollment_progress p WHERE p.enrollment_id = e.id), 0) >= e.lessons_total
 		AND NOT EXISTS (SELECT 1 FROM quizzes q WHERE q.version_id = e.version_id
 			AND NOT EXISTS (SELECT 1 FROM quiz_attempts a WHERE a.enrollment_id = e.id AND a.quiz_id = q.id AND a.passed))
 		RETURNING e.id`

@@ -40,11 +40,13 @@ func quiz(ctx context.Context, q sqlx.QueryerContext, id string) (quizRow, error
 }
 
 // quizEnrollment returns the learner's enrollment that a quiz belongs to,
-// locking it when lock is set; not being enrolled in the quiz's version is a 403.
+// locking it when lock is set (against other attempts and the completion, not
+// against the key share a concurrent batch's inserts take); not being enrolled
+// in the quiz's version is a 403.
 func quizEnrollment(ctx context.Context, q sqlx.QueryerContext, userID string, qz quizRow, lock bool) (string, error) {
 	sel := `SELECT id, version_id FROM enrollments WHERE user_id = $1 AND course_id = $2`
 	if lock {
-		sel += ` FOR UPDATE`
+		sel += ` FOR NO KEY UPDATE`
 	}
 	var e struct {
 		ID        string `db:"id"`
@@ -247,8 +249,16 @@ func insertAttempt(ctx context.Context, tx *sqlx.Tx, userID, enrollmentID string
 	return nil
 }
 
+// touchAfterAttempt records the attempt as activity on the enrollment's
+// progress row and, when it passed, completes the enrollment if it is done.
+// The row update comes first: it waits for a batch of lessons updating the
+// same row, so the completion check after it sees that batch's lessons, and a
+// batch that comes later waits for this attempt to commit before it reports
+// the enrollment finished (recordProgressSQL).
 func (s *LearningStore) touchAfterAttempt(ctx context.Context, tx *sqlx.Tx, enrollmentID string, passed bool) error {
-	const q = `UPDATE enrollments SET last_activity_at = greatest(last_activity_at, now()) WHERE id = $1`
+	const q = `INSERT INTO enrollment_progress AS p (enrollment_id, lessons_completed, last_activity_at)
+		VALUES ($1, 0, now())
+		ON CONFLICT (enrollment_id) DO UPDATE SET last_activity_at = greatest(p.last_activity_at, excluded.last_activity_at)`
 	if _, err := tx.ExecContext(ctx, q, enrollmentID); err != nil {
 		return fmt.Errorf("touch enrollment %s: %w", enrollmentID, err)
 	}

@@ -296,9 +296,10 @@ func TestCompletion(t *testing.T) {
 		}
 	})
 	t.Run("the last lesson and the last quiz at once complete once", func(t *testing.T) {
-		// Whichever commits second must see the other's work: the progress
-		// write completes in a transaction after its lessons committed, the
-		// attempt checks with the enrollment locked.
+		// Whichever commits second must see the other's work: both update
+		// the enrollment's progress row before they check, the progress
+		// write completes in a transaction after its lessons committed, and
+		// the attempt checks after its row update, in the same transaction.
 		for range 10 {
 			c := newCourse(t, spec)
 			u := env.NewUser(t)
@@ -332,6 +333,30 @@ func TestCompletion(t *testing.T) {
 		sendProgress(t, env, u, completeAll(c.Lessons))
 		if status, _, _ := enrollmentStatus(t, id); status != "completed" || certificateTasks(t, id) != 1 {
 			t.Fatalf("status %s, certificate tasks %d", status, certificateTasks(t, id))
+		}
+	})
+	t.Run("the last two lessons from two devices at once complete once", func(t *testing.T) {
+		// Neither batch sees the other's lesson in its snapshot; the second
+		// to update the progress row adds to the row the first left, and so
+		// reports the enrollment finished.
+		for range 10 {
+			c := newCourse(t, courseSpec{Lessons: 3})
+			u := env.NewUser(t)
+			id := enroll(t, env, u, c.Slug)
+			sendProgress(t, env, u, completeAll(c.Lessons[:1]))
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i := range 2 {
+				wg.Go(func() { _, errs[i] = tryProgress(env, u, completeAll(c.Lessons[1+i:2+i])) })
+			}
+			wg.Wait()
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
+			}
+			status, done, pct := enrollmentStatus(t, id)
+			if status != "completed" || done != 3 || pct != 100 || certificateTasks(t, id) != 1 {
+				t.Fatalf("status %s, %d lessons, %d %%, certificate tasks %d", status, done, pct, certificateTasks(t, id))
+			}
 		}
 	})
 }

@@ -157,15 +157,19 @@ func completeLesson(t *testing.T, enrollmentID, lessonID string, at time.Time) {
 	_, err := testDB.Exec(`INSERT INTO lesson_completions (enrollment_id, lesson_id, completed_at, event_id)
 		VALUES ($1, $2, $3, gen_random_uuid())`, enrollmentID, lessonID, at)
 	must(t, err)
-	_, err = testDB.Exec(`UPDATE enrollments SET last_activity_at = $2, lessons_completed = lessons_completed + 1,
-		progress_percent = least(100, (lessons_completed + 1) * 25) WHERE id = $1`, enrollmentID, at)
+	_, err = testDB.Exec(`INSERT INTO enrollment_progress AS p (enrollment_id, lessons_completed, last_activity_at)
+		VALUES ($1, 1, $2) ON CONFLICT (enrollment_id) DO UPDATE
+		SET lessons_completed = p.lessons_completed + 1, last_activity_at = excluded.last_activity_at`, enrollmentID, at)
 	must(t, err)
 }
 
 func completeEnrollment(t *testing.T, enrollmentID string, at time.Time) {
 	t.Helper()
-	_, err := testDB.Exec(`UPDATE enrollments SET status = 'completed', completed_at = $2, progress_percent = 100,
-		last_activity_at = $2 WHERE id = $1`, enrollmentID, at)
+	_, err := testDB.Exec(`UPDATE enrollments SET status = 'completed', completed_at = $2 WHERE id = $1`, enrollmentID, at)
+	must(t, err)
+	_, err = testDB.Exec(`INSERT INTO enrollment_progress (enrollment_id, lessons_completed, last_activity_at)
+		VALUES ($1, 4, $2) ON CONFLICT (enrollment_id) DO UPDATE
+		SET lessons_completed = 4, last_activity_at = excluded.last_activity_at`, enrollmentID, at)
 	must(t, err)
 }
 

@@ -27,19 +27,21 @@ type idleEnrollment struct {
 }
 
 // One keyset page of active enrollments idle since before $1 (and not before
-// $2), after the cursor ($3, $4), whose learner wants reminders and has not had
+// $2), after the enrollment $3, whose learner wants reminders and has not had
 // one for this idle period. The next lesson is the first lesson of the pinned
 // version, in module then lesson order, that the enrollment has not completed;
 // titles are in the learner's language when the course has a translation.
-// enrollments_idle_idx serves the scan.
+// The pages walk the enrollments by key: an index on the last activity would
+// cost every progress event an index write (00210_enrollment_progress.sql),
+// and one walk an hour costs less.
 const idleEnrollments = `
-SELECT e.id AS enrollment_id, e.user_id, u.name, u.language, u.notify_email,
-       coalesce(e.last_activity_at, e.enrolled_at) AS idle_since,
-       'reminder:' || e.id || ':' || to_char(coalesce(e.last_activity_at, e.enrolled_at) AT TIME ZONE 'UTC',
-                                             'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS dedupe_key,
+SELECT e.id AS enrollment_id, e.user_id, u.name, u.language, u.notify_email, i.idle_since,
+       'reminder:' || e.id || ':' || to_char(i.idle_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS dedupe_key,
        c.slug AS course_slug, coalesce(cv.translations -> u.language ->> 'title', cv.title) AS course_title,
        nl.id AS lesson_id, nl.title AS lesson_title
 FROM enrollments e
+LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id
+CROSS JOIN LATERAL (SELECT coalesce(ep.last_activity_at, e.enrolled_at) AS idle_since) i
 JOIN users u ON u.id = e.user_id
 JOIN courses c ON c.id = e.course_id
 JOIN course_versions cv ON cv.id = e.version_id
@@ -51,15 +53,14 @@ LEFT JOIN LATERAL (
     ORDER BY m.position, l.position
     LIMIT 1) nl ON true
 WHERE e.status = 'active'
-  AND coalesce(e.last_activity_at, e.enrolled_at) < $1
-  AND coalesce(e.last_activity_at, e.enrolled_at) >= $2
-  AND (coalesce(e.last_activity_at, e.enrolled_at), e.id) > ($3, $4::uuid)
+  AND e.id > $3::uuid
+  AND i.idle_since < $1
+  AND i.idle_since >= $2
   AND u.notify_reminders
   AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedupe_key =
-      'reminder:' || e.id || ':' || to_char(coalesce(e.last_activity_at, e.enrolled_at) AT TIME ZONE 'UTC',
-                                            'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
-ORDER BY coalesce(e.last_activity_at, e.enrolled_at), e.id
-LIMIT $5`
+      'reminder:' || e.id || ':' || to_char(i.idle_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+ORDER BY e.id
+LIMIT $4`
 
 const nilUUID = "00000000-0000-0000-0000-000000000000"
 
@@ -72,11 +73,11 @@ const nilUUID = "00000000-0000-0000-0000-000000000000"
 func (m *Jobs) Reminders(ctx context.Context, _ *asynq.Task) error {
 	now := m.now().UTC()
 	cutoff, floor := now.Add(-m.InactiveAfter), now.Add(-m.InactiveAfter-m.MaxIdle)
-	cursorAt, cursorID := floor, nilUUID
+	cursor := nilUUID
 	sent := 0
 	for {
 		var batch []idleEnrollment
-		if err := m.db.SelectContext(ctx, &batch, idleEnrollments, cutoff, floor, cursorAt, cursorID, m.BatchSize); err != nil {
+		if err := m.db.SelectContext(ctx, &batch, idleEnrollments, cutoff, floor, cursor, m.BatchSize); err != nil {
 			return fmt.Errorf("reminders: select: %w", err)
 		}
 		var n int
@@ -91,8 +92,7 @@ func (m *Jobs) Reminders(ctx context.Context, _ *asynq.Task) error {
 		if len(batch) < m.BatchSize {
 			break
 		}
-		last := batch[len(batch)-1]
-		cursorAt, cursorID = last.IdleSince, last.EnrollmentID
+		cursor = batch[len(batch)-1].EnrollmentID
 	}
 	m.logger.Info("reminders done", "created", sent)
 	return nil
@@ -158,9 +158,10 @@ SELECT co.id, co.name, to_char(co.starts_on, 'YYYY-MM-DD') AS starts_on, to_char
        coalesce(cv.translations -> $5::text ->> 'title', cv.title, c.slug) AS course_title,
        x.expected,
        count(cm.user_id) AS members,
-       count(cm.user_id) FILTER (WHERE e.last_activity_at >= $4) AS active,
+       count(cm.user_id) FILTER (WHERE ep.last_activity_at >= $4) AS active,
        count(cm.user_id) FILTER (WHERE e.status = 'completed') AS completed,
-       count(cm.user_id) FILTER (WHERE e.status = 'active' AND e.progress_percent < x.expected) AS behind
+       count(cm.user_id) FILTER (WHERE e.status = 'active'
+           AND enrollment_percent(e.status, ep.lessons_completed, e.lessons_total) < x.expected) AS behind
 FROM cohorts co
 JOIN courses c ON c.id = co.course_id
 LEFT JOIN course_versions cv ON cv.id = c.current_version_id
@@ -168,6 +169,7 @@ CROSS JOIN LATERAL (SELECT least(100, greatest(0,
     floor(100.0 * ($3::date - co.starts_on) / (co.ends_on - co.starts_on))))::int AS expected) x
 LEFT JOIN cohort_members cm ON cm.cohort_id = co.id
 LEFT JOIN enrollments e ON e.id = cm.enrollment_id
+LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id
 WHERE co.owner_id = $1 AND co.ends_on >= $2 AND co.archived_at IS NULL
 GROUP BY co.id, cv.id, c.slug, x.expected
 ORDER BY co.ends_on, co.id
@@ -244,10 +246,11 @@ type deadlineMember struct {
 const deadlineMembers = `
 SELECT co.id AS cohort_id, co.name AS cohort_name, co.ends_on, cm.user_id, u.name, u.language, u.notify_email,
        c.slug AS course_slug, coalesce(cv.translations -> u.language ->> 'title', cv.title) AS course_title,
-       e.progress_percent
+       enrollment_percent(e.status, ep.lessons_completed, e.lessons_total) AS progress_percent
 FROM cohorts co
 JOIN cohort_members cm ON cm.cohort_id = co.id
 JOIN enrollments e ON e.id = cm.enrollment_id
+LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id
 JOIN users u ON u.id = cm.user_id
 JOIN courses c ON c.id = e.course_id
 JOIN course_versions cv ON cv.id = e.version_id

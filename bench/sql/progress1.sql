@@ -12,11 +12,12 @@ SELECT user_id AS uid, lesson_id AS lid FROM bench.pool_one WHERE n = :n \gset
 WITH target AS (
 		SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
 			coalesce(e.version_id = l.version_id, false) AS same_version,
-			coalesce(e.status = 'active' AND e.lessons_completed >= e.lessons_total, false) AS finished_before
+			e.status = 'active' AS active, e.lessons_total, coalesce(p.lessons_completed, 0) AS done_before
 		FROM unnest(ARRAY[:lid]::uuid[]) AS x(lesson_id)
 		LEFT JOIN lessons l ON l.id = x.lesson_id
 		LEFT JOIN course_versions v ON v.id = l.version_id
 		LEFT JOIN enrollments e ON e.user_id = :uid AND e.course_id = v.course_id
+		LEFT JOIN enrollment_progress p ON p.enrollment_id = e.id
 	), input AS (
 		SELECT i.id, i.occurred_at, t.enrollment_id, i.lesson_id
 		FROM unnest(ARRAY[gen_random_uuid()], ARRAY[now()], ARRAY[:lid]::uuid[]) AS i(id, occurred_at, lesson_id)
@@ -38,19 +39,17 @@ WITH target AS (
 			SET completed_at = excluded.completed_at, event_id = excluded.event_id
 			WHERE excluded.completed_at < lesson_completions.completed_at
 		RETURNING enrollment_id, (xmax = 0) AS inserted
-	), counts AS (
-		SELECT ev.enrollment_id, max(ev.occurred_at) AS latest,
-			(SELECT count(*) FROM lc WHERE lc.enrollment_id = ev.enrollment_id AND lc.inserted) AS added
-		FROM ev GROUP BY ev.enrollment_id
-	), upd AS (
-		UPDATE enrollments e SET lessons_completed = e.lessons_completed + c.added,
-			progress_percent = CASE WHEN e.lessons_total = 0 THEN 0
-				ELSE least(100, (e.lessons_completed + c.added) * 100 / e.lessons_total) END,
-			last_activity_at = greatest(e.last_activity_at, c.latest)
-		FROM counts c WHERE e.id = c.enrollment_id
-		RETURNING e.id, e.status = 'active' AND e.lessons_completed >= e.lessons_total AS finished_lessons
+	), progress AS (
+		INSERT INTO enrollment_progress AS p (enrollment_id, lessons_completed, last_activity_at)
+		SELECT ev.enrollment_id,
+			(SELECT count(*) FROM lc WHERE lc.enrollment_id = ev.enrollment_id AND lc.inserted), max(ev.occurred_at)
+		FROM ev GROUP BY ev.enrollment_id ORDER BY ev.enrollment_id
+		ON CONFLICT (enrollment_id) DO UPDATE
+			SET lessons_completed = p.lessons_completed + excluded.lessons_completed,
+				last_activity_at = greatest(p.last_activity_at, excluded.last_activity_at)
+		RETURNING p.enrollment_id, p.lessons_completed
 	)
 	SELECT t.lesson_id, t.known, t.enrollment_id, t.same_version, (SELECT count(*) FROM ev) AS accepted,
-		ARRAY(SELECT id FROM upd WHERE finished_lessons
-			UNION SELECT enrollment_id FROM target WHERE same_version AND finished_before) AS finished
+		ARRAY(SELECT DISTINCT f.enrollment_id FROM target f LEFT JOIN progress p ON p.enrollment_id = f.enrollment_id
+			WHERE f.same_version AND f.active AND coalesce(p.lessons_completed, f.done_before) >= f.lessons_total) AS finished
 	FROM target t;

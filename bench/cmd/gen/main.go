@@ -517,8 +517,8 @@ func (s *stream) close() error {
 }
 
 type streams struct {
-	users, cohorts, enrollments, members, events, completions, attempts, certs, lists *stream
-	one, batch, e2e                                                                   *stream
+	users, cohorts, enrollments, progress, members, events, completions, attempts, certs, lists *stream
+	one, batch, e2e                                                                             *stream
 }
 
 func (g *generator) load(ctx context.Context, db *sql.DB) error {
@@ -533,8 +533,9 @@ func (g *generator) load(ctx context.Context, db *sql.DB) error {
 		"audience", "organization", "language", "notify_email", "notify_reminders", "created_at", "updated_at")
 	open(&s.cohorts, "cohorts", "id", "name", "course_id", "owner_id", "country", "starts_on", "ends_on", "created_at")
 	open(&s.enrollments, "enrollments", "id", "user_id", "course_id", "version_id", "cohort_id", "status",
-		"lessons_completed", "lessons_total", "progress_percent", "enrolled_at", "last_activity_at", "completed_at",
+		"lessons_total", "enrolled_at", "completed_at",
 		"gender", "audience", "country", "region", "ldc", "sids", "lldc", "age_band", "learner_key")
+	open(&s.progress, "enrollment_progress", "enrollment_id", "lessons_completed", "last_activity_at")
 	open(&s.members, "cohort_members", "cohort_id", "user_id", "enrollment_id", "added_at")
 	open(&s.events, "progress_events", "id", "occurred_at", "user_id", "enrollment_id", "lesson_id", "type", "received_at")
 	open(&s.completions, "lesson_completions", "enrollment_id", "lesson_id", "completed_at", "event_id")
@@ -551,7 +552,7 @@ func (g *generator) load(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	g.staffAndCohorts(&s)
-	all := []*stream{s.users, s.cohorts, s.enrollments, s.members, s.events, s.completions, s.attempts, s.certs, s.lists, s.one, s.batch, s.e2e}
+	all := []*stream{s.users, s.cohorts, s.enrollments, s.progress, s.members, s.events, s.completions, s.attempts, s.certs, s.lists, s.one, s.batch, s.e2e}
 	progressEvery := max(1, g.sc.Learners/20)
 	for n := 1; n <= g.sc.Learners; n++ {
 		g.learner(&s, n)
@@ -746,10 +747,7 @@ func (g *generator) writeEnrollment(s *streams, n int, userID, name, gender, aud
 	}
 	g.events += k
 	g.completions += k
-	status, completedAt, percent := "active", any(nil), 0
-	if L > 0 {
-		percent = min(100, k*100/L)
-	}
+	status, completedAt := "active", any(nil)
 	if e.state != 0 {
 		// Passed quizzes; one learner in five failed a first attempt.
 		for _, q := range co.Quizzes {
@@ -775,7 +773,7 @@ func (g *generator) writeEnrollment(s *streams, n int, userID, name, gender, aud
 	}
 	done := last // completion: the last lesson or quiz, before any replay
 	if e.state == 1 {
-		status, completedAt, percent = "completed", ts(done), 100
+		status, completedAt = "completed", ts(done)
 		g.completedEnr++
 	}
 	// Replays from other devices: more events than completions, up to the
@@ -804,16 +802,15 @@ func (g *generator) writeEnrollment(s *streams, n int, userID, name, gender, aud
 			g.events += x
 		}
 	}
-	var lastAct any
-	if !last.IsZero() {
-		lastAct = ts(last)
-	}
 	var cohortID any
 	if e.cohortID != "" {
 		cohortID = e.cohortID
 	}
-	s.enrollments.add(e.id, userID, co.ID, co.VersionID, cohortID, status, k, L, percent, ts(e.at), lastAct, completedAt,
+	s.enrollments.add(e.id, userID, co.ID, co.VersionID, cohortID, status, L, ts(e.at), completedAt,
 		gender, audience, c.Code, c.Region, c.LDC, c.SIDS, c.LLDC, cc.AgeBand(birth, e.at.Year()), g.learnerKey(userID))
+	if !last.IsZero() { // a progress row from the first activity on
+		s.progress.add(e.id, k, ts(last))
+	}
 	g.enrollments++
 	if e.cohortID != "" {
 		s.members.add(e.cohortID, userID, e.id, ts(e.at))
@@ -863,7 +860,7 @@ func (g *generator) certificate(s *streams, userID, name string, co *course, e e
 
 type index struct{ name, def string }
 
-var bigTables = []string{"users", "enrollments", "progress_events", "progress_event_ids", "lesson_completions", "quiz_attempts",
+var bigTables = []string{"users", "enrollments", "enrollment_progress", "progress_events", "progress_event_ids", "lesson_completions", "quiz_attempts",
 	"certificates", "cohort_members", "cohorts"}
 
 // dropSecondaryIndexes drops the indexes that back no constraint on the
@@ -969,11 +966,10 @@ var checks = []struct{ name, q string }{
 	{"lessons_total is the pinned version's lesson count", `SELECT count(*) FROM enrollments e
 		JOIN (SELECT version_id, count(*) AS n FROM lessons GROUP BY version_id) l ON l.version_id = e.version_id
 		WHERE e.lessons_total <> l.n`},
-	{"lessons_completed and progress_percent match lesson_completions", `SELECT count(*) FROM enrollments e
+	{"lessons_completed matches lesson_completions", `SELECT count(*) FROM enrollments e
 		LEFT JOIN (SELECT enrollment_id, count(*) AS n FROM lesson_completions GROUP BY enrollment_id) c ON c.enrollment_id = e.id
-		WHERE coalesce(c.n, 0) <> e.lessons_completed
-		   OR e.progress_percent <> CASE WHEN e.status = 'completed' THEN 100 WHEN e.lessons_total = 0 THEN 0
-		                                 ELSE least(100, e.lessons_completed * 100 / e.lessons_total) END`},
+		LEFT JOIN enrollment_progress ep ON ep.enrollment_id = e.id
+		WHERE coalesce(c.n, 0) <> coalesce(ep.lessons_completed, 0)`},
 	{"lesson completion is a lesson of the pinned version", `SELECT count(*) FROM lesson_completions lc
 		LEFT JOIN enrollments e ON e.id = lc.enrollment_id LEFT JOIN lessons l ON l.id = lc.lesson_id
 		WHERE e.id IS NULL OR l.id IS NULL OR l.version_id <> e.version_id`},
@@ -983,10 +979,12 @@ var checks = []struct{ name, q string }{
 	{"every event has its completion, none earlier", `SELECT count(*) FROM progress_events p
 		LEFT JOIN lesson_completions lc ON lc.enrollment_id = p.enrollment_id AND lc.lesson_id = p.lesson_id
 		LEFT JOIN enrollments e ON e.id = p.enrollment_id
+		LEFT JOIN enrollment_progress ep ON ep.enrollment_id = p.enrollment_id
 		WHERE lc.enrollment_id IS NULL OR lc.completed_at > p.occurred_at OR e.user_id <> p.user_id
-		   OR p.occurred_at > e.last_activity_at`},
+		   OR ep.last_activity_at IS NULL OR p.occurred_at > ep.last_activity_at`},
 	{"completed enrollments have every lesson and passed quiz", `SELECT count(*) FROM enrollments e
-		WHERE e.status = 'completed' AND (e.lessons_completed <> e.lessons_total OR EXISTS (
+		WHERE e.status = 'completed' AND (
+			coalesce((SELECT ep.lessons_completed FROM enrollment_progress ep WHERE ep.enrollment_id = e.id), 0) <> e.lessons_total OR EXISTS (
 			SELECT 1 FROM quizzes q WHERE q.version_id = e.version_id AND NOT EXISTS (
 				SELECT 1 FROM quiz_attempts a WHERE a.enrollment_id = e.id AND a.quiz_id = q.id AND a.passed)))`},
 	{"certificate for a completed enrollment of its user and version", `SELECT count(*) FROM certificates c
