@@ -126,13 +126,19 @@ func ageBands(year int) ([]int64, []string) {
 	return years, bands
 }
 
+// enrollmentsSQL is a keyset page of a learner's enrollments, newest first.
+const enrollmentsSQL = enrollmentSelect + ` WHERE e.user_id = $1 AND (e.enrolled_at, e.id) < ($2, $3)
+	ORDER BY e.enrolled_at DESC, e.id DESC LIMIT $4`
+
 // Enrollments lists a learner's enrollments, newest first.
 func (s *LearningStore) Enrollments(ctx context.Context, userID string, after *web.Cursor, limit int) ([]Enrollment, error) {
-	const q = enrollmentSelect + ` WHERE e.user_id = $1 AND (e.enrolled_at, e.id) < ($2, $3)
-		ORDER BY e.enrolled_at DESC, e.id DESC LIMIT $4`
 	at, id := web.NewestFirst(after)
+	stmt, err := s.enrollmentsStmt.Stmt(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
 	var out []Enrollment
-	if err := s.db.SelectContext(ctx, &out, q, userID, at, id, limit+1); err != nil {
+	if err := stmt.SelectContext(ctx, &out, userID, at, id, limit+1); err != nil {
 		return nil, fmt.Errorf("list enrollments: %w", err)
 	}
 	return out, nil

@@ -17,19 +17,6 @@ var sqlDir = "bench/sql"
 
 var tpsRE = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
 
-// pgbenchRun runs a script of bench/sql against the bench database.
-func (b *bench) pgbenchRun(script string, vars map[string]string) (measurement, error) {
-	path, err := filepath.Abs(filepath.Join(sqlDir, script))
-	if err != nil {
-		return measurement{}, err
-	}
-	args := []string{"-f", path}
-	for k, v := range vars {
-		args = append(args, "-D", k+"="+v)
-	}
-	return b.pgbenchMeasure(b.dsn, args)
-}
-
 // pgbenchMeasure runs pgbench with script (-f file or -b built-in) against
 // dsn with the extended protocol (as lib/pq sends parameterised queries) at
 // the load's concurrency: a warm-up run, then the measured run with a
