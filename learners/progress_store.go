@@ -39,10 +39,10 @@ type lessonTarget struct {
 // quarter to a half more CPU per write; bench/RESULTS.md, fourth session of
 // 2026-12-07). The completion runs afterwards in its own transaction, so a
 // failure between the two leaves the lessons stored and the enrollment active
-// while the client gets an error; its resend, whose events are then all
-// duplicates, reports the enrollment again (the statement reports every
-// active enrollment of the batch with all lessons done, not only those it
-// changed) and the completion runs then.
+// while the client gets an error; on its resend, whose events are then all
+// duplicates, the statement reports the enrollment again (it reports every
+// active enrollment of the batch that the batch added nothing to) and the
+// completion runs then.
 func (s *LearningStore) RecordProgress(ctx context.Context, userID string, b ProgressBatch) (ProgressResult, error) {
 	events := b.unique()
 	latest := s.now().Add(clockSkew)
@@ -145,9 +145,14 @@ type recordedLesson struct {
 // WAL record per event). It keeps the earliest completion of each lesson and
 // adds the newly completed lessons and the latest activity to the
 // enrollments' progress rows. It returns a row per lesson with how many
-// events were new and the active enrollments of the batch whose every lesson
-// is completed, now or before (only those can become completed; see
-// RecordProgress).
+// events were new and the active enrollments of the batch that may now be
+// completed (completeEnrollments decides): those whose every lesson is now
+// done, and those the batch added nothing to, as a resend whose first send
+// stored the lessons but failed to complete (see RecordProgress). Reading
+// the progress rows of the latter here instead would add a join that makes
+// PostgreSQL re-plan the statement on every call (its generic plan then
+// costs more than a custom one by its estimates; 0.7 ms of planning per
+// write at a million learners, bench/RESULTS.md, fifth session).
 //
 // The progress row is what orders concurrent batches of one enrollment: ON
 // CONFLICT DO UPDATE waits for the other batch and adds to the row as that
@@ -157,12 +162,11 @@ type recordedLesson struct {
 const recordProgressSQL = `WITH target AS (
 		SELECT x.lesson_id, l.id IS NOT NULL AS known, e.id AS enrollment_id,
 			coalesce(e.version_id = l.version_id, false) AS same_version,
-			e.status = 'active' AS active, e.lessons_total, coalesce(p.lessons_completed, 0) AS done_before
+			e.status = 'active' AS active, e.lessons_total
 		FROM unnest($2::uuid[]) AS x(lesson_id)
 		LEFT JOIN lessons l ON l.id = x.lesson_id
 		LEFT JOIN course_versions v ON v.id = l.version_id
 		LEFT JOIN enrollments e ON e.user_id = $1 AND e.course_id = v.course_id
-		LEFT JOIN enrollment_progress p ON p.enrollment_id = e.id
 	), input AS (
 		SELECT i.id, i.occurred_at, t.enrollment_id, i.lesson_id
 		FROM unnest($3::uuid[], $4::timestamptz[], $5::uuid[]) AS i(id, occurred_at, lesson_id)
@@ -196,7 +200,7 @@ const recordProgressSQL = `WITH target AS (
 	)
 	SELECT t.lesson_id, t.known, t.enrollment_id, t.same_version, (SELECT count(*) FROM ev) AS accepted,
 		ARRAY(SELECT DISTINCT f.enrollment_id FROM target f LEFT JOIN progress p ON p.enrollment_id = f.enrollment_id
-			WHERE f.same_version AND f.active AND coalesce(p.lessons_completed, f.done_before) >= f.lessons_total) AS finished
+			WHERE f.same_version AND f.active AND (p.enrollment_id IS NULL OR p.lessons_completed >= f.lessons_total)) AS finished
 	FROM target t`
 
 // completeEnrollments marks completed each of the given active enrollments

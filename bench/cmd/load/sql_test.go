@@ -106,9 +106,9 @@ func TestPgbenchScriptsRunTheHandlersSQL(t *testing.T) {
 		subst                []string // old, new pairs applied to the handler's SQL
 	}{
 		{"record progress", "progress1.sql", learners["recordProgressSQL"], []string{
-			"unnest($2::uuid[])", "unnest(ARRAY[:lid]::uuid[])",
+			"unnest($2::uuid[])", "unnest(string_to_array(:lid, ',')::uuid[])",
 			"unnest($3::uuid[], $4::timestamptz[], $5::uuid[])",
-			"unnest(ARRAY[gen_random_uuid()], ARRAY[now()], ARRAY[:lid]::uuid[])", "$1", ":uid"}},
+			"unnest(ARRAY[gen_random_uuid()], ARRAY[now()], string_to_array(:lid, ',')::uuid[])", "$1", ":uid"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
