@@ -123,6 +123,7 @@ func (e *env) initTokens(ctx context.Context) error {
 	e.tokens = auth.NewTokens(key, e.cfg.PublicBaseURL, e.cfg.AccessTokenTTL)
 	e.sessions = auth.NewSessions(e.db, e.redis, e.logger)
 	e.auth = web.NewAuth(e.tokens, e.sessions)
+	e.auth.Admit(e.cfg.DBMaxOpenConns)
 	return nil
 }
 
